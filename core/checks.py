@@ -1,0 +1,37 @@
+"""System checks that refuse an unsafe production configuration."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+E001 = "core.E001"
+E002 = "core.E002"
+
+
+@register(Tags.security, deploy=False)
+def production_secrets_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG off, a real SECRET_KEY and an explicit ALLOWED_HOSTS are required."""
+    if settings.DEBUG:
+        return []
+    errors: list[CheckMessage] = []
+    key = settings.SECRET_KEY
+    if not key or key == settings.INSECURE_SECRET_KEY or len(key) < 40:
+        errors.append(
+            Error(
+                "DEBUG is off but SECRET_KEY is missing, the development key, or shorter than 40 "
+                "characters.",
+                hint="Set SECRET_KEY in the environment to a long random value.",
+                id=E001,
+            )
+        )
+    hosts = [h for h in settings.ALLOWED_HOSTS if h not in ("testserver",)]
+    if not hosts or "*" in hosts:
+        errors.append(
+            Error(
+                "DEBUG is off but ALLOWED_HOSTS is empty or a wildcard.",
+                hint="Set ALLOWED_HOSTS to the host names the site is served under.",
+                id=E002,
+            )
+        )
+    return errors

@@ -1,0 +1,163 @@
+"""Admin for the catalogue. Departures are scheduled and moved through the same service as the
+API, so the site occupancy invariant holds whichever door an administrator uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+
+from core.errors import DomainError
+from itineraries import services
+from itineraries.models import Departure, DepartureStatus, Itinerary, Option, Site, Stop, Theme
+
+
+@admin.register(Theme)
+class ThemeAdmin(TranslationAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "slug", "position"]
+    search_fields = ["slug", "name_fr", "name_en"]
+    prepopulated_fields = {"slug": ("name_fr",)}
+
+
+class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Site
+        fields = "__all__"  # noqa: DJ007 (the admin lists the fields it shows)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and not cleaned.get("is_bookable", True):
+            visited = Itinerary.objects.filter(is_published=True, stops__site=self.instance)
+            if visited.exists():
+                names = ", ".join(sorted({i.title for i in visited}))
+                raise ValidationError(
+                    f"Published itineraries visit this site: unpublish them first ({names})."
+                )
+        return cleaned
+
+
+@admin.register(Site)
+class SiteAdmin(TranslationAdmin):  # type: ignore[type-arg]
+    form = SiteForm
+    list_display = ["name", "max_visitors", "is_bookable", "wheelchair_accessible", "minimum_age"]
+    list_filter = ["is_bookable", "wheelchair_accessible"]
+    search_fields = ["slug", "name_fr", "name_en", "address"]
+    prepopulated_fields = {"slug": ("name_fr",)}
+
+
+class StopInline(TranslationTabularInline):  # type: ignore[type-arg]
+    model = Stop
+    extra = 0
+    autocomplete_fields = ["site"]
+    ordering = ["position"]
+
+
+class OptionInline(TranslationTabularInline):  # type: ignore[type-arg]
+    model = Option
+    extra = 0
+
+
+@admin.register(Itinerary)
+class ItineraryAdmin(TranslationAdmin):  # type: ignore[type-arg]
+    inlines = [StopInline, OptionInline]
+    list_display = [
+        "title",
+        "slug",
+        "is_published",
+        "min_participants",
+        "max_participants",
+        "price_per_person_cents",
+    ]
+    list_filter = ["is_published", "themes", "private_dates_allowed"]
+    search_fields = ["slug", "title_fr", "title_en", "summary_fr"]
+    filter_horizontal = ["themes"]
+    prepopulated_fields = {"slug": ("title_fr",)}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        itinerary = form.instance
+        if itinerary.is_published:
+            closed = [
+                s.site.name
+                for s in itinerary.stops.select_related("site")
+                if not s.site.is_bookable
+            ]
+            if not itinerary.stops.exists() or closed:
+                Itinerary.objects.filter(pk=itinerary.pk).update(is_published=False)
+                messages.error(
+                    request,
+                    "The itinerary was saved unpublished: it has no stops or visits a closed "
+                    f"site ({', '.join(closed)}).",
+                )
+
+
+class DepartureForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Departure
+        fields = ["itinerary", "starts_at", "language", "capacity", "kind", "notes"]
+
+
+@admin.register(Departure)
+class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = DepartureForm
+    list_display = ["itinerary", "starts_at", "ends_at", "language", "capacity", "kind", "status"]
+    list_filter = ["status", "kind", "language", "itinerary"]
+    date_hierarchy = "starts_at"
+    search_fields = ["itinerary__title_fr", "itinerary__slug"]
+    list_select_related = ["itinerary"]
+    actions = ["cancel_departures"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Departure | None = None) -> Any:
+        if obj is not None:
+            return ["itinerary", "kind", "status", "ends_at", "sequence"]
+        return ["status"]
+
+    def save_model(self, request: HttpRequest, obj: Departure, form: Any, change: bool) -> None:
+        # Scheduling goes through the service; a refusal becomes a form error, nothing is saved.
+        try:
+            if change:
+                services.departure_reschedule(
+                    departure=obj,
+                    starts_at=form.cleaned_data["starts_at"],
+                    capacity=form.cleaned_data["capacity"],
+                    language=form.cleaned_data["language"],
+                    notes=form.cleaned_data.get("notes", ""),
+                )
+            else:
+                created = services.departure_schedule(
+                    itinerary=form.cleaned_data["itinerary"],
+                    starts_at=form.cleaned_data["starts_at"],
+                    language=form.cleaned_data["language"],
+                    capacity=form.cleaned_data["capacity"],
+                    kind=form.cleaned_data["kind"],
+                    notes=form.cleaned_data.get("notes", ""),
+                    by=request.user,
+                )
+                obj.pk = created.pk
+        except DomainError as exc:
+            raise _AdminRefusal(str(exc.message)) from exc
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except _AdminRefusal as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description="Cancel the selected departures")
+    def cancel_departures(self, request: HttpRequest, queryset: Any) -> None:
+        count = 0
+        for departure in queryset.filter(status=DepartureStatus.SCHEDULED):
+            services.departure_mark_cancelled(departure=departure)
+            count += 1
+        self.message_user(request, f"{count} departure(s) cancelled.")
+
+
+class _AdminRefusal(Exception):
+    pass

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ItinerariesConfig(AppConfig):
+    name = "itineraries"
+    verbose_name = "Itinéraires"

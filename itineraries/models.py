@@ -1,0 +1,310 @@
+"""The catalogue: themes, sites, itineraries with their stops and options, and departures.
+
+Texts shown to visitors (names, descriptions, notes) are translated by django-modeltranslation
+(``itineraries/translation.py``): each has ``_fr`` and ``_en`` columns and the plain attribute
+follows the active language.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    """Languages in which a visit can be guided."""
+
+    FR = "fr", _("French")
+    EN = "en", _("English")
+    NL = "nl", _("Dutch")
+    DE = "de", _("German")
+
+
+class Theme(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A place a visit goes to, with how many visitors it can take at the same time."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=255)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5)
+    max_visitors = models.PositiveIntegerField(
+        _("maximum visitors at the same time"), validators=[MinValueValidator(1)]
+    )
+    minimum_age = models.PositiveSmallIntegerField(_("minimum age"), default=0)
+    wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    safety_notes = models.TextField(_("safety notes"), blank=True)
+    is_bookable = models.BooleanField(
+        _("bookable"),
+        default=True,
+        help_text=_("A site closed to the public cannot be part of a published itinerary."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90) & Q(latitude__lte=90),
+                name="site_latitude_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180) & Q(longitude__lte=180),
+                name="site_longitude_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_visitors__gte=1), name="site_max_visitors_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def default_cancellation_policy() -> list[dict[str, int]]:
+    """Days before the start -> percent refunded; the first tier the cancellation meets applies."""
+    return [
+        {"days_before": 30, "refund_percent": 100},
+        {"days_before": 14, "refund_percent": 50},
+        {"days_before": 0, "refund_percent": 0},
+    ]
+
+
+def default_private_start_times() -> list[str]:
+    return ["09:00", "14:00"]
+
+
+def default_languages() -> list[str]:
+    return [Language.FR]
+
+
+class Itinerary(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=400)
+    description = models.TextField(_("description"), blank=True)
+    practical_notes = models.TextField(_("practical notes"), blank=True)
+    includes = models.TextField(_("what the price includes"), blank=True)
+    meeting_point = models.CharField(_("meeting point"), max_length=255)
+    meeting_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    themes = models.ManyToManyField(Theme, related_name="itineraries", blank=True)
+    languages = models.JSONField(_("languages offered"), default=default_languages)
+    min_participants = models.PositiveIntegerField(default=1)
+    max_participants = models.PositiveIntegerField(default=30)
+    price_per_person_cents = models.PositiveIntegerField(_("price per person, excl. VAT (cents)"))
+    minimum_charge_cents = models.PositiveIntegerField(
+        _("minimum charge, excl. VAT (cents)"), default=0
+    )
+    vat_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    deposit_percent = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(100)]
+    )
+    cancellation_policy = models.JSONField(default=default_cancellation_policy)
+    participants_per_guide = models.PositiveSmallIntegerField(default=25)
+    lead_time_days = models.PositiveSmallIntegerField(_("booking lead time (days)"), default=2)
+    change_cutoff_hours = models.PositiveSmallIntegerField(
+        _("changes allowed until (hours before the start)"), default=48
+    )
+    private_dates_allowed = models.BooleanField(default=True)
+    private_start_times = models.JSONField(default=default_private_start_times)
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("itinerary")
+        verbose_name_plural = _("itineraries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_participants__gte=1), name="itinerary_min_participants_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_participants__gte=models.F("min_participants")),
+                name="itinerary_max_participants_not_below_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_per_person_cents__gt=0) | Q(minimum_charge_cents__gt=0),
+                name="itinerary_has_a_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="itinerary_vat_rate_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__lte=100), name="itinerary_deposit_percent_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(participants_per_guide__gte=1),
+                name="itinerary_participants_per_guide_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def duration_minutes(self) -> int:
+        """Derived from the stops: the end of the last stop. Uses prefetched stops when present."""
+        annotated = getattr(self, "duration_annotation", None)
+        if annotated is not None:
+            return int(annotated)
+        return max(
+            (stop.offset_minutes + stop.duration_minutes for stop in self.stops.all()), default=0
+        )
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+
+class Stop(models.Model):
+    itinerary = models.ForeignKey(Itinerary, on_delete=models.CASCADE, related_name="stops")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stops")
+    position = models.PositiveSmallIntegerField()
+    offset_minutes = models.PositiveIntegerField(_("starts after (minutes)"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("what is seen"), blank=True)
+
+    class Meta:
+        ordering = ["itinerary", "position"]
+        verbose_name = _("stop")
+        verbose_name_plural = _("stops")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["itinerary", "position"], name="stop_unique_position_per_itinerary"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1), name="stop_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    @property
+    def end_offset_minutes(self) -> int:
+        return self.offset_minutes + self.duration_minutes
+
+
+class Option(models.Model):
+    """A per-person add-on of an itinerary (lunch, coach transfer) with its own VAT rate."""
+
+    itinerary = models.ForeignKey(Itinerary, on_delete=models.CASCADE, related_name="options")
+    code = models.SlugField()
+    name = models.CharField(_("name"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    price_per_person_cents = models.PositiveIntegerField()
+    vat_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+    class Meta:
+        ordering = ["itinerary", "code"]
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        constraints = [
+            models.UniqueConstraint(fields=["itinerary", "code"], name="option_unique_code"),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="option_vat_rate_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DepartureKind(models.TextChoices):
+    PUBLIC = "public", _("Public (open to several groups)")  # seats sold to several groups
+    PRIVATE = "private", _("Private (one group)")  # made from one group's request
+
+
+class DepartureStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")  # takes bookings and occupies its sites
+    CANCELLED = "cancelled", _("Cancelled")  # kept for history; occupies nothing
+
+
+class Departure(models.Model):
+    """One dated run of an itinerary. Created and moved only by ``itineraries.services``."""
+
+    itinerary = models.ForeignKey(Itinerary, on_delete=models.PROTECT, related_name="departures")
+    starts_at = models.DateTimeField()
+    # Denormalised from the stops at scheduling time, so that overlap queries stay in SQL.
+    ends_at = models.DateTimeField()
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FR)
+    capacity = models.PositiveIntegerField()
+    kind = models.CharField(
+        max_length=10, choices=DepartureKind.choices, default=DepartureKind.PUBLIC
+    )
+    status = models.CharField(
+        max_length=10, choices=DepartureStatus.choices, default=DepartureStatus.SCHEDULED
+    )
+    # Bumped on every change of time, place or status; read by the calendar feeds.
+    sequence = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        indexes = [
+            models.Index(fields=["itinerary", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1), name="departure_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="departure_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[choice.value for choice in Language]),
+                name="departure_language_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.itinerary} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == DepartureStatus.SCHEDULED

@@ -1,0 +1,118 @@
+"""Reads of the catalogue. No writes here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F, Max, Prefetch, QuerySet
+
+from itineraries.models import Departure, DepartureStatus, Itinerary, Site, Stop
+
+
+def itinerary_queryset(*, include_unpublished: bool = False) -> QuerySet[Itinerary]:
+    """Itineraries with their duration annotated and their themes prefetched (list views)."""
+    qs = Itinerary.objects.annotate(
+        duration_annotation=Max(F("stops__offset_minutes") + F("stops__duration_minutes"))
+    ).prefetch_related("themes")
+    if not include_unpublished:
+        qs = qs.filter(is_published=True)
+    return qs.order_by("title", "pk")
+
+
+def itinerary_detail_queryset(*, include_unpublished: bool = False) -> QuerySet[Itinerary]:
+    return (
+        itinerary_queryset(include_unpublished=include_unpublished)
+        .select_related("meeting_site")
+        .prefetch_related(
+            Prefetch("stops", queryset=Stop.objects.select_related("site").order_by("position")),
+            "options",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StopWindow:
+    site: Site
+    starts_at: datetime
+    ends_at: datetime
+
+
+def stop_windows(*, stops: list[Stop], starts_at: datetime) -> list[StopWindow]:
+    return [
+        StopWindow(
+            site=stop.site,
+            starts_at=starts_at + timedelta(minutes=stop.offset_minutes),
+            ends_at=starts_at + timedelta(minutes=stop.end_offset_minutes),
+        )
+        for stop in stops
+    ]
+
+
+@dataclass(frozen=True)
+class OccupancyConflict:
+    site: Site
+    at: datetime
+    visitors_already: int
+    requested: int
+
+
+def _peak_load(
+    intervals: list[tuple[datetime, datetime, int]], start: datetime, end: datetime
+) -> int:
+    """Highest sum of capacities present at once inside [start, end) (a sweep over the edges)."""
+    edges: list[tuple[datetime, int]] = []
+    for i_start, i_end, load in intervals:
+        if i_start < end and i_end > start:
+            edges.append((max(i_start, start), load))
+            edges.append((min(i_end, end), -load))
+    # At equal times departures leave (-) before others arrive (+): back-to-back is not overlap.
+    edges.sort(key=lambda edge: (edge[0], edge[1]))
+    peak = current = 0
+    for _at, delta in edges:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def occupancy_conflict(
+    *,
+    windows: list[StopWindow],
+    capacity: int,
+    exclude_departure_id: int | None = None,
+) -> OccupancyConflict | None:
+    """The first site whose ``max_visitors`` a new departure with these windows would exceed.
+
+    Costs two queries whatever the number of departures: the scheduled departures overlapping
+    the whole span, then their stops at the sites concerned.
+    """
+    if not windows:
+        return None
+    span_start = min(w.starts_at for w in windows)
+    span_end = max(w.ends_at for w in windows)
+    site_ids = {w.site.pk for w in windows}
+    others = Departure.objects.filter(
+        status=DepartureStatus.SCHEDULED, starts_at__lt=span_end, ends_at__gt=span_start
+    )
+    if exclude_departure_id is not None:
+        others = others.exclude(pk=exclude_departure_id)
+    departures = list(others.values_list("pk", "itinerary_id", "starts_at", "capacity"))
+    stops_by_itinerary: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    if departures:
+        for itinerary_id, site_id, offset, duration in Stop.objects.filter(
+            itinerary_id__in={d[1] for d in departures}, site_id__in=site_ids
+        ).values_list("itinerary_id", "site_id", "offset_minutes", "duration_minutes"):
+            stops_by_itinerary[itinerary_id].append((site_id, offset, duration))
+    intervals: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for _pk, itinerary_id, starts_at, dep_capacity in departures:
+        for site_id, offset, duration in stops_by_itinerary[itinerary_id]:
+            start = starts_at + timedelta(minutes=offset)
+            intervals[site_id].append((start, start + timedelta(minutes=duration), dep_capacity))
+    for window in sorted(windows, key=lambda w: w.starts_at):
+        already = _peak_load(intervals[window.site.pk], window.starts_at, window.ends_at)
+        if already + capacity > window.site.max_visitors:
+            return OccupancyConflict(
+                site=window.site, at=window.starts_at, visitors_already=already, requested=capacity
+            )
+    return None

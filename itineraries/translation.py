@@ -1,0 +1,30 @@
+"""Fields translated into French and English (django-modeltranslation)."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from itineraries.models import Itinerary, Option, Site, Stop, Theme
+
+
+@register(Theme)
+class ThemeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Site)
+class SiteTranslation(TranslationOptions):
+    fields = ("name", "description", "safety_notes")
+
+
+@register(Itinerary)
+class ItineraryTranslation(TranslationOptions):
+    fields = ("title", "summary", "description", "practical_notes", "includes", "meeting_point")
+
+
+@register(Stop)
+class StopTranslation(TranslationOptions):
+    fields = ("title", "text")
+
+
+@register(Option)
+class OptionTranslation(TranslationOptions):
+    fields = ("name", "description")

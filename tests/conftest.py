@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def staff(db: Any) -> Any:
+    return StaffFactory(username="office")
+
+
+@pytest.fixture
+def staff_api(staff: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+def assert_problem(
+    response: Any, status: int, code: str, field: str | None = None
+) -> dict[str, Any]:
+    """Assert an RFC 9457 answer with this status, and an error row with this code and field."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["type"]
+    rows = [(row["field"], row["code"]) for row in body["errors"]]
+    if code == "validation_error":
+        assert body["code"] == "validation_error"
+        if field is not None:
+            assert any(f == field for f, _c in rows), rows
+    else:
+        assert (field, code) in rows or any(c == code for _f, c in rows), rows
+        if field is not None:
+            assert (field, code) in rows, rows
+    return body
