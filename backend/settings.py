@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "itineraries",
+    "bookings",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +106,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_TASK_ACKS_LATE = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
+}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -182,7 +185,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/minute"),
         "user": env.str("THROTTLE_USER", default="1200/minute"),
+        "booking_create": env.str("THROTTLE_BOOKING_CREATE", default="20/minute"),
+        "booking_lookup": env.str("THROTTLE_BOOKING_LOOKUP", default="120/minute"),
     },
+    # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
+    # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.problems.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -211,7 +219,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Domain settings ------------------------------------------------------------------------
-DEPARTURE_LANGUAGES = ["fr", "en", "nl", "de"]
+# How long a booking holds its seats: card bookings while Stripe Checkout is open, invoice
+# bookings and private-date requests while the office decides.
+BOOKING_CARD_HOLD_MINUTES = env.int("BOOKING_CARD_HOLD_MINUTES", default=30)
+BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

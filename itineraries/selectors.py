@@ -76,43 +76,68 @@ def _peak_load(
     return peak
 
 
+Intervals = dict[int, list[tuple[datetime, datetime, int]]]
+
+
+def site_intervals(
+    *,
+    site_ids: set[int],
+    span_start: datetime,
+    span_end: datetime,
+    exclude_departure_id: int | None = None,
+) -> Intervals:
+    """Per site, the (start, end, capacity) of scheduled departures' stops there in the span.
+
+    Two queries whatever the number of departures: the scheduled departures overlapping the
+    span, then their stops at the sites concerned.
+    """
+    others = Departure.objects.filter(
+        status=DepartureStatus.SCHEDULED, starts_at__lt=span_end, ends_at__gt=span_start
+    )
+    if exclude_departure_id is not None:
+        others = others.exclude(pk=exclude_departure_id)
+    departures = list(others.values_list("itinerary_id", "starts_at", "capacity"))
+    intervals: Intervals = defaultdict(list)
+    if not departures:
+        return intervals
+    stops_by_itinerary: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for itinerary_id, site_id, offset, duration in Stop.objects.filter(
+        itinerary_id__in={d[0] for d in departures}, site_id__in=site_ids
+    ).values_list("itinerary_id", "site_id", "offset_minutes", "duration_minutes"):
+        stops_by_itinerary[itinerary_id].append((site_id, offset, duration))
+    for itinerary_id, starts_at, capacity in departures:
+        for site_id, offset, duration in stops_by_itinerary[itinerary_id]:
+            start = starts_at + timedelta(minutes=offset)
+            intervals[site_id].append((start, start + timedelta(minutes=duration), capacity))
+    return intervals
+
+
+def first_conflict(
+    *, windows: list[StopWindow], capacity: int, intervals: Intervals
+) -> OccupancyConflict | None:
+    """The first window whose site ``capacity`` more visitors would overfill (no query)."""
+    for window in sorted(windows, key=lambda w: w.starts_at):
+        already = _peak_load(intervals.get(window.site.pk, []), window.starts_at, window.ends_at)
+        if already + capacity > window.site.max_visitors:
+            return OccupancyConflict(
+                site=window.site, at=window.starts_at, visitors_already=already, requested=capacity
+            )
+    return None
+
+
 def occupancy_conflict(
     *,
     windows: list[StopWindow],
     capacity: int,
     exclude_departure_id: int | None = None,
 ) -> OccupancyConflict | None:
-    """The first site whose ``max_visitors`` a new departure with these windows would exceed.
-
-    Costs two queries whatever the number of departures: the scheduled departures overlapping
-    the whole span, then their stops at the sites concerned.
-    """
+    """The first site whose ``max_visitors`` a new departure with these windows would exceed."""
     if not windows:
         return None
-    span_start = min(w.starts_at for w in windows)
-    span_end = max(w.ends_at for w in windows)
-    site_ids = {w.site.pk for w in windows}
-    others = Departure.objects.filter(
-        status=DepartureStatus.SCHEDULED, starts_at__lt=span_end, ends_at__gt=span_start
+    intervals = site_intervals(
+        site_ids={w.site.pk for w in windows},
+        span_start=min(w.starts_at for w in windows),
+        span_end=max(w.ends_at for w in windows),
+        exclude_departure_id=exclude_departure_id,
     )
-    if exclude_departure_id is not None:
-        others = others.exclude(pk=exclude_departure_id)
-    departures = list(others.values_list("pk", "itinerary_id", "starts_at", "capacity"))
-    stops_by_itinerary: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    if departures:
-        for itinerary_id, site_id, offset, duration in Stop.objects.filter(
-            itinerary_id__in={d[1] for d in departures}, site_id__in=site_ids
-        ).values_list("itinerary_id", "site_id", "offset_minutes", "duration_minutes"):
-            stops_by_itinerary[itinerary_id].append((site_id, offset, duration))
-    intervals: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    for _pk, itinerary_id, starts_at, dep_capacity in departures:
-        for site_id, offset, duration in stops_by_itinerary[itinerary_id]:
-            start = starts_at + timedelta(minutes=offset)
-            intervals[site_id].append((start, start + timedelta(minutes=duration), dep_capacity))
-    for window in sorted(windows, key=lambda w: w.starts_at):
-        already = _peak_load(intervals[window.site.pk], window.starts_at, window.ends_at)
-        if already + capacity > window.site.max_visitors:
-            return OccupancyConflict(
-                site=window.site, at=window.starts_at, visitors_already=already, requested=capacity
-            )
-    return None
+    return first_conflict(windows=windows, capacity=capacity, intervals=intervals)

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 from tests.factories import StaffFactory
@@ -17,9 +18,21 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+class CommittingAPIClient(APIClient):
+    """Runs the on-commit callbacks of each request, as a real commit would (e-mails, signals).
+
+    Tests run inside a transaction that is rolled back, so without this the after-commit side
+    effects of a request would never fire.
+    """
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(*args, **kwargs)
+
+
 @pytest.fixture
 def api() -> APIClient:
-    return APIClient()
+    return CommittingAPIClient()
 
 
 @pytest.fixture
@@ -29,7 +42,7 @@ def staff(db: Any) -> Any:
 
 @pytest.fixture
 def staff_api(staff: Any) -> APIClient:
-    client = APIClient()
+    client = CommittingAPIClient()
     client.force_authenticate(staff)
     return client
 

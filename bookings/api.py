@@ -1,0 +1,481 @@
+"""Bookings API: groups book and manage their booking with its token; staff run the office."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from stdnum import luhn
+
+from bookings import selectors, services
+from bookings.calendar import booking_calendar, booking_page_url
+from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
+from core.permissions import IsStaff, is_staff
+from itineraries import api as catalogue
+from itineraries.models import Departure, Itinerary, Language
+
+TOKEN_HEADER = "HTTP_X_BOOKING_TOKEN"
+MAX_AVAILABILITY_DAYS = 92
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+LA_POSTE_SIREN = "356000000"
+
+
+def siret_is_valid(value: str) -> bool:
+    """14 digits whose Luhn check holds (La Poste's establishments use a digit sum mod 5)."""
+    if len(value) != 14 or not value.isdigit():
+        return False
+    if value.startswith(LA_POSTE_SIREN):
+        return sum(int(digit) for digit in value) % 5 == 0
+    return bool(luhn.is_valid(value))
+
+
+def validate_siret(value: str) -> str:
+    if value and not siret_is_valid(value):
+        raise serializers.ValidationError(
+            "A SIRET has 14 digits and a valid check digit.", code="invalid_siret"
+        )
+    return value
+
+
+class OrganisationSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=OrganisationType.choices)
+    siret = serializers.CharField(
+        max_length=14, required=False, allow_blank=True, validators=[validate_siret]
+    )
+    vat_number = serializers.RegexField(
+        r"^[A-Z]{2}[0-9A-Z]{2,13}$", max_length=20, required=False, allow_blank=True
+    )
+
+
+class ContactSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.RegexField(r"^\+?[0-9 ().-]{6,30}$", required=False, allow_blank=True)
+
+
+class ContactChangeSerializer(ContactSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+
+
+class BillingSerializer(serializers.Serializer[Any]):
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
+    purchase_order = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    service_code = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class BookingInputSerializer(serializers.Serializer[Any]):
+    departure = serializers.IntegerField(min_value=1, required=False)
+    itinerary = serializers.SlugField(required=False)
+    starts_at = serializers.DateTimeField(required=False)
+    participants = serializers.IntegerField(min_value=1, max_value=1000)
+    language = serializers.ChoiceField(choices=Language.choices)
+    options = serializers.ListField(
+        child=serializers.SlugField(max_length=50), required=False, max_length=20
+    )
+    organisation = OrganisationSerializer()
+    contact = ContactSerializer()
+    billing = BillingSerializer(required=False)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        public = attrs.get("departure") is not None
+        private = attrs.get("itinerary") is not None or attrs.get("starts_at") is not None
+        if public == private:
+            raise serializers.ValidationError(
+                {"departure": "Give either a departure, or an itinerary and a start time."},
+                code="departure_or_private_date",
+            )
+        if private:
+            missing = {
+                name: serializers.ErrorDetail("This field is required.", code="required")
+                for name in ("itinerary", "starts_at")
+                if attrs.get(name) is None
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        if attrs["payment_method"] == PaymentMethod.INVOICE:
+            billing = attrs.get("billing") or {}
+            missing = {
+                f"billing.{name}": serializers.ErrorDetail(
+                    "Required for payment by invoice.", code="billing_address_required"
+                )
+                for name in ("address", "postal_code", "city")
+                if not billing.get(name)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class BookingChangeSerializer(serializers.Serializer[Any]):
+    participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    contact = ContactChangeSerializer(required=False)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+class BookingSerializer(serializers.ModelSerializer[Booking]):
+    departure = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    billing = serializers.SerializerMethodField()
+    checkout_url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+    cancellation_terms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference", "status", "hold_expires_at", "departure", "participants", "language",
+            "options", "organisation", "contact", "billing", "payment_method", "price",
+            "amount_paid_cents", "checkout_url", "links", "cancellation_terms", "notes",
+            "created_at", "updated_at",
+        ]
+
+    def _token(self) -> str | None:
+        return self.context.get("token")
+
+    def get_departure(self, obj: Booking) -> dict[str, Any]:
+        departure = obj.departure
+        return {
+            "id": departure.pk,
+            "itinerary": departure.itinerary.slug,
+            "title": departure.itinerary.title,
+            "starts_at": serializers.DateTimeField().to_representation(departure.starts_at),
+            "ends_at": serializers.DateTimeField().to_representation(departure.ends_at),
+            "language": departure.language,
+            "kind": departure.kind,
+            "status": departure.status,
+            "meeting_point": departure.itinerary.meeting_point,
+        }
+
+    def get_organisation(self, obj: Booking) -> dict[str, str]:
+        return {
+            "name": obj.organisation_name,
+            "type": obj.organisation_type,
+            "siret": obj.siret,
+            "vat_number": obj.vat_number,
+        }
+
+    def get_contact(self, obj: Booking) -> dict[str, str]:
+        return {"name": obj.contact_name, "email": obj.contact_email, "phone": obj.contact_phone}
+
+    def get_billing(self, obj: Booking) -> dict[str, str]:
+        return {
+            "address": obj.billing_address,
+            "postal_code": obj.billing_postal_code,
+            "city": obj.billing_city,
+            "country": obj.billing_country,
+            "purchase_order": obj.purchase_order,
+            "service_code": obj.service_code,
+        }
+
+    def get_checkout_url(self, obj: Booking) -> str | None:
+        return None  # card payments through Stripe Checkout are not wired in yet
+
+    def get_links(self, obj: Booking) -> dict[str, str]:
+        token = self._token()
+        suffix = f"?token={token}" if token else ""
+        api = f"{settings.SITE_URL}/api/v1/bookings/{obj.reference}"
+        return {
+            "booking_page": booking_page_url(obj, token),
+            "programme": f"{api}/programme.pdf{suffix}",
+            "calendar": f"{api}/calendar.ics{suffix}",
+        }
+
+    def get_cancellation_terms(self, obj: Booking) -> dict[str, int] | None:
+        if obj.status not in (
+            BookingStatus.CONFIRMED, BookingStatus.REQUESTED, BookingStatus.PENDING_PAYMENT
+        ):
+            return None
+        return services.cancellation_terms(obj)
+
+
+class CreatedBookingSerializer(BookingSerializer):
+    token = serializers.SerializerMethodField()
+
+    class Meta(BookingSerializer.Meta):
+        fields = ["reference", "token", *BookingSerializer.Meta.fields[1:]]
+
+    def get_token(self, obj: Booking) -> str | None:
+        return self._token()
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+class BookingFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=BookingStatus.choices)
+    itinerary = filters.ModelChoiceFilter(
+        field_name="departure__itinerary", to_field_name="slug", queryset=Itinerary.objects.all()
+    )
+    organisation_type = filters.ChoiceFilter(choices=OrganisationType.choices)
+    from_ = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="gte")
+    to = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Booking
+        fields = ["status", "itinerary", "organisation_type"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["from"] = self.filters.pop("from_")
+
+
+class BookingViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Booking],
+):
+    """A group's booking, read and changed with its secret token; the back office for staff."""
+
+    lookup_field = "reference"
+    lookup_value_regex = "VA-[A-Z0-9]{6}"
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    throttle_classes = [ScopedRateThrottle]
+
+    def get_throttles(self) -> list[Any]:
+        self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"
+        return super().get_throttles()
+
+    def get_permissions(self) -> list[Any]:
+        if self.action in ("list", "confirm", "decline"):
+            return [IsStaff()]
+        return [AllowAny()]
+
+    def get_queryset(self) -> QuerySet[Booking]:
+        return selectors.staff_booking_queryset().order_by("-created_at", "-pk")
+
+    def _token(self) -> str | None:
+        token = self.request.META.get(TOKEN_HEADER) or self.request.query_params.get("token")
+        return token or None
+
+    def get_object(self) -> Booking:
+        reference = self.kwargs["reference"]
+        if is_staff(self.request):
+            booking = Booking.objects.select_related("departure__itinerary").filter(
+                reference=reference
+            ).first()
+        else:
+            booking = selectors.booking_for_token(reference=reference, token=self._token())
+        if booking is None:
+            raise NotFound()
+        return booking
+
+    def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
+        fresh = Booking.objects.select_related("departure__itinerary").get(pk=booking.pk)
+        return Response(
+            BookingSerializer(fresh, context={"token": self._token()}).data, status=code
+        )
+
+    @extend_schema(request=BookingInputSerializer, responses={201: CreatedBookingSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = BookingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking, token = services.booking_create(data=serializer.validated_data)
+        body = CreatedBookingSerializer(booking, context={"token": token}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("X-Booking-Token", str, OpenApiParameter.HEADER)],
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._answer(self.get_object())
+
+    @extend_schema(request=BookingChangeSerializer, responses={200: BookingSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        booking = self.get_object()
+        serializer = BookingChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_change(
+            booking=booking, actor=self._actor(), **serializer.validated_data
+        )
+        return self._answer(booking)
+
+    def _actor(self) -> services.Actor:
+        if is_staff(self.request):
+            return services.Actor.staff(self.request.user)
+        return services.Actor.group()
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={
+            200: inline_serializer(
+                "Cancellation",
+                {
+                    "booking": BookingSerializer(),
+                    "refund_percent": serializers.IntegerField(),
+                    "refund_cents": serializers.IntegerField(),
+                },
+            )
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, reference: str) -> Response:
+        booking = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.booking_cancel(
+            booking=booking, actor=self._actor(), reason=serializer.validated_data.get("reason", "")
+        )
+        body = self._answer(result.booking).data
+        return Response(
+            {
+                "booking": body,
+                "refund_percent": result.refund_percent,
+                "refund_cents": result.refund_cents,
+                "currency": "EUR",
+            }
+        )
+
+    @extend_schema(request=None, responses={200: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, reference: str) -> Response:
+        booking = services.booking_confirm(
+            booking=self.get_object(), actor=services.Actor.staff(request.user)
+        )
+        return self._answer(booking)
+
+    @extend_schema(request=ReasonSerializer, responses={200: BookingSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, reference: str) -> Response:
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_decline(
+            booking=self.get_object(),
+            actor=services.Actor.staff(request.user),
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return self._answer(booking)
+
+    @extend_schema(responses={(200, "text/calendar"): bytes})
+    @action(detail=True, methods=["get"], url_path="calendar.ics")
+    def calendar(self, request: Request, reference: str) -> HttpResponse:
+        booking = self.get_object()
+        response = HttpResponse(booking_calendar(booking), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class DepartureWithSeatsSerializer(catalogue.DepartureSerializer):
+    seats_left = serializers.SerializerMethodField()
+
+    class Meta(catalogue.DepartureSerializer.Meta):
+        fields = [*catalogue.DepartureSerializer.Meta.fields, "seats_left"]
+
+    def get_seats_left(self, obj: Departure) -> int:
+        taken = getattr(obj, "seats_taken_now", None)
+        if taken is None:
+            taken = selectors.seats_taken(departure_id=obj.pk)
+        return max(obj.capacity - taken, 0)
+
+
+class DepartureViewSet(catalogue.DepartureViewSet):
+    """Departures with the seats left; staff cancel a whole departure here."""
+
+    serializer_class = DepartureWithSeatsSerializer
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "cancel":
+            return [IsStaff()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet[Departure]:
+        return selectors.with_seats_taken(super().get_queryset())
+
+    @extend_schema(request=ReasonSerializer, responses={200: DepartureWithSeatsSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        departure = self.get_object()
+        cancelled = services.departure_cancel(
+            departure=departure,
+            actor=services.Actor.staff(request.user),
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        departure = self.get_queryset().get(pk=departure.pk)
+        body = DepartureWithSeatsSerializer(departure).data
+        return Response({**body, "bookings_cancelled": [b.reference for b in cancelled]})
+
+
+class AvailabilityQuerySerializer(serializers.Serializer[Any]):
+    from_ = serializers.DateField(required=False)
+    to = serializers.DateField(required=False)
+    participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        first: date = attrs.get("from") or timezone.localdate()
+        last: date = attrs.get("to") or first + timedelta(days=30)
+        if last < first:
+            raise serializers.ValidationError({"to": "Must not be before from."}, code="invalid_range")
+        if (last - first).days >= MAX_AVAILABILITY_DAYS:
+            raise serializers.ValidationError(
+                {"to": f"At most {MAX_AVAILABILITY_DAYS} days at a time."}, code="range_too_long"
+            )
+        attrs["from"], attrs["to"] = first, last
+        return attrs
+
+
+class ItineraryViewSet(catalogue.ItineraryViewSet):
+    """Itineraries, plus their availability by day."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", date),
+            OpenApiParameter("to", date),
+            OpenApiParameter("participants", int),
+        ],
+        responses={200: inline_serializer("Availability", {"days": serializers.ListField()})},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def availability(self, request: Request, slug: str) -> Response:
+        itinerary = self.get_object()
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        participants = query.validated_data.get("participants") or itinerary.min_participants
+        days = selectors.availability(
+            itinerary=itinerary,
+            first_day=query.validated_data["from"],
+            last_day=query.validated_data["to"],
+            participants=participants,
+        )
+        return Response({"itinerary": itinerary.slug, "participants": participants, "days": days})

@@ -1,0 +1,40 @@
+"""E-mails to the group, French or English as booked. Sent from Celery after commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from bookings.calendar import booking_calendar, booking_page_url
+from bookings.models import Booking
+
+KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined")
+
+
+def booking_email(booking: Booking, kind: str) -> EmailMessage:
+    lang = booking.correspondence_language
+    with translation.override(lang):
+        departure = booking.departure
+        context = {
+            "booking": booking,
+            "itinerary": departure.itinerary,
+            "starts_at": date_format(timezone.localtime(departure.starts_at), "DATETIME_FORMAT"),
+            "total": f"{booking.total_cents / 100:.2f} €",
+            "page_url": booking_page_url(booking),
+            "site_url": settings.SITE_URL,
+        }
+        text = render_to_string(f"bookings/email/{kind}_{lang}.txt", context).strip()
+    subject, _sep, body = text.partition("\n")
+    message = EmailMessage(
+        subject=subject.strip(),
+        body=body.strip() + "\n",
+        to=[booking.contact_email],
+    )
+    if kind in ("confirmed", "changed", "cancelled"):
+        message.attach(
+            f"{booking.reference}.ics", booking_calendar(booking), "text/calendar; charset=utf-8"
+        )
+    return message

@@ -1,0 +1,166 @@
+"""Bookings, their life cycle and their append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from itineraries.models import Departure, Language
+
+
+class BookingStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")  # card: holds seats 30 minutes
+    REQUESTED = "requested", _("Requested")  # invoice or private date: holds seats, staff decide
+    CONFIRMED = "confirmed", _("Confirmed")  # takes seats until the visit
+    CANCELLED = "cancelled", _("Cancelled")  # by the group or staff; refund by policy
+    DECLINED = "declined", _("Declined")  # a request staff refused
+    EXPIRED = "expired", _("Expired")  # the hold ran out before payment or confirmation
+
+
+# Which status may follow which (DESIGN §4). A service refuses any other move.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    BookingStatus.PENDING_PAYMENT: frozenset(
+        {BookingStatus.CONFIRMED, BookingStatus.EXPIRED, BookingStatus.CANCELLED}
+    ),
+    BookingStatus.REQUESTED: frozenset(
+        {
+            BookingStatus.CONFIRMED,
+            BookingStatus.DECLINED,
+            BookingStatus.EXPIRED,
+            BookingStatus.CANCELLED,
+        }
+    ),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLED}),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.DECLINED: frozenset(),
+    BookingStatus.EXPIRED: frozenset(),
+}
+HELD_STATUSES = (BookingStatus.PENDING_PAYMENT, BookingStatus.REQUESTED)
+ACTIVE_STATUSES = (*HELD_STATUSES, BookingStatus.CONFIRMED)
+
+
+class OrganisationType(models.TextChoices):
+    PUBLIC_BODY = "public_body", _("Public body")
+    SCHOOL = "school", _("School or university")
+    COMPANY = "company", _("Company")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Other")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card (online)")
+    INVOICE = "invoice", _("Invoice (transfer or administrative mandate)")
+
+
+def seats_taking_q(now: Any, prefix: str = "") -> Q:
+    """Bookings that take seats at ``now``: confirmed, or held with a hold still running."""
+    return Q(**{f"{prefix}status": BookingStatus.CONFIRMED}) | Q(
+        **{f"{prefix}status__in": HELD_STATUSES, f"{prefix}hold_expires_at__gt": now}
+    )
+
+
+class Booking(models.Model):
+    reference = models.CharField(max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64)
+    departure = models.ForeignKey(Departure, on_delete=models.PROTECT, related_name="bookings")
+    participants = models.PositiveIntegerField()
+    language = models.CharField(max_length=2, choices=Language.choices)
+    options = models.JSONField(default=list, blank=True)  # option codes, as booked
+
+    organisation_name = models.CharField(max_length=200)
+    organisation_type = models.CharField(max_length=20, choices=OrganisationType.choices)
+    siret = models.CharField(max_length=14, blank=True)
+    vat_number = models.CharField(max_length=20, blank=True)
+    contact_name = models.CharField(max_length=200)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=40, blank=True)
+    billing_address = models.CharField(max_length=255, blank=True)
+    billing_postal_code = models.CharField(max_length=20, blank=True)
+    billing_city = models.CharField(max_length=120, blank=True)
+    billing_country = models.CharField(max_length=2, default="FR")
+    purchase_order = models.CharField(max_length=60, blank=True)
+    service_code = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+
+    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    # Price snapshot: lines, VAT per rate, totals, deposit. Computed by bookings.pricing only.
+    price = models.JSONField()
+    total_cents = models.PositiveIntegerField()
+    # Maintained by the payments app (succeeded payments minus refunds).
+    amount_paid_cents = models.PositiveIntegerField(default=0)
+    # iCalendar SEQUENCE of the group's event: bumped on every change of time, size or status.
+    sequence = models.PositiveIntegerField(default=0)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        indexes = [
+            models.Index(fields=["departure", "status"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(participants__gte=1), name="booking_participants_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=HELD_STATUSES) | Q(hold_expires_at__isnull=False),
+                name="booking_held_has_hold_expiry",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in BookingStatus]),
+                name="booking_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.organisation_name}"
+
+    @property
+    def correspondence_language(self) -> str:
+        """E-mails and documents are in French for French visits, in English otherwise."""
+        return "fr" if self.language == Language.FR else "en"
+
+
+class ActorKind(models.TextChoices):
+    GROUP = "group", _("Group (booking token)")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
+
+
+class BookingEvent(models.Model):
+    """Append-only audit trail: rows are written once and never changed or deleted."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Booking events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Booking events are append-only.")

@@ -1,0 +1,29 @@
+"""Receivers of the catalogue's signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from bookings import errors
+from bookings.selectors import seats_taken
+from core.errors import Conflict
+from itineraries.models import Departure
+from itineraries.services import departure_changing
+
+
+@receiver(departure_changing)
+def refuse_capacity_below_seats_taken(
+    sender: Any, departure: Departure, new_capacity: int, **kwargs: Any
+) -> None:
+    """Runs with the departure row locked by the scheduling service, so the count is stable."""
+    taken = seats_taken(departure_id=departure.pk)
+    if new_capacity < taken:
+        raise Conflict(
+            errors.CAPACITY_BELOW_SEATS_TAKEN,
+            _("%(taken)d seats are already booked on this departure.") % {"taken": taken},
+            field="capacity",
+            extra={"seats_taken": taken},
+        )

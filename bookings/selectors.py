@@ -1,0 +1,132 @@
+"""Reads about bookings and seats. No writes here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from bookings.models import Booking, seats_taking_q
+from core.tokens import token_matches
+from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
+from itineraries.selectors import first_conflict, site_intervals, stop_windows
+
+
+def seats_taken(*, departure_id: int, exclude_booking_id: int | None = None) -> int:
+    """Seats taken on a departure right now (expired holds do not count)."""
+    qs = Booking.objects.filter(seats_taking_q(timezone.now()), departure_id=departure_id)
+    if exclude_booking_id is not None:
+        qs = qs.exclude(pk=exclude_booking_id)
+    return int(qs.aggregate(total=Coalesce(Sum("participants"), 0))["total"])
+
+
+def with_seats_taken(qs: QuerySet[Departure]) -> QuerySet[Departure]:
+    """Annotate ``seats_taken_now`` in the same query (no query per departure)."""
+    return qs.annotate(
+        seats_taken_now=Coalesce(
+            Sum("bookings__participants", filter=seats_taking_q(timezone.now(), "bookings__")),
+            Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def booking_for_token(*, reference: str, token: str | None) -> Booking | None:
+    """The booking if the token is its own; None otherwise (same answer for both failures)."""
+    booking = (
+        Booking.objects.select_related("departure__itinerary").filter(reference=reference).first()
+    )
+    # Compare even when the reference is unknown, so both failures cost the same.
+    stored = booking.token_hash if booking is not None else "0" * 64
+    if not token_matches(token, stored) or booking is None:
+        return None
+    return booking
+
+
+def availability(
+    *, itinerary: Itinerary, first_day: date, last_day: date, participants: int
+) -> list[dict[str, Any]]:
+    """Per day: public departures with seats left, and the private start times that are free.
+
+    Three queries whatever the number of days: departures with their seats, then the scheduled
+    departures and stops occupying the itinerary's sites over the whole period.
+    """
+    tz = timezone.get_current_timezone()
+    span_start = timezone.make_aware(datetime.combine(first_day, time.min), tz)
+    span_end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min), tz)
+    now = timezone.now()
+    departures = with_seats_taken(
+        Departure.objects.filter(
+            itinerary=itinerary,
+            status=DepartureStatus.SCHEDULED,
+            kind=DepartureKind.PUBLIC,
+            starts_at__gte=max(span_start, now),
+            starts_at__lt=span_end,
+        )
+    ).order_by("starts_at")
+    days: dict[date, dict[str, Any]] = {}
+    day = first_day
+    while day <= last_day:
+        days[day] = {"date": day.isoformat(), "departures": [], "private_start_times": []}
+        day += timedelta(days=1)
+    for departure in departures:
+        seats_left = max(departure.capacity - departure.seats_taken_now, 0)
+        days[timezone.localtime(departure.starts_at, tz).date()]["departures"].append(
+            {
+                "id": departure.pk,
+                "starts_at": departure.starts_at,
+                "ends_at": departure.ends_at,
+                "language": departure.language,
+                "capacity": departure.capacity,
+                "seats_left": seats_left,
+                "bookable": seats_left >= participants,
+            }
+        )
+    _private_times(itinerary, days, participants, span_start, span_end, now, tz)
+    return list(days.values())
+
+
+def _private_times(
+    itinerary: Itinerary,
+    days: dict[date, dict[str, Any]],
+    participants: int,
+    span_start: datetime,
+    span_end: datetime,
+    now: datetime,
+    tz: Any,
+) -> None:
+    if not itinerary.private_dates_allowed or not (
+        itinerary.min_participants <= participants <= itinerary.max_participants
+    ):
+        return
+    stops = list(itinerary.stops.select_related("site").order_by("position"))
+    if not stops or any(not stop.site.is_bookable for stop in stops):
+        return
+    earliest = now + timedelta(days=itinerary.lead_time_days)
+    duration = timedelta(minutes=max(stop.end_offset_minutes for stop in stops))
+    intervals = site_intervals(
+        site_ids={stop.site_id for stop in stops},
+        span_start=span_start,
+        span_end=span_end + duration,
+    )
+    for day, entry in days.items():
+        for start in itinerary.private_start_times:
+            starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)), tz)
+            if starts_at < earliest:
+                continue
+            windows = stop_windows(stops=stops, starts_at=starts_at)
+            if first_conflict(windows=windows, capacity=participants, intervals=intervals) is None:
+                entry["private_start_times"].append(starts_at)
+
+
+def staff_booking_queryset() -> QuerySet[Booking]:
+    return Booking.objects.select_related("departure__itinerary").annotate(
+        event_count=Count("events")
+    )
+
+
+def bookings_filtered(**filters: Any) -> QuerySet[Booking]:
+    return staff_booking_queryset().filter(Q(**filters))

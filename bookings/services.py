@@ -1,0 +1,549 @@
+"""Writes to bookings: create, change, cancel, confirm, decline, expire.
+
+No-oversell invariant: every service that takes seats locks the departure row first
+(``select_for_update``), then counts, then writes, in one transaction. On SQLite the
+IMMEDIATE transaction mode gives the same serialisation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings import errors, signals, tasks
+from bookings.models import (
+    ACTIVE_STATUSES,
+    ALLOWED_TRANSITIONS,
+    HELD_STATUSES,
+    ActorKind,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    PaymentMethod,
+)
+from bookings.pricing import price_booking, refund_percent
+from bookings.selectors import seats_taken
+from core.errors import Conflict, InvalidInput
+from core.money import percent_of
+from core.tokens import new_token
+from itineraries import services as itinerary_services
+from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Option
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud safely
+
+# Test-only switch for the negative control of the race tests; never changed in production.
+_lock_departure: bool = True
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    user: Any = None
+
+    @classmethod
+    def group(cls) -> Actor:
+        return cls(ActorKind.GROUP)
+
+    @classmethod
+    def staff(cls, user: Any) -> Actor:
+        return cls(ActorKind.STAFF, user)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(ActorKind.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    booking: Booking
+    refund_percent: int
+    refund_cents: int
+    already_cancelled: bool = False
+
+
+def new_reference() -> str:
+    return "VA-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _event(booking: Booking, actor: Actor, action: str, **data: Any) -> None:
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    BookingEvent.objects.create(
+        booking=booking, actor_kind=actor.kind, actor=user, action=action, data=data
+    )
+
+
+def _after_commit(kind: str, booking: Booking, signal: Any = None, **kwargs: Any) -> None:
+    """E-mail the group and tell the higher apps, once the transaction has committed."""
+
+    def run() -> None:
+        if signal is not None:
+            signal.send(sender=Booking, booking=booking, **kwargs)
+        tasks.send_booking_email.delay(booking.pk, kind)
+
+    transaction.on_commit(run)
+
+
+def _lock_departure_row(departure_id: int) -> Departure:
+    qs = Departure.objects.select_related("itinerary")
+    if _lock_departure:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=departure_id)
+    except Departure.DoesNotExist:
+        raise InvalidInput(
+            errors.DEPARTURE_NOT_FOUND, _("This departure does not exist."), field="departure"
+        ) from None
+
+
+def _check_participants(itinerary: Itinerary, participants: int) -> None:
+    if not itinerary.min_participants <= participants <= itinerary.max_participants:
+        raise InvalidInput(
+            errors.PARTICIPANTS_OUT_OF_RANGE,
+            _("This itinerary takes groups of %(min)d to %(max)d participants.")
+            % {"min": itinerary.min_participants, "max": itinerary.max_participants},
+            field="participants",
+        )
+
+
+def _check_lead_time(itinerary: Itinerary, starts_at: datetime, field: str) -> None:
+    if starts_at <= timezone.now():
+        raise Conflict(errors.DEPARTURE_STARTED, _("This visit has already started."), field=field)
+    if starts_at < timezone.now() + timedelta(days=itinerary.lead_time_days):
+        raise InvalidInput(
+            errors.LEAD_TIME,
+            _("This itinerary must be booked at least %(days)d days ahead.")
+            % {"days": itinerary.lead_time_days},
+            field=field,
+        )
+
+
+def _options(itinerary: Itinerary, codes: list[str]) -> list[Option]:
+    found = {option.code: option for option in itinerary.options.filter(code__in=codes)}
+    for index, code in enumerate(codes):
+        if code not in found:
+            raise InvalidInput(
+                errors.UNKNOWN_OPTION,
+                _("“%(code)s” is not an option of this itinerary.") % {"code": code},
+                field=f"options.{index}",
+            )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def _check_seats(departure: Departure, participants: int, exclude: int | None = None) -> None:
+    """Expects the departure row to be locked by the caller."""
+    taken = seats_taken(departure_id=departure.pk, exclude_booking_id=exclude)
+    left = max(departure.capacity - taken, 0)
+    if participants > left:
+        raise Conflict(
+            errors.SOLD_OUT,
+            _("Only %(left)d seats are left on this departure.") % {"left": left}
+            if left
+            else _("This departure is fully booked."),
+            field="participants",
+            extra={"seats_left": left},
+        )
+
+
+def _hold_until(payment_method: str, private: bool, starts_at: datetime) -> datetime:
+    if payment_method == PaymentMethod.CARD and not private:
+        hold = timedelta(minutes=settings.BOOKING_CARD_HOLD_MINUTES)
+    else:
+        hold = timedelta(days=settings.BOOKING_REQUEST_HOLD_DAYS)
+    return min(timezone.now() + hold, starts_at)
+
+
+def _public_departure(departure_id: int, language: str) -> Departure:
+    departure = _lock_departure_row(departure_id)
+    itinerary = departure.itinerary
+    if (
+        departure.status != DepartureStatus.SCHEDULED
+        or departure.kind != DepartureKind.PUBLIC
+        or not itinerary.is_published
+    ):
+        raise Conflict(
+            errors.DEPARTURE_NOT_BOOKABLE,
+            _("This departure is not open for booking."),
+            field="departure",
+        )
+    _check_lead_time(itinerary, departure.starts_at, "departure")
+    if language != departure.language:
+        raise InvalidInput(
+            errors.LANGUAGE_NOT_OFFERED,
+            _("This departure is guided in “%(language)s”.") % {"language": departure.language},
+            field="language",
+        )
+    return departure
+
+
+def _private_departure(
+    itinerary_slug: str, starts_at: datetime, language: str, participants: int
+) -> Departure:
+    itinerary = Itinerary.objects.filter(slug=itinerary_slug, is_published=True).first()
+    if itinerary is None:
+        raise InvalidInput(
+            errors.ITINERARY_NOT_FOUND, _("This itinerary does not exist."), field="itinerary"
+        )
+    if not itinerary.private_dates_allowed:
+        raise InvalidInput(
+            errors.PRIVATE_DATES_NOT_ALLOWED,
+            _("Private dates cannot be requested for this itinerary."),
+            field="itinerary",
+        )
+    local = timezone.localtime(starts_at)
+    if local.strftime("%H:%M") not in itinerary.private_start_times or local.second:
+        raise InvalidInput(
+            errors.PRIVATE_TIME_NOT_OFFERED,
+            _("Private visits of this itinerary start at %(times)s.")
+            % {"times": ", ".join(itinerary.private_start_times)},
+            field="starts_at",
+        )
+    _check_lead_time(itinerary, starts_at, "starts_at")
+    _check_participants(itinerary, participants)
+    if language not in itinerary.languages:
+        raise InvalidInput(
+            errors.LANGUAGE_NOT_OFFERED,
+            _("This itinerary is not offered in “%(language)s”.") % {"language": language},
+            field="language",
+        )
+    return itinerary_services.departure_schedule(
+        itinerary=itinerary,
+        starts_at=starts_at,
+        language=language,
+        capacity=participants,
+        kind=DepartureKind.PRIVATE,
+    )
+
+
+@transaction.atomic
+def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
+    """Book seats on a public departure, or request a private date.
+
+    ``data`` is the validated input of the API (departure id, or itinerary slug and starts_at).
+    Locks the departure row (public) or the sites (private, via the scheduling service), counts
+    seats and writes, in one transaction. Returns the booking and its secret token, which is
+    shown to the group once and stored only as a hash. Raises InvalidInput or Conflict.
+    """
+    participants: int = data["participants"]
+    private = data.get("departure") is None
+    if private:
+        departure = _private_departure(
+            data["itinerary"], data["starts_at"], data["language"], participants
+        )
+    else:
+        departure = _public_departure(data["departure"], data["language"])
+        _check_participants(departure.itinerary, participants)
+    itinerary = departure.itinerary
+    options = _options(itinerary, data.get("options", []))
+    if not private:
+        _check_seats(departure, participants)
+
+    payment_method = data["payment_method"]
+    status = (
+        BookingStatus.PENDING_PAYMENT
+        if payment_method == PaymentMethod.CARD and not private
+        else BookingStatus.REQUESTED
+    )
+    token, token_hash = new_token()
+    booking = Booking(
+        token_hash=token_hash,
+        departure=departure,
+        participants=participants,
+        language=data["language"],
+        options=[option.code for option in options],
+        payment_method=payment_method,
+        status=status,
+        hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
+        notes=data.get("notes", ""),
+        **_party_fields(data),
+    )
+    booking.price = price_booking(
+        itinerary=itinerary,
+        participants=participants,
+        options=options,
+        language=booking.correspondence_language,
+    )
+    booking.total_cents = booking.price["total_cents"]
+    _save_with_new_reference(booking)
+    _event(booking, Actor.group(), "created", status=status, participants=participants)
+    _after_commit("received", booking)
+    return booking, token
+
+
+def _party_fields(data: dict[str, Any]) -> dict[str, Any]:
+    organisation = data["organisation"]
+    contact = data["contact"]
+    billing = data.get("billing") or {}
+    return {
+        "organisation_name": organisation["name"],
+        "organisation_type": organisation["type"],
+        "siret": organisation.get("siret", ""),
+        "vat_number": organisation.get("vat_number", ""),
+        "contact_name": contact["name"],
+        "contact_email": contact["email"],
+        "contact_phone": contact.get("phone", ""),
+        "billing_address": billing.get("address", ""),
+        "billing_postal_code": billing.get("postal_code", ""),
+        "billing_city": billing.get("city", ""),
+        "billing_country": billing.get("country", "FR") or "FR",
+        "purchase_order": billing.get("purchase_order", ""),
+        "service_code": billing.get("service_code", ""),
+    }
+
+
+def _save_with_new_reference(booking: Booking) -> None:
+    for _attempt in range(5):
+        booking.reference = new_reference()
+        try:
+            with transaction.atomic():
+                booking.save()
+            return
+        except IntegrityError:
+            if not Booking.objects.filter(reference=booking.reference).exists():
+                raise
+    raise RuntimeError("Could not draw a free booking reference")
+
+
+def _transition(booking: Booking, target: str) -> None:
+    if target not in ALLOWED_TRANSITIONS[booking.status]:
+        raise Conflict(
+            errors.INVALID_TRANSITION,
+            _("A booking that is “%(status)s” cannot become “%(target)s”.")
+            % {
+                "status": BookingStatus(booking.status).label,
+                "target": BookingStatus(target).label,
+            },
+            field="status",
+            extra={"current_status": booking.status},
+        )
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update(of=("self",)).select_related(
+        "departure__itinerary"
+    ).get(pk=booking.pk)
+
+
+def _is_live(booking: Booking) -> bool:
+    """Confirmed, or held with a hold that still runs (an expired hold counts as expired)."""
+    if booking.status == BookingStatus.CONFIRMED:
+        return True
+    return booking.status in HELD_STATUSES and bool(
+        booking.hold_expires_at and booking.hold_expires_at > timezone.now()
+    )
+
+
+@transaction.atomic
+def booking_change(
+    *,
+    booking: Booking,
+    actor: Actor,
+    participants: int | None = None,
+    contact: dict[str, str] | None = None,
+    notes: str | None = None,
+) -> Booking:
+    """Change the head count, contact or notes until the itinerary's cut-off.
+
+    Locks the departure row, then the booking; re-checks seats (and, for a private departure,
+    the sites through the scheduling service); recomputes the price; audits the change.
+    """
+    departure = _lock_departure_row(booking.departure_id)
+    locked = _lock_booking(booking)
+    itinerary = departure.itinerary
+    if not _is_live(locked):
+        raise Conflict(
+            errors.INVALID_TRANSITION,
+            _("This booking can no longer be changed."),
+            field="status",
+            extra={"current_status": locked.status},
+        )
+    cutoff = departure.starts_at - timedelta(hours=itinerary.change_cutoff_hours)
+    if actor.kind != ActorKind.STAFF and timezone.now() >= cutoff:
+        raise Conflict(
+            errors.CHANGE_CUTOFF_PASSED,
+            _("Changes are possible until %(hours)d hours before the visit; please call us.")
+            % {"hours": itinerary.change_cutoff_hours},
+            field="participants",
+        )
+    before = {"participants": locked.participants, "contact_email": locked.contact_email}
+    fields = ["updated_at"]
+    if participants is not None and participants != locked.participants:
+        _check_participants(itinerary, participants)
+        if departure.kind == DepartureKind.PUBLIC:
+            _check_seats(departure, participants, exclude=locked.pk)
+        locked.participants = participants
+        locked.price = price_booking(
+            itinerary=itinerary,
+            participants=participants,
+            options=list(itinerary.options.filter(code__in=locked.options)),
+            language=locked.correspondence_language,
+        )
+        locked.total_cents = locked.price["total_cents"]
+        locked.sequence += 1
+        fields += ["participants", "price", "total_cents", "sequence"]
+    if contact:
+        for key, value in contact.items():
+            setattr(locked, f"contact_{key}", value)
+            fields.append(f"contact_{key}")
+    if notes is not None:
+        locked.notes = notes
+        fields.append("notes")
+    locked.save(update_fields=fields)
+    if "participants" in fields and departure.kind == DepartureKind.PRIVATE:
+        # A private departure's capacity is its group: move it with the group (sites re-checked).
+        itinerary_services.departure_reschedule(departure=departure, capacity=participants)
+    _event(locked, actor, "changed", before=before, fields=sorted(set(fields) - {"updated_at"}))
+    _after_commit("changed", locked, signals.booking_changed)
+    return locked
+
+
+@transaction.atomic
+def booking_cancel(
+    *, booking: Booking, actor: Actor, reason: str = "", full_refund: bool = False
+) -> Cancellation:
+    """Cancel a booking; the refund follows the itinerary's policy tiers at this moment.
+
+    Locks the booking row. Idempotent: cancelling a cancelled booking answers the first
+    cancellation. A private departure is cancelled with its only booking, freeing its sites.
+    """
+    locked = _lock_booking(booking)
+    departure = locked.departure
+    if locked.status == BookingStatus.CANCELLED:
+        event = locked.events.filter(action="cancelled").last()
+        data = event.data if event else {}
+        return Cancellation(
+            locked, data.get("refund_percent", 0), data.get("refund_cents", 0), True
+        )
+    _transition(locked, BookingStatus.CANCELLED)
+    if not full_refund and departure.starts_at <= timezone.now():
+        raise Conflict(
+            errors.DEPARTURE_STARTED,
+            _("A visit that has started can no longer be cancelled online."),
+            field="status",
+        )
+    percent = 100 if full_refund else cancellation_terms(locked)["refund_percent"]
+    refund = percent_of(locked.amount_paid_cents, percent)
+    locked.status = BookingStatus.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.hold_expires_at = None
+    locked.sequence += 1
+    locked.save(update_fields=["status", "cancelled_at", "hold_expires_at", "sequence", "updated_at"])
+    _event(
+        locked, actor, "cancelled", reason=reason, refund_percent=percent, refund_cents=refund
+    )
+    if departure.kind == DepartureKind.PRIVATE:
+        itinerary_services.departure_mark_cancelled(departure=departure)
+    _after_commit(
+        "cancelled",
+        locked,
+        signals.booking_cancelled,
+        refund_percent=percent,
+        refund_cents=refund,
+        by_staff=actor.kind == ActorKind.STAFF,
+    )
+    return Cancellation(locked, percent, refund)
+
+
+def cancellation_terms(booking: Booking) -> dict[str, int]:
+    """What cancelling now would give back: the policy tier met today, applied to what was paid."""
+    days_before = (booking.departure.starts_at - timezone.now()).days
+    percent = refund_percent(booking.departure.itinerary.cancellation_policy, days_before)
+    return {
+        "days_before": max(days_before, 0),
+        "refund_percent": percent,
+        "refund_cents": percent_of(booking.amount_paid_cents, percent),
+        "amount_paid_cents": booking.amount_paid_cents,
+    }
+
+
+@transaction.atomic
+def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
+    """Staff confirm a request, or a payment confirms a card booking.
+
+    Locks the departure row then the booking; re-checks seats when the hold has expired in the
+    meantime (the seats may have gone). Idempotent for an already confirmed booking.
+    """
+    departure = _lock_departure_row(booking.departure_id)
+    locked = _lock_booking(booking)
+    if locked.status == BookingStatus.CONFIRMED:
+        return locked
+    _transition(locked, BookingStatus.CONFIRMED)
+    if departure.kind == DepartureKind.PUBLIC:
+        _check_seats(departure, locked.participants, exclude=locked.pk)
+    locked.status = BookingStatus.CONFIRMED
+    locked.hold_expires_at = None
+    locked.sequence += 1
+    locked.save(update_fields=["status", "hold_expires_at", "sequence", "updated_at"])
+    _event(locked, actor, "confirmed")
+    _after_commit("confirmed", locked, signals.booking_confirmed)
+    return locked
+
+
+@transaction.atomic
+def booking_decline(*, booking: Booking, actor: Actor, reason: str = "") -> Booking:
+    """Staff decline a request. Locks the booking; a private departure is cancelled with it."""
+    locked = _lock_booking(booking)
+    if locked.status == BookingStatus.DECLINED:
+        return locked
+    _transition(locked, BookingStatus.DECLINED)
+    if locked.status != BookingStatus.REQUESTED:
+        raise Conflict(
+            errors.INVALID_TRANSITION, _("Only requests can be declined."), field="status"
+        )
+    locked.status = BookingStatus.DECLINED
+    locked.hold_expires_at = None
+    locked.save(update_fields=["status", "hold_expires_at", "updated_at"])
+    _event(locked, actor, "declined", reason=reason)
+    if locked.departure.kind == DepartureKind.PRIVATE:
+        itinerary_services.departure_mark_cancelled(departure=locked.departure)
+    _after_commit("declined", locked)
+    return locked
+
+
+def bookings_expire_holds() -> int:
+    """Mark the bookings whose hold has run out as expired and tell the groups.
+
+    Seats were already free (expiry is lazy: an expired hold simply stops counting); this tidies
+    the status, frees a private departure's sites, and sends the e-mail. One transaction per
+    booking, so a long run never holds many locks.
+    """
+    due = Booking.objects.filter(
+        status__in=HELD_STATUSES, hold_expires_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due):
+        with transaction.atomic():
+            locked = Booking.objects.select_for_update(of=("self",)).select_related(
+                "departure"
+            ).get(pk=pk)
+            if locked.status not in HELD_STATUSES or _is_live(locked):
+                continue
+            locked.status = BookingStatus.EXPIRED
+            locked.sequence += 1
+            locked.save(update_fields=["status", "sequence", "updated_at"])
+            _event(locked, Actor.system(), "expired")
+            if locked.departure.kind == DepartureKind.PRIVATE:
+                itinerary_services.departure_mark_cancelled(departure=locked.departure)
+            _after_commit("expired", locked, signals.booking_expired)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def departure_cancel(*, departure: Departure, actor: Actor, reason: str = "") -> list[Booking]:
+    """Cancel a whole departure (weather, strike): every live booking cancelled, fully refunded.
+
+    Locks the departure row, then each booking in turn.
+    """
+    locked, _changed = itinerary_services.departure_mark_cancelled(departure=departure)
+    cancelled = []
+    for booking in Booking.objects.filter(departure=locked, status__in=ACTIVE_STATUSES):
+        result = booking_cancel(booking=booking, actor=actor, reason=reason, full_refund=True)
+        cancelled.append(result.booking)
+    return cancelled

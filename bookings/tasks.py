@@ -1,0 +1,23 @@
+"""Celery tasks of the bookings app (run eagerly when no broker is configured)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_booking_email(booking_id: int, kind: str) -> None:
+    from bookings.emails import booking_email
+    from bookings.models import Booking
+
+    booking = Booking.objects.select_related("departure__itinerary__meeting_site").get(
+        pk=booking_id
+    )
+    booking_email(booking, kind).send()
+
+
+@shared_task
+def expire_holds() -> int:
+    from bookings.services import bookings_expire_holds
+
+    return bookings_expire_holds()
