@@ -1,5 +1,6 @@
 """The /api/v1/ router: every app registers its resources here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from bookings import api as bookings_api
@@ -15,4 +16,12 @@ router.register("itineraries", bookings_api.ItineraryViewSet, basename="itinerar
 router.register("departures", bookings_api.DepartureViewSet, basename="departure")
 router.register("bookings", bookings_api.BookingViewSet, basename="booking")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Files keep their extension as the last part of the path (no trailing slash).
+    path(
+        "bookings/<str:reference>/calendar.ics",
+        bookings_api.BookingViewSet.as_view({"get": "calendar"}),
+        name="booking-calendar",
+    ),
+    *router.urls,
+]

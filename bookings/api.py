@@ -27,7 +27,7 @@ from core.permissions import IsStaff, is_staff
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
-TOKEN_HEADER = "HTTP_X_BOOKING_TOKEN"
+TOKEN_HEADER = "HTTP_X_BOOKING_TOKEN"  # noqa: S105 (a header name, not a secret)
 MAX_AVAILABILITY_DAYS = 92
 
 # --- Input ----------------------------------------------------------------------------------
@@ -45,12 +45,11 @@ def siret_is_valid(value: str) -> bool:
     return bool(luhn.is_valid(value))
 
 
-def validate_siret(value: str) -> str:
+def validate_siret(value: str) -> None:
     if value and not siret_is_valid(value):
         raise serializers.ValidationError(
             "A SIRET has 14 digits and a valid check digit.", code="invalid_siret"
         )
-    return value
 
 
 class OrganisationSerializer(serializers.Serializer[Any]):
@@ -154,10 +153,25 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
     class Meta:
         model = Booking
         fields = [
-            "reference", "status", "hold_expires_at", "departure", "participants", "language",
-            "options", "organisation", "contact", "billing", "payment_method", "price",
-            "amount_paid_cents", "checkout_url", "links", "cancellation_terms", "notes",
-            "created_at", "updated_at",
+            "reference",
+            "status",
+            "hold_expires_at",
+            "departure",
+            "participants",
+            "language",
+            "options",
+            "organisation",
+            "contact",
+            "billing",
+            "payment_method",
+            "price",
+            "amount_paid_cents",
+            "checkout_url",
+            "links",
+            "cancellation_terms",
+            "notes",
+            "created_at",
+            "updated_at",
         ]
 
     def _token(self) -> str | None:
@@ -213,7 +227,9 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
 
     def get_cancellation_terms(self, obj: Booking) -> dict[str, int] | None:
         if obj.status not in (
-            BookingStatus.CONFIRMED, BookingStatus.REQUESTED, BookingStatus.PENDING_PAYMENT
+            BookingStatus.CONFIRMED,
+            BookingStatus.REQUESTED,
+            BookingStatus.PENDING_PAYMENT,
         ):
             return None
         return services.cancellation_terms(obj)
@@ -284,9 +300,11 @@ class BookingViewSet(
     def get_object(self) -> Booking:
         reference = self.kwargs["reference"]
         if is_staff(self.request):
-            booking = Booking.objects.select_related("departure__itinerary").filter(
-                reference=reference
-            ).first()
+            booking = (
+                Booking.objects.select_related("departure__itinerary")
+                .filter(reference=reference)
+                .first()
+            )
         else:
             booking = selectors.booking_for_token(reference=reference, token=self._token())
         if booking is None:
@@ -380,10 +398,12 @@ class BookingViewSet(
         return self._answer(booking)
 
     @extend_schema(responses={(200, "text/calendar"): bytes})
-    @action(detail=True, methods=["get"], url_path="calendar.ics")
     def calendar(self, request: Request, reference: str) -> HttpResponse:
+        """The visit as an iCalendar file (routed in backend/api.py, without a trailing slash)."""
         booking = self.get_object()
-        response = HttpResponse(booking_calendar(booking), content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(
+            booking_calendar(booking), content_type="text/calendar; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"
@@ -446,7 +466,9 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
         first: date = attrs.get("from") or timezone.localdate()
         last: date = attrs.get("to") or first + timedelta(days=30)
         if last < first:
-            raise serializers.ValidationError({"to": "Must not be before from."}, code="invalid_range")
+            raise serializers.ValidationError(
+                {"to": "Must not be before from."}, code="invalid_range"
+            )
         if (last - first).days >= MAX_AVAILABILITY_DAYS:
             raise serializers.ValidationError(
                 {"to": f"At most {MAX_AVAILABILITY_DAYS} days at a time."}, code="range_too_long"

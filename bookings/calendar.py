@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -36,8 +36,8 @@ def booking_calendar(booking: Booking) -> bytes:
         calendar.add("calscale", "GREGORIAN")
         event = Event()
         event.add("uid", booking_uid(booking))
-        event.add("dtstamp", booking.updated_at.astimezone(timezone.UTC))
-        event.add("last-modified", booking.updated_at.astimezone(timezone.UTC))
+        event.add("dtstamp", booking.updated_at.astimezone(UTC))
+        event.add("last-modified", booking.updated_at.astimezone(UTC))
         event.add("sequence", booking.sequence)
         event.add("dtstart", timezone.localtime(departure.starts_at, tz))
         event.add("dtend", timezone.localtime(departure.ends_at, tz))

@@ -61,7 +61,7 @@ def price_booking(
     by_rate: dict[str, int] = defaultdict(int)
     for line in lines:
         by_rate[line["vat_rate"]] += line["total_excl_vat_cents"]
-    vat_breakdown = [
+    vat_breakdown: list[dict[str, Any]] = [
         {
             "vat_rate": rate,
             "total_excl_vat_cents": base,

@@ -73,7 +73,7 @@ def availability(
         days[day] = {"date": day.isoformat(), "departures": [], "private_start_times": []}
         day += timedelta(days=1)
     for departure in departures:
-        seats_left = max(departure.capacity - departure.seats_taken_now, 0)
+        seats_left = max(departure.capacity - departure.seats_taken_now, 0)  # type: ignore[attr-defined]
         days[timezone.localtime(departure.starts_at, tz).date()]["departures"].append(
             {
                 "id": departure.pk,

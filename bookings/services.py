@@ -8,6 +8,7 @@ IMMEDIATE transaction mode gives the same serialisation.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,9 @@ REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read al
 
 # Test-only switch for the negative control of the race tests; never changed in production.
 _lock_departure: bool = True
+# Test-only seam: called between counting the seats and writing, so that a race test can hold
+# concurrent bookings there and show what the departure lock prevents.
+_after_seat_count: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ def _options(itinerary: Itinerary, codes: list[str]) -> list[Option]:
 def _check_seats(departure: Departure, participants: int, exclude: int | None = None) -> None:
     """Expects the departure row to be locked by the caller."""
     taken = seats_taken(departure_id=departure.pk, exclude_booking_id=exclude)
+    if _after_seat_count is not None:
+        _after_seat_count()
     left = max(departure.capacity - taken, 0)
     if participants > left:
         raise Conflict(
@@ -325,9 +331,11 @@ def _transition(booking: Booking, target: str) -> None:
 
 
 def _lock_booking(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update(of=("self",)).select_related(
-        "departure__itinerary"
-    ).get(pk=booking.pk)
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("departure__itinerary")
+        .get(pk=booking.pk)
+    )
 
 
 def _is_live(booking: Booking) -> bool:
@@ -433,10 +441,10 @@ def booking_cancel(
     locked.cancelled_at = timezone.now()
     locked.hold_expires_at = None
     locked.sequence += 1
-    locked.save(update_fields=["status", "cancelled_at", "hold_expires_at", "sequence", "updated_at"])
-    _event(
-        locked, actor, "cancelled", reason=reason, refund_percent=percent, refund_cents=refund
+    locked.save(
+        update_fields=["status", "cancelled_at", "hold_expires_at", "sequence", "updated_at"]
     )
+    _event(locked, actor, "cancelled", reason=reason, refund_percent=percent, refund_cents=refund)
     if departure.kind == DepartureKind.PRIVATE:
         itinerary_services.departure_mark_cancelled(departure=departure)
     _after_commit(
@@ -519,9 +527,11 @@ def bookings_expire_holds() -> int:
     count = 0
     for pk in list(due):
         with transaction.atomic():
-            locked = Booking.objects.select_for_update(of=("self",)).select_related(
-                "departure"
-            ).get(pk=pk)
+            locked = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("departure")
+                .get(pk=pk)
+            )
             if locked.status not in HELD_STATUSES or _is_live(locked):
                 continue
             locked.status = BookingStatus.EXPIRED

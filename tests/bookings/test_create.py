@@ -14,7 +14,7 @@ from bookings.models import Booking, BookingEvent
 from core.tokens import hash_token
 from itineraries.models import Departure, DepartureKind, DepartureStatus
 from itineraries.services import SITE_CAPACITY_EXCEEDED
-from tests.bookings.helpers import book, booking_body, bookable_departure
+from tests.bookings.helpers import book, bookable_departure, booking_body
 from tests.conftest import assert_problem
 from tests.factories import in_days
 
@@ -37,7 +37,9 @@ def test_invoice_booking_is_a_request_with_price_and_links(api: Any) -> None:
     assert body["checkout_url"] is None
     price = body["price"]
     # 18 x 15.00 = 270.00 at 20 % and 18 x 18.00 = 324.00 at 10 %.
-    assert [(line["quantity"], line["unit_price_cents"], line["vat_rate"]) for line in price["lines"]] == [
+    assert [
+        (line["quantity"], line["unit_price_cents"], line["vat_rate"]) for line in price["lines"]
+    ] == [
         (18, 1500, "20.00"),
         (18, 1800, "10.00"),
     ]
@@ -157,14 +159,30 @@ def test_an_expired_hold_frees_its_seats_without_any_job(api: Any) -> None:
         ({"language": "en"}, 400, errors.LANGUAGE_NOT_OFFERED, "language"),
         ({"language": "xx"}, 400, "validation_error", "language"),
         ({"options": ["spa"]}, 400, errors.UNKNOWN_OPTION, "options.0"),
-        ({"contact": {"name": "C", "email": "not-an-email"}}, 400, "validation_error",
-         "contact.email"),
-        ({"organisation": {"name": "X", "type": "school", "siret": "21620041600017"}}, 400,
-         "validation_error", "organisation.siret"),
-        ({"organisation": {"name": "X", "type": "school", "siret": "1234"}}, 400,
-         "validation_error", "organisation.siret"),
-        ({"organisation": {"name": "X", "type": "guild"}}, 400, "validation_error",
-         "organisation.type"),
+        (
+            {"contact": {"name": "C", "email": "not-an-email"}},
+            400,
+            "validation_error",
+            "contact.email",
+        ),
+        (
+            {"organisation": {"name": "X", "type": "school", "siret": "21620041600017"}},
+            400,
+            "validation_error",
+            "organisation.siret",
+        ),
+        (
+            {"organisation": {"name": "X", "type": "school", "siret": "1234"}},
+            400,
+            "validation_error",
+            "organisation.siret",
+        ),
+        (
+            {"organisation": {"name": "X", "type": "guild"}},
+            400,
+            "validation_error",
+            "organisation.type",
+        ),
         ({"billing": {}}, 400, "validation_error", "billing.address"),
         ({"payment_method": "bitcoin"}, 400, "validation_error", "payment_method"),
         ({"organisation": "Mairie"}, 400, "validation_error", "organisation"),
