@@ -108,6 +108,7 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
+    "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -215,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "itineraries.models.Language",
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "DepartureStatusEnum": "itineraries.models.DepartureStatus",
     },
 }
 

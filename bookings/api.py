@@ -23,6 +23,7 @@ from stdnum import luhn
 from bookings import selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
+from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
@@ -318,6 +319,7 @@ class BookingViewSet(
         )
 
     @extend_schema(request=BookingInputSerializer, responses={201: CreatedBookingSerializer})
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = BookingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -332,6 +334,7 @@ class BookingViewSet(
         return self._answer(self.get_object())
 
     @extend_schema(request=BookingChangeSerializer, responses={200: BookingSerializer})
+    @idempotent
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         booking = self.get_object()
         serializer = BookingChangeSerializer(data=request.data)
@@ -359,6 +362,7 @@ class BookingViewSet(
             )
         },
     )
+    @idempotent
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, reference: str) -> Response:
         booking = self.get_object()
@@ -378,6 +382,7 @@ class BookingViewSet(
         )
 
     @extend_schema(request=None, responses={200: BookingSerializer})
+    @idempotent
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, reference: str) -> Response:
         booking = services.booking_confirm(
@@ -386,6 +391,7 @@ class BookingViewSet(
         return self._answer(booking)
 
     @extend_schema(request=ReasonSerializer, responses={200: BookingSerializer})
+    @idempotent
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, reference: str) -> Response:
         serializer = ReasonSerializer(data=request.data)
@@ -438,6 +444,7 @@ class DepartureViewSet(catalogue.DepartureViewSet):
         return selectors.with_seats_taken(super().get_queryset())
 
     @extend_schema(request=ReasonSerializer, responses={200: DepartureWithSeatsSerializer})
+    @idempotent
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         serializer = ReasonSerializer(data=request.data)
@@ -454,13 +461,13 @@ class DepartureViewSet(catalogue.DepartureViewSet):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer[Any]):
-    from_ = serializers.DateField(required=False)
     to = serializers.DateField(required=False)
     participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from"] = self.fields.pop("from_")
+        # ``from`` is a Python keyword, so the field is added by name here.
+        self.fields["from"] = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         first: date = attrs.get("from") or timezone.localdate()

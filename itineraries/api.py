@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from itineraries import selectors, services
 from itineraries.models import (
@@ -445,11 +446,12 @@ class DepartureViewSet(
         )
 
     @extend_schema(request=DepartureInputSerializer, responses={201: DepartureSerializer})
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = DepartureInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         departure = services.departure_schedule(by=request.user, **serializer.validated_data)
-        return Response(DepartureSerializer(departure).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(departure).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DepartureChangeSerializer, responses={200: DepartureSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -457,4 +459,4 @@ class DepartureViewSet(
         serializer = DepartureChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         departure = services.departure_reschedule(departure=departure, **serializer.validated_data)
-        return Response(DepartureSerializer(departure).data)
+        return Response(self.get_serializer(departure).data)

@@ -244,3 +244,25 @@ def test_malformed_json_and_oversized_bodies_write_nothing(api: Any) -> None:
     )
     assert_problem(big, 413, "body_too_large")
     assert Booking.objects.count() == 0
+
+
+def test_a_repeated_post_with_the_same_idempotency_key_replays_the_booking(api: Any) -> None:
+    departure = bookable_departure()
+    first = api.post(
+        "/api/v1/bookings/", booking_body(departure), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = api.post(
+        "/api/v1/bookings/", booking_body(departure), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Booking.objects.count() == 1
+    other = api.post(
+        "/api/v1/bookings/",
+        booking_body(departure, participants=3),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert_problem(other, 422, "idempotency_key_reused")
+    assert Booking.objects.count() == 1

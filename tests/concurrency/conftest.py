@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-
 from collections.abc import Callable
 from threading import Thread
 from typing import Any

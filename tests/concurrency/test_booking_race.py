@@ -122,3 +122,23 @@ def test_negative_control_concurrent_changes_without_the_lock_oversell() -> None
     departure_id, responses = _grow_in_parallel(5)
     assert all(r.status_code == 200 for r in responses)
     assert _seats(departure_id) == 15
+
+
+def test_duplicate_posts_with_one_idempotency_key_make_one_booking() -> None:
+    departure = bookable_departure(capacity=30)
+    body = booking_body(departure, participants=2, options=[])
+
+    def post() -> Any:
+        return APIClient(REMOTE_ADDR="10.2.0.1").post(
+            "/api/v1/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="double-click-1"
+        )
+
+    responses = run_in_threads([post] * 6)
+    codes = [r.status_code for r in responses]
+    assert set(codes) <= {201, 409}, codes
+    assert Booking.objects.count() == 1
+    created = [r.json() for r in responses if r.status_code == 201]
+    assert {c["reference"] for c in created} == {Booking.objects.get().reference}
+    for response in responses:
+        if response.status_code == 409:
+            assert response["Retry-After"]

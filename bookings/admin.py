@@ -1,0 +1,125 @@
+"""Admin for bookings: the audit trail alongside, and the office's actions through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from bookings import selectors, services
+from bookings.models import Booking, BookingEvent
+from core.errors import DomainError
+from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
+from itineraries.models import Departure
+
+
+class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = BookingEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "actor_kind", "actor", "action", "data"]
+    readonly_fields = ["at", "actor_kind", "actor", "action", "data"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _run(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any], action: Any
+) -> None:
+    done = 0
+    for item in queryset:
+        try:
+            action(item)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{item}: {exc.message}", level=messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} done.", level=messages.SUCCESS)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Bookings are read here and moved only by the actions (the same services as the API)."""
+
+    inlines = [BookingEventInline]
+    list_display = [
+        "reference",
+        "organisation_name",
+        "organisation_type",
+        "departure",
+        "participants",
+        "status",
+        "payment_method",
+        "total_cents",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "payment_method",
+        "organisation_type",
+        "departure__itinerary",
+        "language",
+    ]
+    search_fields = ["reference", "organisation_name", "contact_name", "contact_email", "siret"]
+    date_hierarchy = "created_at"
+    list_select_related = ["departure__itinerary"]
+    actions = ["confirm", "decline", "cancel"]
+    exclude = ["token_hash"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in Booking._meta.fields if field.name != "token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # groups book through the API, which takes the seats under the lock
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Confirm the selected requests")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        actor = services.Actor.staff(request.user)
+        _run(self, request, queryset, lambda b: services.booking_confirm(booking=b, actor=actor))
+
+    @admin.action(description="Decline the selected requests")
+    def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        actor = services.Actor.staff(request.user)
+        _run(self, request, queryset, lambda b: services.booking_decline(booking=b, actor=actor))
+
+    @admin.action(description="Cancel the selected bookings (refund by the policy)")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        actor = services.Actor.staff(request.user)
+        _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, actor=actor))
+
+
+admin.site.unregister(Departure)
+
+
+@admin.register(Departure)
+class DepartureAdmin(CatalogueDepartureAdmin):
+    """The catalogue's departure admin, with seats and a cancel action that cancels bookings."""
+
+    list_display = [*CatalogueDepartureAdmin.list_display, "seats_left"]
+    actions = ["cancel_departures"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Departure]:
+        return selectors.with_seats_taken(super().get_queryset(request))
+
+    @admin.display(description="Seats left")
+    def seats_left(self, obj: Departure) -> int:
+        return max(obj.capacity - getattr(obj, "seats_taken_now", 0), 0)
+
+    @admin.action(description="Cancel the selected departures and all their bookings (full refund)")
+    def cancel_departures(self, request: HttpRequest, queryset: QuerySet[Departure]) -> None:
+        actor = services.Actor.staff(request.user)
+        _run(
+            self,
+            request,
+            queryset,
+            lambda d: services.departure_cancel(departure=d, actor=actor, reason="admin"),
+        )

@@ -1,0 +1,296 @@
+"""HTTP ``Idempotency-Key`` for the POSTs that move seats or money.
+
+A client that may retry a POST sends ``Idempotency-Key: <unique value>``. With a key:
+
+- the first request claims it by inserting an ``in_progress`` row, then runs the view; its answer
+  (2xx, or a 4xx other than 409 and 429) is stored and the row becomes ``done``;
+- the same key with the same request (method, path with query string, body, credentials) replays
+  the stored status and body with ``Idempotent-Replayed: true``, and the view does not run again;
+- the same key with another request is refused with 422 ``idempotency_key_reused``;
+- the same key while the first request still runs is answered 409
+  ``idempotency_request_in_progress`` with ``Retry-After: 1``;
+- 5xx, 409 and 429 answers, and exceptions, release the key: those are worth retrying as is.
+
+Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (24) hours; an expired key is a new key.
+``idempotency_key_purge_expired`` (command ``purge_idempotency_keys``, Celery task of the same
+name) deletes expired rows.
+
+Usage, on a DRF view handler (``create``, ``post``, an ``@action`` method)::
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response: ...
+
+Put ``@idempotent`` above ``@action`` (DRF's ``@action`` replaces the ``kwargs`` that carry the
+OpenAPI annotation of the ``Idempotency-Key`` header); anywhere around ``@extend_schema``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.models import IdempotencyKey, IdempotencyStatus
+from core.problems import CONTENT_TYPE, problem_body
+
+logger = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+RETRY_AFTER_SECONDS = 1
+REPLAYED_HEADERS = ("Location",)
+
+INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+IDEMPOTENCY_REQUEST_IN_PROGRESS = "idempotency_request_in_progress"
+
+INVALID_KEY_MESSAGE = _("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
+KEY_REUSED_MESSAGE = _("This Idempotency-Key was already used for a different request.")
+IN_PROGRESS_MESSAGE = _(
+    "A request with this Idempotency-Key is still being processed; retry in a moment."
+)
+
+# Visible ASCII (no space, no control character), as the header's draft recommends.
+KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A unique value (1 to 255 visible ASCII characters, a UUID is fine) that makes a retry "
+        "safe: the same key with the same request replays the first answer "
+        f"(with `{REPLAYED_HEADER}: true`); with another request it is refused with 422; while "
+        "the first request runs, 409 with `Retry-After`. Keys are kept 24 hours."
+    ),
+)
+
+# Test-only seam: called once the key is claimed (its row committed) and before the view runs,
+# so that a concurrency test can hold the first request while its duplicates arrive.
+_after_claim: Callable[[], None] | None = None
+
+Handler = TypeVar("Handler", bound=Callable[..., Response])
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """What makes two requests "the same": credentials and key, then method, path and body."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+def idempotent(method: Handler) -> Handler:
+    """Honour ``Idempotency-Key`` on a DRF view handler; without the header, a no-op.
+
+    It wraps the handler, which DRF calls after authentication, permissions and throttling: a
+    request refused there never touches a key, and the credentials are known. The key row is
+    written in its own short transactions, before and after the view, never around it: the view's
+    services open their own transactions and take their own row locks.
+    """
+
+    @wraps(method)
+    def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raw_key = request.META.get("HTTP_IDEMPOTENCY_KEY")
+        if raw_key is None:
+            return method(view, request, *args, **kwargs)
+        if not KEY_PATTERN.fullmatch(raw_key):
+            return _problem(400, INVALID_IDEMPOTENCY_KEY, str(INVALID_KEY_MESSAGE))
+        claim = _claim(_identify(request, raw_key))
+        if isinstance(claim, Response):
+            return claim
+        try:
+            if _after_claim is not None:
+                _after_claim()
+            try:
+                response = method(view, request, *args, **kwargs)
+            except Exception as exc:
+                # DRF would turn the exception into an answer after we return, in dispatch():
+                # do it here, so that what is stored is the final problem+json answer. It
+                # re-raises what it cannot answer (a bug), and so do we, below.
+                response = view.handle_exception(exc)
+        except BaseException:
+            _release(claim)
+            raise
+        _store(claim, response)
+        return response
+
+    # The handler keeps its signature (``cast``): views override DRF mixins' ``create``.
+    return cast(Handler, extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])(wrapper))
+
+
+def idempotency_key_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete the keys past their expiry; return how many. Takes no lock."""
+    deleted, _per_model = IdempotencyKey.objects.filter(
+        expires_at__lte=now or timezone.now()
+    ).delete()
+    return deleted
+
+
+# --- Identity -------------------------------------------------------------------------------
+
+
+def _sha256(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        # Length-prefixed, so that no two different part lists hash the same bytes.
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _identify(request: Request, key: str) -> _Identity:
+    credentials: list[bytes] = []
+    user = request.user
+    if user.is_authenticated:
+        credentials.append(f"user:{user.pk}".encode())
+    # ``X-Booking-Token``, a group's credential; hashed into the scope, never stored in clear.
+    token = request.META.get("HTTP_X_BOOKING_TOKEN")
+    if token:
+        credentials.append(b"booking-token:" + token.encode("latin-1"))
+    if not credentials:
+        # Anonymous clients are told apart by address, so that one client can never be replayed
+        # another's answer (a new booking's answer carries its secret token).
+        address = request.META.get("REMOTE_ADDR") or ""
+        credentials.append(b"anonymous:" + address.encode("latin-1", errors="replace"))
+    scope = _sha256(*credentials)
+    path = request.get_full_path().encode("latin-1", errors="replace")
+    fingerprint = _sha256((request.method or "").encode(), path, _body(request))
+    return _Identity(scope=scope, key=key, fingerprint=fingerprint)
+
+
+def _body(request: Request) -> bytes:
+    try:
+        return request.body
+    except RawPostDataException:
+        # A form body already parsed from the stream (Django's CSRF check reads POST for session
+        # authentication): the parsed fields and file names/sizes stand for the bytes.
+        django_request = request._request
+        uploads = django_request.FILES
+        files = sorted(
+            (name, upload.name or "", upload.size or 0)
+            for name in uploads
+            for upload in uploads.getlist(name)
+        )
+        return f"{django_request.POST.urlencode()}\n{files!r}".encode()
+
+
+# --- Claim, store, release ------------------------------------------------------------------
+
+
+def _claim(identity: _Identity) -> IdempotencyKey | Response:
+    """Insert the ``in_progress`` row, or answer from the row an earlier request left.
+
+    The insert commits at once (its own transaction, outside the view's): a concurrent duplicate
+    then collides on the unique (scope, key) constraint, and on PostgreSQL one still inserting
+    waits for this commit and collides too. A row that vanishes or expires between our insert and
+    our read is tried again; after three tries the request is told to come back.
+    """
+    for _attempt in range(3):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    scope=identity.scope,
+                    key=identity.key,
+                    fingerprint=identity.fingerprint,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+                )
+        except IntegrityError:
+            pass
+        existing = IdempotencyKey.objects.filter(scope=identity.scope, key=identity.key).first()
+        if existing is None:
+            continue  # its request failed and released the key: claim it again
+        if existing.expires_at <= now:
+            IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+            continue
+        if existing.fingerprint != identity.fingerprint:
+            return _problem(422, IDEMPOTENCY_KEY_REUSED, str(KEY_REUSED_MESSAGE))
+        if existing.status == IdempotencyStatus.DONE:
+            return _replay(existing)
+        break
+    return _problem(
+        409,
+        IDEMPOTENCY_REQUEST_IN_PROGRESS,
+        str(IN_PROGRESS_MESSAGE),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _is_final(status_code: int) -> bool:
+    """Whether an answer is the answer for good: 2xx, and client errors other than 409 and 429.
+
+    A conflict or a rate limit may go away, and a 5xx is ours: the client retries with the key.
+    """
+    return 200 <= status_code < 300 or (400 <= status_code < 500 and status_code not in (409, 429))
+
+
+def _store(claim: IdempotencyKey, response: Response) -> None:
+    if not _is_final(response.status_code):
+        _release(claim)
+        return
+    headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
+    # The body is stored as the JSON renderer writes it: the API speaks JSON only.
+    headers["Content-Type"] = response.content_type or JSONRenderer.media_type
+    try:
+        IdempotencyKey.objects.filter(pk=claim.pk).update(
+            status=IdempotencyStatus.DONE,
+            response_status=response.status_code,
+            response_body=JSONRenderer().render(response.data).decode(),
+            response_headers=headers,
+        )
+    except Exception:
+        # The effect has happened: the client gets its answer all the same. The key stays
+        # in_progress until it expires, so that a retry is refused (409) rather than run twice.
+        logger.exception("Could not store the answer for idempotency key %s", claim.pk)
+
+
+def _release(claim: IdempotencyKey) -> None:
+    IdempotencyKey.objects.filter(pk=claim.pk).delete()
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    """The stored answer, byte for byte: a response already rendered is not rendered again."""
+    assert stored.response_status is not None  # the table's check constraint guarantees it
+    response = Response(status=stored.response_status)
+    response.content = stored.response_body.encode()
+    for name, value in stored.response_headers.items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _problem(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = problem_body(
+        status_code=status_code,
+        code=code,
+        title=message,
+        detail=message,
+        errors=[{"field": HEADER, "code": code, "message": message}],
+    )
+    return Response(body, status=status_code, content_type=CONTENT_TYPE, headers=headers)

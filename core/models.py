@@ -1,0 +1,58 @@
+"""Cross-cutting tables with no domain knowledge: the idempotency keys of HTTP requests."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")  # the first request is running its view
+    DONE = "done", _("Done")  # its answer is stored and replayed to every identical retry
+
+
+class IdempotencyKey(models.Model):
+    """One ``Idempotency-Key`` a client sent, and the answer its first request got.
+
+    Written only by ``core.idempotency``. Keys are per credentials (``scope``): two clients may
+    pick the same key without seeing each other's answers.
+    """
+
+    key = models.CharField(max_length=255)
+    # SHA-256 (hex) of the credentials the request came with, so no secret is stored in clear.
+    scope = models.CharField(max_length=64)
+    # SHA-256 (hex) of method, path with query string, and body bytes.
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=IdempotencyStatus.choices, default=IdempotencyStatus.IN_PROGRESS
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The answer's JSON text, exactly as replayed; empty for an answer without a body.
+    response_body = models.TextField(blank=True)
+    # The headers worth replaying (Content-Type, Location), as {name: value}.
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_key_expires_at")]
+        constraints = [
+            # The claim: of two identical requests arriving at once, only one inserts its row.
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_scope"),
+            models.CheckConstraint(
+                condition=Q(status=IdempotencyStatus.IN_PROGRESS)
+                | Q(response_status__isnull=False),
+                name="idempotency_key_done_has_response",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in IdempotencyStatus]),
+                name="idempotency_key_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"

@@ -1,0 +1,73 @@
+"""The admin pages answer and their actions go through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from bookings.models import Booking, BookingStatus
+from itineraries.models import DepartureStatus
+from tests.bookings.helpers import book, bookable_departure
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_logged() -> Client:
+    user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/itineraries/itinerary/",
+        "/admin/itineraries/site/",
+        "/admin/itineraries/theme/",
+        "/admin/itineraries/departure/",
+        "/admin/bookings/booking/",
+    ],
+)
+def test_admin_lists_answer(admin_client_logged: Client, api: Any, path: str) -> None:
+    book(api, bookable_departure())
+    assert admin_client_logged.get(path).status_code == 200
+
+
+def test_admin_booking_page_shows_the_audit_trail(admin_client_logged: Client, api: Any) -> None:
+    reference = book(api, bookable_departure()).json()["reference"]
+    booking = Booking.objects.get(reference=reference)
+    page = admin_client_logged.get(f"/admin/bookings/booking/{booking.pk}/change/")
+    assert page.status_code == 200
+    assert b"created" in page.content
+    assert booking.token_hash.encode() not in page.content
+
+
+def test_admin_confirm_action_uses_the_service(admin_client_logged: Client, api: Any) -> None:
+    reference = book(api, bookable_departure()).json()["reference"]
+    booking = Booking.objects.get(reference=reference)
+    response = admin_client_logged.post(
+        "/admin/bookings/booking/", {"action": "confirm", "_selected_action": [booking.pk]}
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.events.filter(action="confirmed", actor_kind="staff").exists()
+
+
+def test_admin_cancelling_a_departure_cancels_its_bookings(
+    admin_client_logged: Client, api: Any
+) -> None:
+    departure = bookable_departure()
+    book(api, departure)
+    admin_client_logged.post(
+        "/admin/itineraries/departure/",
+        {"action": "cancel_departures", "_selected_action": [departure.pk]},
+    )
+    departure.refresh_from_db()
+    assert departure.status == DepartureStatus.CANCELLED
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
