@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate demo format clean bench load
+.PHONY: run test lint install migrate demo format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

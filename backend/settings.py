@@ -18,6 +18,8 @@ env = environ.Env()
 # A development-only key: the ``core.E001`` system check refuses to run with it when DEBUG is off.
 INSECURE_SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_SECRET_KEY)
+# Former keys, still accepted for sessions and signatures while a new key is rolled out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -234,5 +236,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A forged Host header is a client's mistake, not ours: no traceback at ERROR level.
+        "django.security.DisallowedHost": {
+            "level": "WARNING",
+            "propagate": False,
+            "handlers": ["console"],
+        },
+    },
 }

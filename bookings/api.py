@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -49,7 +50,7 @@ def siret_is_valid(value: str) -> bool:
 def validate_siret(value: str) -> None:
     if value and not siret_is_valid(value):
         raise serializers.ValidationError(
-            "A SIRET has 14 digits and a valid check digit.", code="invalid_siret"
+            _("A SIRET has 14 digits and a valid check digit."), code="invalid_siret"
         )
 
 
@@ -104,12 +105,12 @@ class BookingInputSerializer(serializers.Serializer[Any]):
         private = attrs.get("itinerary") is not None or attrs.get("starts_at") is not None
         if public == private:
             raise serializers.ValidationError(
-                {"departure": "Give either a departure, or an itinerary and a start time."},
+                {"departure": _("Give either a departure, or an itinerary and a start time.")},
                 code="departure_or_private_date",
             )
         if private:
             missing = {
-                name: serializers.ErrorDetail("This field is required.", code="required")
+                name: serializers.ErrorDetail(str(_("This field is required.")), code="required")
                 for name in ("itinerary", "starts_at")
                 if attrs.get(name) is None
             }
@@ -119,7 +120,7 @@ class BookingInputSerializer(serializers.Serializer[Any]):
             billing = attrs.get("billing") or {}
             missing = {
                 f"billing.{name}": serializers.ErrorDetail(
-                    "Required for payment by invoice.", code="billing_address_required"
+                    str(_("Required for payment by invoice.")), code="billing_address_required"
                 )
                 for name in ("address", "postal_code", "city")
                 if not billing.get(name)
@@ -474,11 +475,12 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
         last: date = attrs.get("to") or first + timedelta(days=30)
         if last < first:
             raise serializers.ValidationError(
-                {"to": "Must not be before from."}, code="invalid_range"
+                {"to": _("Must not be before from.")}, code="invalid_range"
             )
         if (last - first).days >= MAX_AVAILABILITY_DAYS:
             raise serializers.ValidationError(
-                {"to": f"At most {MAX_AVAILABILITY_DAYS} days at a time."}, code="range_too_long"
+                {"to": _("At most %(days)d days at a time.") % {"days": MAX_AVAILABILITY_DAYS}},
+                code="range_too_long",
             )
         attrs["from"], attrs["to"] = first, last
         return attrs

@@ -419,7 +419,9 @@ def booking_cancel(
 
     Locks the booking row. Idempotent: cancelling a cancelled booking answers the first
     cancellation. A private departure is cancelled with its only booking, freeing its sites.
+    Locks the departure row before the booking, the order every booking service follows.
     """
+    _lock_departure_row(booking.departure_id)
     locked = _lock_booking(booking)
     departure = locked.departure
     if locked.status == BookingStatus.CANCELLED:
@@ -495,7 +497,10 @@ def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
 
 @transaction.atomic
 def booking_decline(*, booking: Booking, actor: Actor, reason: str = "") -> Booking:
-    """Staff decline a request. Locks the booking; a private departure is cancelled with it."""
+    """Staff decline a request; a private departure is cancelled with it.
+
+    Locks the departure row, then the booking."""
+    _lock_departure_row(booking.departure_id)
     locked = _lock_booking(booking)
     if locked.status == BookingStatus.DECLINED:
         return locked

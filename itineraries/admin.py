@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
-from itineraries import services
+from itineraries import selectors, services
 from itineraries.models import Departure, DepartureStatus, Itinerary, Option, Site, Stop, Theme
 
 
@@ -30,6 +30,13 @@ class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        new_max = cleaned.get("max_visitors")
+        if self.instance.pk and new_max and new_max < self.instance.max_visitors:
+            peak = selectors.site_peak_load(site=self.instance)
+            if new_max < peak:
+                raise ValidationError(
+                    f"Scheduled departures already bring {peak} visitors at once to this site."
+                )
         if self.instance.pk and not cleaned.get("is_bookable", True):
             visited = Itinerary.objects.filter(is_published=True, stops__site=self.instance)
             if visited.exists():
@@ -49,11 +56,31 @@ class SiteAdmin(TranslationAdmin):  # type: ignore[type-arg]
     prepopulated_fields = {"slug": ("name_fr",)}
 
 
+def _has_scheduled_departures(obj: Any) -> bool:
+    return bool(
+        obj is not None
+        and obj.pk
+        and obj.departures.filter(status=DepartureStatus.SCHEDULED).exists()
+    )
+
+
 class StopInline(TranslationTabularInline):  # type: ignore[type-arg]
+    """Stops are frozen while departures are scheduled: moving one would silently change the
+    site occupancy and the end time of those departures (the API refuses the same change)."""
+
     model = Stop
     extra = 0
     autocomplete_fields = ["site"]
     ordering = ["position"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _has_scheduled_departures(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _has_scheduled_departures(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _has_scheduled_departures(obj) and super().has_delete_permission(request, obj)
 
 
 class OptionInline(TranslationTabularInline):  # type: ignore[type-arg]

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -233,7 +234,7 @@ class ItineraryInputSerializer(serializers.ModelSerializer[Itinerary]):
         high = attrs.get("max_participants", getattr(self.instance, "max_participants", 30))
         if high < low:
             raise serializers.ValidationError(
-                {"max_participants": "Must be at least the minimum number of participants."},
+                {"max_participants": _("Must be at least the minimum number of participants.")},
                 code="below_minimum",
             )
         return attrs

@@ -141,3 +141,17 @@ def occupancy_conflict(
         exclude_departure_id=exclude_departure_id,
     )
     return first_conflict(windows=windows, capacity=capacity, intervals=intervals)
+
+
+def site_peak_load(*, site: Site) -> int:
+    """The most visitors that scheduled departures from now on bring to a site at once."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    last = Departure.objects.filter(status=DepartureStatus.SCHEDULED, ends_at__gt=now).aggregate(
+        last=Max("ends_at")
+    )["last"]
+    if last is None:
+        return 0
+    intervals = site_intervals(site_ids={site.pk}, span_start=now, span_end=last)
+    return _peak_load(intervals.get(site.pk, []), now, last)

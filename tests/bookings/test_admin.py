@@ -71,3 +71,24 @@ def test_admin_cancelling_a_departure_cancels_its_bookings(
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.CANCELLED
     assert Booking.objects.get().status == BookingStatus.CANCELLED
+
+
+def test_admin_cannot_shrink_a_site_below_its_scheduled_visitors(
+    admin_client_logged: Client,
+) -> None:
+    departure = bookable_departure(capacity=30)
+    site = departure.itinerary.stops.get().site
+    page = admin_client_logged.get(f"/admin/itineraries/site/{site.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data.update({"max_visitors": 20, "latitude": "50.44320", "longitude": "2.78850"})
+    response = admin_client_logged.post(f"/admin/itineraries/site/{site.pk}/change/", data)
+    assert response.status_code == 200  # the form again, with the error
+    assert b"30 visitors" in response.content
+    site.refresh_from_db()
+    assert site.max_visitors == 200
