@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings import errors
 from bookings.selectors import seats_taken
@@ -23,7 +23,12 @@ def refuse_capacity_below_seats_taken(
     if new_capacity < taken:
         raise Conflict(
             errors.CAPACITY_BELOW_SEATS_TAKEN,
-            _("%(taken)d seats are already booked on this departure.") % {"taken": taken},
+            ngettext(
+                "%(taken)d seat is already booked on this departure.",
+                "%(taken)d seats are already booked on this departure.",
+                taken,
+            )
+            % {"taken": taken},
             field="capacity",
             extra={"seats_taken": taken},
         )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings import errors, signals, tasks
 from bookings.models import (
@@ -149,7 +150,12 @@ def _check_seats(departure: Departure, participants: int, exclude: int | None = 
     if participants > left:
         raise Conflict(
             errors.SOLD_OUT,
-            _("Only %(left)d seats are left on this departure.") % {"left": left}
+            ngettext(
+                "Only %(left)d seat is left on this departure.",
+                "Only %(left)d seats are left on this departure.",
+                left,
+            )
+            % {"left": left}
             if left
             else _("This departure is fully booked."),
             field="participants",

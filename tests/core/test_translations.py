@@ -25,7 +25,13 @@ class Entry:
     flags: set[str] = field(default_factory=set)
     msgid: str = ""
     msgstr: str = ""
+    msgid_plural: str = ""
+    plurals: list[str] = field(default_factory=list)
     line: int = 0
+
+    @property
+    def translations(self) -> list[str]:
+        return self.plurals if self.msgid_plural else [self.msgstr]
 
 
 def _unquote(text: str) -> str:
@@ -35,7 +41,7 @@ def _unquote(text: str) -> str:
 
 
 def parse_po(path: Path) -> list[Entry]:
-    """A small reader for the .po files makemessages writes (no plurals, no contexts)."""
+    """A small reader for the .po files makemessages writes (plurals, no contexts)."""
     entries: list[Entry] = []
     current = Entry()
     target: str | None = None
@@ -57,11 +63,19 @@ def parse_po(path: Path) -> list[Entry]:
                 entries.append(current)
                 current = Entry()
             current.msgid, current.line, target = _unquote(line[6:]), number, "msgid"
+        elif line.startswith("msgid_plural "):
+            current.msgid_plural, target = _unquote(line[13:]), "msgid_plural"
+        elif line.startswith("msgstr["):
+            current.plurals.append(_unquote(line.split("]", 1)[1]))
+            target = "msgstr"
         elif line.startswith("msgstr "):
             current.msgstr, target = _unquote(line[7:]), "msgstr"
         elif line.startswith('"'):
             assert target is not None, f"line {number}: continuation outside an entry"
-            setattr(current, target, getattr(current, target) + _unquote(line))
+            if target == "msgstr" and current.msgid_plural:
+                current.plurals[-1] += _unquote(line)
+            else:
+                setattr(current, target, getattr(current, target) + _unquote(line))
         else:
             pytest.fail(f"line {number}: unexpected {line!r} (plural or context entry?)")
     if target == "msgstr":
@@ -128,13 +142,14 @@ def test_french_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
     assert header.msgid == "" and "Language: fr" in header.msgstr
     assert "fuzzy" not in header.flags
     assert len(messages) > 50
-    untranslated = [e.msgid for e in messages if not e.msgstr.strip()]
+    untranslated = [e.msgid for e in messages if not all(t.strip() for t in e.translations)]
     fuzzy = [e.msgid for e in messages if "fuzzy" in e.flags]
     assert not untranslated, untranslated
     assert not fuzzy, fuzzy
     for entry in messages:
         wanted = sorted(PLACEHOLDER.findall(entry.msgid))
-        assert sorted(PLACEHOLDER.findall(entry.msgstr)) == wanted, entry.msgid
+        for translation in entry.translations:
+            assert sorted(PLACEHOLDER.findall(translation)) == wanted, entry.msgid
 
 
 def test_compiled_catalogue_matches_the_po_file() -> None:
@@ -142,4 +157,9 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     with (CATALOGUE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for entry in parse_po(CATALOGUE / "django.po")[1:]:
-        assert compiled.gettext(entry.msgid) == entry.msgstr, f"stale .mo: {entry.msgid!r}"
+        if entry.msgid_plural:
+            # French: n <= 1 takes the first form, n > 1 the second.
+            for n, wanted in ((1, entry.plurals[0]), (2, entry.plurals[1])):
+                assert compiled.ngettext(entry.msgid, entry.msgid_plural, n) == wanted
+        else:
+            assert compiled.gettext(entry.msgid) == entry.msgstr, f"stale .mo: {entry.msgid!r}"
