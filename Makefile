@@ -14,6 +14,11 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(STAMP)
 
+# axe-core (accessibility checks in the browser tests), when npm is on the machine.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts --silent && touch $(NODE_STAMP); else echo "npm not found: the accessibility checks will be skipped"; fi
+
 install: $(STAMP)
 
 migrate: install
@@ -28,7 +33,7 @@ run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 lint: install

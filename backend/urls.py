@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # The web app last: its pages are the remaining paths.
+    path("", include("frontend.urls")),
 ]
 
 handler400 = "core.problems.handler400"

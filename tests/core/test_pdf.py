@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +21,8 @@ def test_renders_text_that_reads_back() -> None:
 
 def test_pdf_a3b_variant_declares_itself() -> None:
     pdf = render_pdf("<p>Facture</p>", pdf_variant=PDF_A3B)
-    metadata = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    root: Any = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    metadata = root["/Metadata"].get_object().get_data()
     assert b"pdfaid:part" in metadata
     assert b"3" in metadata.split(b"pdfaid:part")[1][:10]
 

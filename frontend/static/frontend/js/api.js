@@ -1,0 +1,32 @@
+// The public API, with problem+json errors turned into ApiError (status, code, field errors).
+import { currentLang } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.detail || body?.title || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+    this.errors = this.body.errors || [];
+  }
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export async function api(path, { method = "GET", body, token, idempotencyKey } = {}) {
+  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers["X-Booking-Token"] = token;
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  const response = await fetch(`/api/v1/${path}`, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}

@@ -1,0 +1,153 @@
+// The booking form: API errors shown next to their field; one Idempotency-Key per booking attempt.
+import { api, ApiError } from "./api.js";
+import { h, navigate, announce } from "./dom.js";
+import { dateTime, languageName, money } from "./format.js";
+import { t } from "./i18n.js";
+
+const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
+
+function estimate(it, participants, optionCodes) {
+  const rows = [];
+  const visit = it.price_per_person_cents * participants;
+  if (visit >= it.minimum_charge_cents) rows.push({ excl: visit, rate: Number(it.vat_rate) });
+  else rows.push({ excl: it.minimum_charge_cents, rate: Number(it.vat_rate) });
+  for (const option of it.options.filter((o) => optionCodes.includes(o.code))) {
+    rows.push({ excl: option.price_per_person_cents * participants, rate: Number(option.vat_rate) });
+  }
+  const byRate = new Map();
+  for (const row of rows) byRate.set(row.rate, (byRate.get(row.rate) || 0) + row.excl);
+  let excl = 0; let vat = 0;
+  for (const [rate, base] of byRate) { excl += base; vat += Math.round((base * rate) / 100); }
+  return { excl, total: excl + vat };
+}
+
+export function bookingForm(it, choice, participants) {
+  const idempotencyKey = crypto.randomUUID();
+  const cardAvailable = (it.payment_methods || ["invoice"]).includes("card");
+  const errorBox = h("div", { class: "form-errors", role: "alert", tabindex: "-1", hidden: true });
+  const priceOut = h("output", { id: "price-estimate", for: "b-participants", "aria-live": "polite" });
+  const submit = h("button", { type: "submit", class: "primary" }, t("submitBook"));
+
+  const input = (name, label, attrs = {}) => {
+    const id = `b-${name.replace(/\./g, "-")}`;
+    return h("div", { class: "field" },
+      h("label", { for: id }, label, attrs.required ? h("span", { class: "req" }, ` (${t("required")})`) : ""),
+      h(attrs.multiline ? "textarea" : "input", { id, name, "aria-describedby": `${id}-error`, ...attrs, multiline: null }),
+      h("p", { class: "field-error", id: `${id}-error` }));
+  };
+  const what = choice.kind === "departure"
+    ? `${it.title}, ${dateTime(choice.starts_at)}`
+    : `${it.title}, ${dateTime(choice.starts_at)} (${t("privateAt", { time: "" }).trim()})`;
+
+  const form = h("form", { class: "booking-form", novalidate: true },
+    h("h2", { tabindex: "-1" }, t("bookTitle")),
+    h("p", { class: "chosen" }, t("chosen", { what })),
+    errorBox,
+    h("fieldset", {}, h("legend", {}, t("participants")),
+      input("participants", t("participants"), { type: "number", min: it.min_participants, max: it.max_participants, value: participants, required: true, inputmode: "numeric" }),
+      it.options.length ? h("div", { class: "field" }, h("p", { class: "label" }, t("options")),
+        it.options.map((o) => h("label", { class: "check" },
+          h("input", { type: "checkbox", name: "options", value: o.code }), ` ${o.name} (+${money(o.price_per_person_cents)} ${t("excl")})`))) : null,
+      choice.kind === "private" ? h("div", { class: "field" }, h("label", { for: "b-language" }, t("language")),
+        h("select", { id: "b-language", name: "language" }, it.languages.map((l) => h("option", { value: l }, languageName(l)))),
+        h("p", { class: "field-error", id: "b-language-error" })) : null,
+      h("p", { class: "estimate" }, `${t("estimate")} : `, priceOut)),
+    h("fieldset", {}, h("legend", {}, t("organisation")),
+      input("organisation.name", t("orgName"), { required: true, autocomplete: "organization" }),
+      h("div", { class: "field" }, h("label", { for: "b-organisation-type" }, t("orgType")),
+        h("select", { id: "b-organisation-type", name: "organisation.type" }, ORG_TYPES.map((k) => h("option", { value: k }, t(k)))),
+        h("p", { class: "field-error", id: "b-organisation-type-error" })),
+      input("organisation.siret", t("siret"), { inputmode: "numeric", maxlength: 14 }),
+      input("organisation.vat_number", t("vatNumber"))),
+    h("fieldset", {}, h("legend", {}, t("contact")),
+      input("contact.name", t("contactName"), { required: true, autocomplete: "name" }),
+      input("contact.email", t("email"), { type: "email", required: true, autocomplete: "email" }),
+      input("contact.phone", t("phone"), { type: "tel", autocomplete: "tel" })),
+    h("fieldset", {}, h("legend", {}, t("payment")),
+      cardAvailable ? null : h("p", { class: "hint" }, t("cardUnavailable")),
+      h("label", { class: "check" }, h("input", { type: "radio", name: "payment_method", value: "invoice", checked: true }), ` ${t("invoice")}`),
+      cardAvailable ? h("label", { class: "check" }, h("input", { type: "radio", name: "payment_method", value: "card" }), ` ${t("card")}`) : null,
+      h("p", { class: "field-error", id: "b-payment_method-error" })),
+    h("fieldset", { id: "billing" }, h("legend", {}, t("billing")),
+      input("billing.address", t("address"), { autocomplete: "street-address" }),
+      input("billing.postal_code", t("postalCode"), { autocomplete: "postal-code" }),
+      input("billing.city", t("city"), { autocomplete: "address-level2" }),
+      input("billing.country", t("country"), { value: "FR", maxlength: 2 }),
+      input("billing.purchase_order", t("purchaseOrder")),
+      input("billing.service_code", t("serviceCode"))),
+    input("notes", t("notes"), { multiline: true, rows: 3 }),
+    submit);
+
+  const values = () => {
+    const data = new FormData(form);
+    const options = data.getAll("options");
+    const body = {
+      participants: Number(data.get("participants")),
+      language: choice.kind === "departure" ? choice.language : data.get("language"),
+      options,
+      organisation: { name: data.get("organisation.name"), type: data.get("organisation.type"),
+        siret: data.get("organisation.siret").replace(/\s/g, ""), vat_number: data.get("organisation.vat_number") },
+      contact: { name: data.get("contact.name"), email: data.get("contact.email"), phone: data.get("contact.phone") },
+      billing: { address: data.get("billing.address"), postal_code: data.get("billing.postal_code"), city: data.get("billing.city"),
+        country: data.get("billing.country").toUpperCase(), purchase_order: data.get("billing.purchase_order"), service_code: data.get("billing.service_code") },
+      payment_method: data.get("payment_method"),
+      notes: data.get("notes"),
+    };
+    if (choice.kind === "departure") body.departure = choice.id;
+    else { body.itinerary = it.slug; body.starts_at = choice.starts_at; }
+    return body;
+  };
+
+  const updatePrice = () => {
+    const body = values();
+    if (!body.participants) { priceOut.textContent = "—"; return; }
+    const { excl, total } = estimate(it, body.participants, body.options);
+    priceOut.textContent = `${money(total)} ${t("totalInclVat")} (${money(excl)} ${t("excl")})`;
+  };
+  form.addEventListener("input", updatePrice);
+  updatePrice();
+
+  const clearErrors = () => {
+    errorBox.hidden = true;
+    form.querySelectorAll(".field-error").forEach((p) => { p.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (submit.disabled) return; // a double click never books twice
+    clearErrors();
+    submit.disabled = true;
+    submit.textContent = t("submitting");
+    try {
+      const booking = await api("bookings/", { method: "POST", body: values(), idempotencyKey });
+      if (booking.checkout_url) { window.location.assign(booking.checkout_url); return; }
+      navigate(`/bookings/${booking.reference}?token=${encodeURIComponent(booking.token)}`);
+    } catch (error) {
+      showErrors(form, errorBox, error);
+      submit.disabled = false;
+      submit.textContent = t("submitBook");
+    }
+  });
+  return form;
+}
+
+function showErrors(form, errorBox, error) {
+  const rows = error instanceof ApiError && error.errors.length ? error.errors : [{ field: null, message: error.message }];
+  const general = [];
+  let first = null;
+  for (const row of rows) {
+    const id = row.field ? `b-${row.field.replace(/\./g, "-").replace(/-\d+$/, "")}` : null;
+    const control = id ? form.querySelector(`#${CSS.escape(id)}`) : null;
+    const slot = id ? form.querySelector(`#${CSS.escape(id)}-error`) : null;
+    if (slot) {
+      slot.textContent = row.message;
+      control?.setAttribute("aria-invalid", "true");
+      first ||= control;
+    } else general.push(row.message);
+  }
+  errorBox.replaceChildren(h("p", {}, t("formErrors")), ...general.map((m) => h("p", {}, m)));
+  errorBox.hidden = false;
+  announce(t("formErrors"));
+  (first || errorBox).focus();
+}

@@ -1,0 +1,117 @@
+// An itinerary: timeline, SVG map, notes, price and policy, availability calendar, booking form.
+import { api } from "./api.js";
+import { bookingForm } from "./bookingform.js";
+import { h, render, navigate } from "./dom.js";
+import { duration, languageName, money, monthTitle, offset, time, weekdayNames } from "./format.js";
+import { t } from "./i18n.js";
+import { routeMap } from "./map.js";
+
+export async function showItinerary(slug) {
+  const it = await api(`itineraries/${encodeURIComponent(slug)}/`);
+  document.title = `${it.title} — Voyages apprenants`;
+  const formSlot = h("div", { id: "booking-slot" }, h("p", { class: "hint" }, t("chooseDate")));
+  const calendar = availabilityCalendar(it, (choice, participants) => {
+    formSlot.replaceChildren(bookingForm(it, choice, participants));
+    formSlot.querySelector("h2")?.focus();
+  });
+  render(
+    h("p", {}, h("a", { href: "/", onclick: (e) => { e.preventDefault(); navigate("/"); } }, t("back"))),
+    h("article", { class: "itinerary" },
+      h("header", {},
+        h("h1", {}, it.title),
+        h("p", { class: "lead" }, it.summary),
+        h("ul", { class: "facts" },
+          h("li", {}, duration(it.duration_minutes)),
+          h("li", {}, `${it.min_participants}–${it.max_participants} ${t("participants").toLowerCase()}`),
+          h("li", {}, it.languages.map(languageName).join(", ")))),
+      it.description ? h("p", {}, it.description) : null,
+      h("div", { class: "two-cols" },
+        h("section", { "aria-labelledby": "stops-title" },
+          h("h2", { id: "stops-title" }, t("stops")),
+          h("ol", { class: "timeline" }, it.stops.map((stop) => h("li", {},
+            h("p", { class: "when" }, offset(stop.offset_minutes), " · ", duration(stop.duration_minutes)),
+            h("h3", {}, stop.title),
+            h("p", { class: "where" }, stop.site.name, " — ", stop.site.address),
+            stop.text ? h("p", {}, stop.text) : null,
+            stop.site.safety_notes ? h("p", { class: "note" }, stop.site.safety_notes) : null)))),
+        h("section", { "aria-labelledby": "map-title" },
+          h("h2", { id: "map-title" }, t("map")), routeMap(it.stops),
+          h("h2", {}, t("practical")),
+          it.practical_notes ? h("p", {}, it.practical_notes) : null,
+          h("p", {}, it.meeting_point),
+          it.includes ? h("div", {}, h("h3", {}, t("includes")), h("p", {}, it.includes)) : null,
+          h("h2", {}, t("price")),
+          h("p", { class: "price" }, t("perPerson", { price: money(it.price_per_person_cents) }),
+            it.minimum_charge_cents ? `, ${t("minimumCharge", { price: money(it.minimum_charge_cents) })}` : "",
+            ` · ${t("vat", { rate: Number(it.vat_rate) })}`),
+          h("p", {}, t("deposit", { p: it.deposit_percent })),
+          h("h3", {}, t("cancellation")),
+          h("ul", {}, policyLines(it.cancellation_policy))))),
+    h("section", { class: "availability", "aria-labelledby": "avail-title" },
+      h("h2", { id: "avail-title" }, t("availability")), calendar),
+    formSlot);
+}
+
+function policyLines(tiers) {
+  const sorted = [...tiers].sort((a, b) => b.days_before - a.days_before);
+  return sorted.map((tier, i) => h("li", {}, i === sorted.length - 1 && i > 0
+    ? t("refundLast", { d: sorted[i - 1].days_before, p: tier.refund_percent })
+    : t("refundTier", { d: tier.days_before, p: tier.refund_percent })));
+}
+
+function availabilityCalendar(it, onChoose) {
+  const today = new Date();
+  let year = today.getFullYear();
+  let month = today.getMonth();
+  let participants = it.min_participants;
+  const grid = h("div", { class: "month", "aria-live": "polite" });
+  const title = h("h3", { class: "month-title" });
+  const size = h("input", { id: "avail-size", type: "number", min: it.min_participants, max: it.max_participants, value: participants });
+
+  const load = async () => {
+    const first = `${year}-${String(month + 1).padStart(2, "0")}-01`;
+    const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const last = `${year}-${String(month + 1).padStart(2, "0")}-${lastDay}`;
+    title.textContent = monthTitle(year, month);
+    const data = await api(`itineraries/${it.slug}/availability/?from=${first}&to=${last}&participants=${participants}`);
+    const offsetDays = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;
+    const cells = [...weekdayNames().map((name) => h("div", { class: "dow", "aria-hidden": "true" }, name))];
+    for (let i = 0; i < offsetDays; i += 1) cells.push(h("div", { class: "day empty", "aria-hidden": "true" }));
+    let anything = false;
+    for (const day of data.days) {
+      const slots = [
+        ...day.departures.map((d) => ({ kind: "departure", ...d })),
+        ...day.private_start_times.map((at) => ({ kind: "private", starts_at: at })),
+      ];
+      anything ||= slots.length > 0;
+      cells.push(h("div", { class: `day${slots.length ? " has-slots" : ""}` },
+        h("span", { class: "num" }, Number(day.date.slice(8))),
+        slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
+    }
+    grid.replaceChildren(...cells, anything ? "" : h("p", { class: "hint wide" }, t("noDates")));
+  };
+
+  const move = (delta) => { month += delta; if (month < 0) { month = 11; year -= 1; } if (month > 11) { month = 0; year += 1; } load(); };
+  size.addEventListener("change", () => {
+    if (size.validity.valid && size.value) { participants = Number(size.value); load(); }
+  });
+  load();
+  return h("div", {},
+    h("div", { class: "field inline" }, h("label", { for: "avail-size" }, t("participants")), size),
+    h("div", { class: "month-nav" },
+      h("button", { type: "button", onclick: () => move(-1), "aria-label": t("previousMonth") }, "‹"),
+      title,
+      h("button", { type: "button", onclick: () => move(1), "aria-label": t("nextMonth") }, "›")),
+    grid);
+}
+
+function slotButton(slot, date, participants, onChoose) {
+  if (slot.kind === "departure") {
+    const label = `${t("departureAt", { time: time(slot.starts_at), lang: languageName(slot.language) })} · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}`;
+    return h("button", { type: "button", class: "slot", disabled: !slot.bookable, "aria-label": `${date} ${label}`,
+      onclick: () => onChoose(slot, participants) }, label);
+  }
+  const label = t("privateAt", { time: time(slot.starts_at) });
+  return h("button", { type: "button", class: "slot private", "aria-label": `${date} ${label}`,
+    onclick: () => onChoose(slot, participants) }, label);
+}

@@ -1,0 +1,47 @@
+// Client-side routing over the public API; French by default, English by a remembered switch.
+import { ApiError } from "./api.js";
+import { showBooking } from "./bookingpage.js";
+import { showCatalogue } from "./catalogue.js";
+import { h, render, navigate } from "./dom.js";
+import { showGuide } from "./guide.js";
+import { currentLang, setLang, t } from "./i18n.js";
+import { showItinerary } from "./itinerary.js";
+
+function translateShell() {
+  document.documentElement.lang = currentLang();
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const button = document.getElementById("lang-switch");
+  button.textContent = t("switchTo");
+  button.setAttribute("aria-label", t("switchLabel"));
+  button.lang = currentLang() === "fr" ? "en" : "fr";
+}
+
+async function route() {
+  translateShell();
+  const path = location.pathname;
+  const params = new URLSearchParams(location.search);
+  try {
+    let match;
+    if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await showItinerary(match[1]);
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) await showBooking(match[1], params.get("token"));
+    else if (path.startsWith("/guide")) await showGuide();
+    else await showCatalogue();
+    const heading = document.querySelector("#main h1");
+    if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  } catch (error) {
+    const message = error instanceof ApiError ? error.message : String(error);
+    render(h("h1", {}, "Voyages apprenants"), h("p", { class: "alert", role: "alert" }, t("error", { msg: message })));
+  }
+}
+
+document.getElementById("lang-switch").addEventListener("click", () => {
+  setLang(currentLang() === "fr" ? "en" : "fr");
+  route();
+});
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-link]");
+  if (link && !event.metaKey && !event.ctrlKey) { event.preventDefault(); navigate(link.getAttribute("href")); }
+});
+window.addEventListener("popstate", route);
+window.addEventListener("va:navigate", () => { window.scrollTo(0, 0); route(); });
+route();
