@@ -1,11 +1,14 @@
 """Middleware with no domain knowledge."""
 
+import re
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from core.logging import request_id_var
 from core.problems import problem_response
 
 BODY_TOO_LARGE = "body_too_large"
@@ -38,3 +41,26 @@ class BodySizeLimitMiddleware:
             BODY_TOO_LARGE,
             _("The request body is larger than %(limit)d bytes.") % {"limit": limit},
         )
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the proxy's ``X-Request-ID`` when it is well-formed), puts it
+    in every log line of the request and answers it back, so that a report can be traced."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response

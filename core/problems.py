@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -87,6 +88,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         body.update(exc.extra)
         return _response(body)
+    if isinstance(exc, DjangoValidationError):
+        # A model's full_clean() in a service: the same 400 as a serializer's validation error.
+        exc = exceptions.ValidationError(_django_error_detail(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -130,6 +134,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors=[{"field": None, "code": str(code), "message": message}],
     )
     return _response(body, headers)
+
+
+def _django_error_detail(exc: DjangoValidationError) -> Any:
+    def details(errors: list[DjangoValidationError]) -> list[exceptions.ErrorDetail]:
+        return [
+            exceptions.ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error.messages
+        ]
+
+    if hasattr(exc, "error_dict"):
+        return {field: details(errors) for field, errors in exc.error_dict.items()}
+    return details(exc.error_list)
 
 
 def problem_response(status_code: int, code: str, message: str) -> JsonResponse:

@@ -1,0 +1,64 @@
+"""Schemathesis drives every operation of the OpenAPI schema with generated input.
+
+Whatever a client sends, the API never answers 5xx and every answer conforms to the schema
+(documented status, content type and body). The budget per operation is kept small for CI;
+``FUZZ_EXAMPLES`` raises it for a longer run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.bookings.helpers import book, bookable_departure
+from tests.conftest import CommittingAPIClient
+from tests.factories import StaffFactory
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def world(db: Any) -> dict[str, str]:
+    """Some real data, so that generated requests also reach existing rows."""
+    departure = bookable_departure(capacity=30, days=30)
+    created = book(CommittingAPIClient(), departure, participants=3).json()
+    staff = StaffFactory(username="fuzz-office")
+    token, _created = Token.objects.get_or_create(user=staff)
+    return {"staff_token": token.key, "booking_token": created["token"]}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.parametrize("as_staff", [False, True], ids=["anonymous", "staff"])
+def test_no_server_error_and_answers_match_the_schema(
+    case: Any, world: dict[str, str], as_staff: bool
+) -> None:
+    headers = {"Authorization": f"Token {world['staff_token']}"} if as_staff else {}
+    case.call_and_validate(
+        headers=headers,
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
