@@ -36,7 +36,7 @@ def world(db: Any) -> dict[str, str]:
     """Some real data, so that generated requests also reach existing rows."""
     departure = bookable_departure(capacity=30, days=30)
     created = book(CommittingAPIClient(), departure, participants=3).json()
-    staff = StaffFactory(username="fuzz-office")
+    staff: Any = StaffFactory(username="fuzz-office")
     token, _created = Token.objects.get_or_create(user=staff)
     return {"staff_token": token.key, "booking_token": created["token"]}
 
