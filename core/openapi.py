@@ -57,6 +57,9 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
             for status, text in STATUS_TEXT.items():
                 responses.setdefault(
                     status,
-                    {"description": text, "content": {"application/problem+json": {"schema": reference}}},
+                    {
+                        "description": text,
+                        "content": {"application/problem+json": {"schema": reference}},
+                    },
                 )
     return result
