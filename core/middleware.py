@@ -64,3 +64,25 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+NUL_BYTE = "nul_byte"
+
+
+class RejectNulBytesMiddleware:
+    """Refuse with 400 a NUL byte anywhere in the path, the query string or a header.
+
+    PostgreSQL text cannot hold NUL: without this, a token or a cookie carrying one would reach
+    a query and fail there as a server error. (JSON bodies are checked by the serializers.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        suspects = [request.path, *(v for k, v in meta.items() if k.startswith("HTTP_"))]
+        query = meta.get("QUERY_STRING", "")
+        if "%00" in query or any("\x00" in value for value in suspects if isinstance(value, str)):
+            return problem_response(400, NUL_BYTE, _("The request contains a NUL byte."))
+        return self.get_response(request)

@@ -125,3 +125,19 @@ def test_a_full_booking_flow_writes_no_token_to_the_logs(
     for line in output.splitlines():
         entry = json.loads(line)
         assert entry["request_id"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"HTTP_AUTHORIZATION": "Token ab\x00cd"},
+        {"HTTP_X_BOOKING_TOKEN": "ab\x00cd"},
+        {"HTTP_COOKIE": "sessionid=ab\x00cd"},
+        {"QUERY_STRING": "theme=a%00b"},
+    ],
+)
+def test_nul_bytes_are_refused_before_any_query(client: Client, extra: dict[str, str]) -> None:
+    response = client.get("/api/v1/bookings/VA-ABCDEF/", **extra)
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_byte"
