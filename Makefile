@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate demo format clean
+.PHONY: run test lint install migrate demo format clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Speed as ratios against bare baselines, in one run (needs PostgreSQL and Redis on loopback).
+bench: install
+	$(BIN)/python -m bench.run
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.health import healthz
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("backend.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -15,6 +16,9 @@ urlpatterns = [
     # The web app last: its pages are the remaining paths.
     path("", include("frontend.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))
 
 handler400 = "core.problems.handler400"
 handler403 = "core.problems.handler403"

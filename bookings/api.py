@@ -24,6 +24,7 @@ from stdnum import luhn
 from bookings import selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
+from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from itineraries import api as catalogue
@@ -498,15 +499,20 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
         responses={200: inline_serializer("Availability", {"days": serializers.ListField()})},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def availability(self, request: Request, slug: str) -> Response:
-        itinerary = self.get_object()
-        query = AvailabilityQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        participants = query.validated_data.get("participants") or itinerary.min_participants
-        days = selectors.availability(
-            itinerary=itinerary,
-            first_day=query.validated_data["from"],
-            last_day=query.validated_data["to"],
-            participants=participants,
-        )
-        return Response({"itinerary": itinerary.slug, "participants": participants, "days": days})
+    def availability(self, request: Request, slug: str) -> HttpResponse:
+        def produce() -> Response:
+            itinerary = self.get_object()
+            query = AvailabilityQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            participants = query.validated_data.get("participants") or itinerary.min_participants
+            days = selectors.availability(
+                itinerary=itinerary,
+                first_day=query.validated_data["from"],
+                last_day=query.validated_data["to"],
+                participants=participants,
+            )
+            body = {"itinerary": itinerary.slug, "participants": participants, "days": days}
+            return Response(body)
+
+        # Short-lived: a hold that runs out frees seats without any write to invalidate on.
+        return cached_read(self, request, ("catalogue", "availability"), produce, timeout=60)

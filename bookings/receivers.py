@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
 from bookings import errors
+from bookings.models import Booking
 from bookings.selectors import seats_taken
+from core.cache import bump
 from core.errors import Conflict
 from itineraries.models import Departure
 from itineraries.services import departure_changing
@@ -32,3 +35,9 @@ def refuse_capacity_below_seats_taken(
             field="capacity",
             extra={"seats_taken": taken},
         )
+
+
+@receiver(post_save, sender=Booking)
+def seats_changed(sender: Any, **kwargs: Any) -> None:
+    """Every booking write may change seats left: cached availability must not outlive it."""
+    bump("availability")

@@ -34,6 +34,7 @@ from bookings.pricing import price_booking, refund_percent
 from bookings.selectors import seats_taken
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
+from core.tasks import enqueue
 from core.tokens import new_token
 from itineraries import services as itinerary_services
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Option
@@ -90,7 +91,7 @@ def _after_commit(kind: str, booking: Booking, signal: Any = None, **kwargs: Any
     def run() -> None:
         if signal is not None:
             signal.send(sender=Booking, booking=booking, **kwargs)
-        tasks.send_booking_email.delay(booking.pk, kind)
+        enqueue(tasks.send_booking_email, booking.pk, kind)
 
     transaction.on_commit(run)
 
@@ -130,6 +131,8 @@ def _check_lead_time(itinerary: Itinerary, starts_at: datetime, field: str) -> N
 
 
 def _options(itinerary: Itinerary, codes: list[str]) -> list[Option]:
+    if not codes:
+        return []  # most bookings take no option: no query
     found = {option.code: option for option in itinerary.options.filter(code__in=codes)}
     for index, code in enumerate(codes):
         if code not in found:

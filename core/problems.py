@@ -7,11 +7,13 @@ Validation errors list ``errors: [{field, code, message}]`` with dotted field pa
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -165,7 +167,22 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
     return problem_response(status.HTTP_404_NOT_FOUND, "not_found", _("Not found."))
 
 
+DATABASE_UNAVAILABLE = "service_unavailable"
+RETRY_AFTER_SECONDS = 5
+
+
 def handler500(request: HttpRequest) -> JsonResponse:
+    # A database that is down or restarting is not a bug: tell the client to come back (and
+    # Stripe to retry its webhook). Persistent connections are health-checked, so the app
+    # recovers by itself once the database is back.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = problem_response(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            DATABASE_UNAVAILABLE,
+            _("The service is briefly unavailable; please retry in a moment."),
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return problem_response(
         status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error", _("An unexpected error occurred.")
     )

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.cache import CachedReadMixin
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from itineraries import selectors, services
@@ -339,14 +340,14 @@ class DepartureFilter(filters.FilterSet):
 # --- Views ----------------------------------------------------------------------------------
 
 
-class ThemeViewSet(viewsets.ReadOnlyModelViewSet[Theme]):
+class ThemeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Theme]):
     queryset = Theme.objects.order_by("position", "slug")
     serializer_class = ThemeSerializer
     lookup_field = "slug"
     filter_backends: list[Any] = []
 
 
-class SiteViewSet(viewsets.ReadOnlyModelViewSet[Site]):
+class SiteViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Site]):
     queryset = Site.objects.order_by("name", "pk")
     serializer_class = SiteSerializer
     lookup_field = "slug"
@@ -354,6 +355,7 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet[Site]):
 
 
 class ItineraryViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -418,6 +420,7 @@ class ItineraryViewSet(
 
 
 class DepartureViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -426,6 +429,8 @@ class DepartureViewSet(
 ):
     """Scheduled public departures for everyone; staff see every departure and plan them."""
 
+    # Seats left change with every booking: the bookings app bumps "availability".
+    cache_namespaces = ("catalogue", "availability")
     serializer_class = DepartureSerializer
     filterset_class = DepartureFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import F, Max, Prefetch, QuerySet
@@ -58,10 +59,28 @@ class OccupancyConflict:
     requested: int
 
 
+@dataclass
+class SiteLoad:
+    """The stops of scheduled departures at one site, sorted by start for binary search."""
+
+    starts: list[datetime] = field(default_factory=list)
+    items: list[tuple[datetime, datetime, int]] = field(default_factory=list)
+    longest: timedelta = timedelta(0)
+
+    def peak(self, start: datetime, end: datetime) -> int:
+        """Highest sum of capacities present at once inside [start, end) (a sweep)."""
+        # Only stops starting in [start - longest stop, end) can overlap the window.
+        low = bisect_left(self.starts, start - self.longest)
+        high = bisect_left(self.starts, end)
+        return _peak_load(self.items[low:high], start, end)
+
+
+Intervals = dict[int, SiteLoad]
+
+
 def _peak_load(
     intervals: list[tuple[datetime, datetime, int]], start: datetime, end: datetime
 ) -> int:
-    """Highest sum of capacities present at once inside [start, end) (a sweep over the edges)."""
     edges: list[tuple[datetime, int]] = []
     for i_start, i_end, load in intervals:
         if i_start < end and i_end > start:
@@ -74,9 +93,6 @@ def _peak_load(
         current += delta
         peak = max(peak, current)
     return peak
-
-
-Intervals = dict[int, list[tuple[datetime, datetime, int]]]
 
 
 def site_intervals(
@@ -97,19 +113,26 @@ def site_intervals(
     if exclude_departure_id is not None:
         others = others.exclude(pk=exclude_departure_id)
     departures = list(others.values_list("itinerary_id", "starts_at", "capacity"))
-    intervals: Intervals = defaultdict(list)
-    if not departures:
-        return intervals
-    stops_by_itinerary: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for itinerary_id, site_id, offset, duration in Stop.objects.filter(
-        itinerary_id__in={d[0] for d in departures}, site_id__in=site_ids
-    ).values_list("itinerary_id", "site_id", "offset_minutes", "duration_minutes"):
-        stops_by_itinerary[itinerary_id].append((site_id, offset, duration))
-    for itinerary_id, starts_at, capacity in departures:
-        for site_id, offset, duration in stops_by_itinerary[itinerary_id]:
-            start = starts_at + timedelta(minutes=offset)
-            intervals[site_id].append((start, start + timedelta(minutes=duration), capacity))
-    return intervals
+    raw: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    if departures:
+        stops_by_itinerary: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for itinerary_id, site_id, offset, duration in Stop.objects.filter(
+            itinerary_id__in={d[0] for d in departures}, site_id__in=site_ids
+        ).values_list("itinerary_id", "site_id", "offset_minutes", "duration_minutes"):
+            stops_by_itinerary[itinerary_id].append((site_id, offset, duration))
+        for itinerary_id, starts_at, capacity in departures:
+            for site_id, offset, duration in stops_by_itinerary[itinerary_id]:
+                start = starts_at + timedelta(minutes=offset)
+                raw[site_id].append((start, start + timedelta(minutes=duration), capacity))
+    loads: Intervals = {}
+    for site_id, items in raw.items():
+        items.sort(key=lambda item: item[0])
+        loads[site_id] = SiteLoad(
+            starts=[item[0] for item in items],
+            items=items,
+            longest=max(item[1] - item[0] for item in items),
+        )
+    return loads
 
 
 def first_conflict(
@@ -117,7 +140,8 @@ def first_conflict(
 ) -> OccupancyConflict | None:
     """The first window whose site ``capacity`` more visitors would overfill (no query)."""
     for window in sorted(windows, key=lambda w: w.starts_at):
-        already = _peak_load(intervals.get(window.site.pk, []), window.starts_at, window.ends_at)
+        load = intervals.get(window.site.pk)
+        already = load.peak(window.starts_at, window.ends_at) if load else 0
         if already + capacity > window.site.max_visitors:
             return OccupancyConflict(
                 site=window.site, at=window.starts_at, visitors_already=already, requested=capacity
@@ -153,5 +177,5 @@ def site_peak_load(*, site: Site) -> int:
     )["last"]
     if last is None:
         return 0
-    intervals = site_intervals(site_ids={site.pk}, span_start=now, span_end=last)
-    return _peak_load(intervals.get(site.pk, []), now, last)
+    load = site_intervals(site_ids={site.pk}, span_start=now, span_end=last).get(site.pk)
+    return load.peak(now, last) if load else 0

@@ -1,0 +1,113 @@
+"""Versioned response caching for public reads (Redis in production, local memory otherwise).
+
+A namespace ("catalogue", "availability") has a version number in the cache; every cached answer
+is stored under the current version, and a write that affects the namespace bumps the version
+once its transaction commits, so that no reader can cache the old data after the bump. Bumping
+instead of deleting keys costs one write whatever the number of cached pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+VERSION_KEY = "cache-version:{}"
+
+
+def namespace_version(namespace: str) -> int:
+    key = VERSION_KEY.format(namespace)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, 1, timeout=None)
+        version = cache.get(key, 1)
+    return int(version)
+
+
+def _incr(namespace: str) -> None:
+    key = VERSION_KEY.format(namespace)
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new value invalidates
+        cache.set(key, 2, timeout=None)
+
+
+def bump(*namespaces: str) -> None:
+    """Invalidate the namespaces now, and again once the current transaction commits.
+
+    The first bump makes the writer's own later reads fresh; the second one drops whatever a
+    concurrent reader cached from the database between the first bump and the commit.
+    """
+    for namespace in namespaces:
+        _incr(namespace)
+
+    def after_commit() -> None:
+        for namespace in namespaces:
+            _incr(namespace)
+
+    transaction.on_commit(after_commit)
+
+
+def cached_read(
+    view: Any,
+    request: Request,
+    namespaces: tuple[str, ...],
+    produce: Callable[[], Response],
+    timeout: int = 300,
+) -> Response | HttpResponse:
+    """A DRF read's data cached for anonymous clients, with an ETag and 304 answers.
+
+    The key holds the namespaces' versions, the language and the full path with its query.
+    Authenticated requests are never cached (staff may see drafts).
+    """
+    if request.user.is_authenticated:
+        return produce()
+    versions = ".".join(str(namespace_version(n)) for n in namespaces)
+    raw = f"{versions}|{translation.get_language()}|{request.get_full_path()}"
+    key = "answer:" + hashlib.sha256(raw.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        response = produce()
+        if response.status_code != 200:
+            return response
+        # The rendered bytes are cached, so that a hit costs no serialisation at all.
+        body = JSONRenderer().render(response.data)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        cache.set(key, (body, etag), timeout)
+    else:
+        body, etag = hit
+    if etag in request.headers.get("If-None-Match", ""):
+        answer = HttpResponse(status=304)
+    else:
+        answer = HttpResponse(body, content_type="application/json")
+    answer["ETag"] = etag
+    answer["Cache-Control"] = "public, max-age=0, must-revalidate"
+    answer["Vary"] = "Accept-Language"
+    return answer
+
+
+class CachedReadMixin:
+    """Caches ``list`` and ``retrieve`` of a DRF viewset under ``cache_namespaces``."""
+
+    cache_namespaces: tuple[str, ...] = ("catalogue",)
+
+    # Typed Any: the answer is DRF's Response on a miss and a plain HttpResponse on a hit.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        parent = super().list  # type: ignore[misc]
+        return cached_read(
+            self, request, self.cache_namespaces, lambda: parent(request, *args, **kwargs)
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        parent = super().retrieve  # type: ignore[misc]
+        return cached_read(
+            self, request, self.cache_namespaces, lambda: parent(request, *args, **kwargs)
+        )

@@ -1,0 +1,60 @@
+"""A Redis cache that degrades to "no cache" when Redis is down, instead of failing requests.
+
+Every use of the cache here is an optimisation (cached pages, throttling counters, version
+numbers): a lost cache costs speed, never correctness. So a connection error or a timeout is
+logged and answered as a miss, and the site keeps answering from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def _degrade(self, operation: str, default: Any) -> Any:
+        logger.warning("cache unavailable during %s: answering without it", operation)
+        return default
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except DOWN:
+            return self._degrade("get", default)
+
+    def get_many(self, keys: Any, version: Any = None) -> Any:
+        try:
+            return super().get_many(keys, version)
+        except DOWN:
+            return self._degrade("get_many", {})
+
+    def set(self, key: Any, value: Any, timeout: Any = None, version: Any = None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except DOWN:
+            self._degrade("set", None)
+
+    def add(self, key: Any, value: Any, timeout: Any = None, version: Any = None) -> bool:
+        try:
+            return bool(super().add(key, value, timeout, version))
+        except DOWN:
+            return bool(self._degrade("add", False))
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        try:
+            return int(super().incr(key, delta, version))
+        except DOWN:
+            return int(self._degrade("incr", 0))
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        try:
+            return bool(super().delete(key, version))
+        except DOWN:
+            return bool(self._degrade("delete", False))

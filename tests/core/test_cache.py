@@ -1,0 +1,65 @@
+"""Cached public reads: fresh after every write that affects them, ETags and 304s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.bookings.helpers import book, bookable_departure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_catalogue_read_is_served_from_the_cache(
+    api: Any, django_assert_num_queries: Any
+) -> None:
+    bookable_departure()
+    first = api.get("/api/v1/itineraries/")
+    with django_assert_num_queries(0):
+        second = api.get("/api/v1/itineraries/")
+    assert second.json() == first.json()
+    assert second["ETag"] == first["ETag"]
+
+
+def test_if_none_match_gets_a_304(api: Any) -> None:
+    bookable_departure()
+    etag = api.get("/api/v1/itineraries/base-11-19/")["ETag"]
+    again = api.get("/api/v1/itineraries/base-11-19/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_seats_left_are_never_stale_after_a_booking(api: Any) -> None:
+    departure = bookable_departure(capacity=20)
+    url = "/api/v1/departures/?itinerary=base-11-19"
+    assert api.get(url).json()["results"][0]["seats_left"] == 20
+    book(api, departure, participants=7)
+    assert api.get(url).json()["results"][0]["seats_left"] == 13
+    start = departure.starts_at.date().isoformat()
+    availability = f"/api/v1/itineraries/base-11-19/availability/?from={start}&to={start}"
+    seats = api.get(availability).json()["days"][0]["departures"][0]["seats_left"]
+    assert seats == 13
+    book(api, departure, participants=3)
+    assert api.get(availability).json()["days"][0]["departures"][0]["seats_left"] == 10
+
+
+def test_a_catalogue_change_shows_at_once(api: Any, staff_api: Any) -> None:
+    bookable_departure()
+    assert api.get("/api/v1/itineraries/base-11-19/").json()["price_per_person_cents"] == 1500
+    staff_api.patch("/api/v1/itineraries/base-11-19/", {"price_per_person_cents": 1700})
+    assert api.get("/api/v1/itineraries/base-11-19/").json()["price_per_person_cents"] == 1700
+
+
+def test_languages_are_cached_apart(api: Any) -> None:
+    bookable_departure()
+    french = api.get("/api/v1/itineraries/base-11-19/").json()["summary"]
+    english = api.get("/api/v1/itineraries/base-11-19/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["summary"] != french
+
+
+def test_staff_reads_are_never_cached(staff_api: Any, api: Any) -> None:
+    bookable_departure(is_published=False)
+    assert api.get("/api/v1/itineraries/").json()["count"] == 0
+    assert staff_api.get("/api/v1/itineraries/").json()["count"] == 1
+    assert "ETag" not in staff_api.get("/api/v1/itineraries/")
