@@ -70,7 +70,7 @@ NUL_BYTE = "nul_byte"
 
 
 class RejectNulBytesMiddleware:
-    """Refuse with 400 a NUL byte anywhere in the path, the query string or a header.
+    """Refuse a NUL byte in the path (404), the query string or a header (400).
 
     PostgreSQL text cannot hold NUL: without this, a token or a cookie carrying one would reach
     a query and fail there as a server error. (JSON bodies are checked by the serializers.)
@@ -81,8 +81,11 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         meta = request.META
-        suspects = [request.path, *(v for k, v in meta.items() if k.startswith("HTTP_"))]
-        query = meta.get("QUERY_STRING", "")
-        if "%00" in query or any("\x00" in value for value in suspects if isinstance(value, str)):
+        if "\x00" in request.path:
+            # No resource is named with a NUL: the same 404 as any unknown address (a token
+            # in a capability URL included, so that nothing tells a malformed one apart).
+            return problem_response(404, "not_found", _("Not found."))
+        headers = [v for k, v in meta.items() if k.startswith("HTTP_") and isinstance(v, str)]
+        if "%00" in meta.get("QUERY_STRING", "") or any("\x00" in v for v in headers):
             return problem_response(400, NUL_BYTE, _("The request contains a NUL byte."))
         return self.get_response(request)

@@ -141,3 +141,10 @@ def test_nul_bytes_are_refused_before_any_query(client: Client, extra: dict[str,
     response = client.get("/api/v1/bookings/VA-ABCDEF/", **extra)
     assert response.status_code == 400
     assert response.json()["code"] == "nul_byte"
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_the_path_is_a_plain_404(client: Client) -> None:
+    response = client.get("/api/v1/bookings/VA-ABCDEF/calendar.ics%00")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
