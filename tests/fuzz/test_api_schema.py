@@ -8,11 +8,14 @@ Whatever a client sends, the API never answers 5xx and every answer conforms to 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -32,13 +35,22 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, str]:
-    """Some real data, so that generated requests also reach existing rows."""
+def world(db: Any) -> Iterator[dict[str, str]]:
+    """Some real data, so that generated requests also reach existing rows.
+
+    Then the WSGI handler must not close the database connection after each request, which
+    would end the test's transaction on PostgreSQL: Django's own test client unhooks the same
+    receivers (and hooks them back after each of its requests, hence here, after the data).
+    """
     departure = bookable_departure(capacity=30, days=30)
     created = book(CommittingAPIClient(), departure, participants=3).json()
     staff: Any = StaffFactory(username="fuzz-office")
     token, _created = Token.objects.get_or_create(user=staff)
-    return {"staff_token": token.key, "booking_token": created["token"]}
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"staff_token": token.key, "booking_token": created["token"]}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
