@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "core",
     "itineraries",
     "bookings",
+    "payments",
+    "invoicing",
+    "guides",
     "frontend",
 ]
 
@@ -126,6 +129,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "retry-stripe-refunds": {"task": "payments.tasks.retry_refunds", "schedule": 600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -262,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "itineraries.models.Language",
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "DepartureStatusEnum": "itineraries.models.DepartureStatus",
+        "DepartureKindEnum": "itineraries.models.DepartureKind",
+        "InvoiceKindEnum": "invoicing.models.InvoiceKind",
     },
 }
 
@@ -270,6 +276,19 @@ SPECTACULAR_SETTINGS = {
 # bookings and private-date requests while the office decides.
 BOOKING_CARD_HOLD_MINUTES = env.int("BOOKING_CARD_HOLD_MINUTES", default=30)
 BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
+# Card payments through Stripe Checkout: off (invoice only) until STRIPE_SECRET_KEY is set.
+# STRIPE_API_BASE points the SDK at another address (the tests' loopback fake).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# What is due when booking by card: the deposit when the visit is further away than this.
+PAYMENT_DEPOSIT_MIN_DAYS_BEFORE = env.int("PAYMENT_DEPOSIT_MIN_DAYS_BEFORE", default=30)
+# The office's emergency contact, printed on the programme the group hands to every participant.
+OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
+OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+GUIDE_TRAVEL_BUFFER_MINUTES = env.int("GUIDE_TRAVEL_BUFFER_MINUTES", default=30)
 # `make bench` serves its bare baseline views from the same server (never in production).
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
@@ -303,6 +322,8 @@ LOGGING = {
         },
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        # Tasks run inline without a broker: one INFO line per e-mail is noise there.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

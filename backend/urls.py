@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Guides' calendar subscriptions: /calendar/guides/<token>.ics
+    path("calendar/", include("guides.urls")),
     # The web app last: its pages are the remaining paths.
     path("", include("frontend.urls")),
 ]

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -24,6 +25,7 @@ from stdnum import luhn
 from bookings import selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
+from bookings.programme import programme_filename, programme_pdf, programme_version
 from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
@@ -414,6 +416,40 @@ class BookingViewSet(
         )
         response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
         response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("X-Booking-Token", str, OpenApiParameter.HEADER),
+            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER),
+        ],
+        responses={(200, "application/pdf"): bytes, 304: None},
+    )
+    def programme(self, request: Request, reference: str) -> HttpResponse:
+        """The visit programme as a PDF, in the booking's language (routed in backend/api.py).
+
+        The ETag is the booking's version: send it back in If-None-Match to get 304 until the
+        booking, its departure or the itinerary changes.
+        """
+        booking = self.get_object()
+        version = programme_version(booking)
+        etag = f'"{version}"'
+        wanted = {
+            tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
+        }
+        if etag in wanted or "*" in wanted:
+            response: HttpResponse = HttpResponseNotModified()
+        else:
+            response = HttpResponse(
+                programme_pdf(booking, version=version),
+                content_type="application/pdf",
+            )
+            filename = programme_filename(booking)
+            response["Content-Disposition"] = f'inline; filename="{filename}"'
+        response["ETag"] = etag
+        response["Cache-Control"] = "private"
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex"
         return response

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking
+from bookings.programme import programme_filename, programme_pdf
 
 KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined")
 
@@ -37,4 +38,7 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
         message.attach(
             f"{booking.reference}.ics", booking_calendar(booking), "text/calendar; charset=utf-8"
         )
+    if kind == "confirmed":
+        # The same cached PDF as the download: rendered at most once per booking version.
+        message.attach(programme_filename(booking), programme_pdf(booking), "application/pdf")
     return message

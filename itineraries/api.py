@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,7 @@ class ItineraryDetailSerializer(ItineraryListSerializer):
     options = OptionSerializer(many=True)
     meeting_site = SiteSerializer(allow_null=True)
     cancellation_policy = PolicyTierSerializer(many=True)
+    payment_methods = serializers.SerializerMethodField()
 
     class Meta(ItineraryListSerializer.Meta):
         fields = [
@@ -143,7 +145,13 @@ class ItineraryDetailSerializer(ItineraryListSerializer):
             "private_start_times",
             "stops",
             "options",
+            "payment_methods",
         ]
+
+    def get_payment_methods(self, obj: Itinerary) -> list[str]:
+        """Card payment is offered once Stripe is configured (read from the settings only: the
+        catalogue knows nothing of the payments app)."""
+        return ["card", "invoice"] if settings.STRIPE_SECRET_KEY else ["invoice"]
 
 
 # Staff input: French and English texts are given separately (``title_fr``, ``title_en``...).

@@ -9,6 +9,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 
 from tests.factories import StaffFactory
+from tests.fakes.stripe_server import stripe_fake  # noqa: F401  (fixture, used by several apps)
 
 
 @pytest.fixture(autouse=True)

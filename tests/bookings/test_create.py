@@ -62,7 +62,7 @@ def test_invoice_booking_is_a_request_with_price_and_links(api: Any) -> None:
     assert mail.outbox[0].to == ["claire@example.org"]
 
 
-def test_card_booking_waits_for_payment_for_30_minutes(api: Any) -> None:
+def test_card_booking_waits_for_payment_for_30_minutes(api: Any, stripe_fake: Any) -> None:
     body = book(api, bookable_departure(), payment_method="card", billing={}).json()
     assert body["status"] == "pending_payment"
     hold = timezone.datetime.fromisoformat(body["hold_expires_at"])
@@ -137,7 +137,7 @@ def test_seats_run_out(api: Any) -> None:
     assert_problem(book(api, departure, participants=1), 409, errors.SOLD_OUT, "participants")
 
 
-def test_an_expired_hold_frees_its_seats_without_any_job(api: Any) -> None:
+def test_an_expired_hold_frees_its_seats_without_any_job(api: Any, stripe_fake: Any) -> None:
     departure = bookable_departure(capacity=20)
     first = book(api, departure, participants=20, payment_method="card", billing={}).json()
     assert_problem(book(api, departure, participants=1), 409, errors.SOLD_OUT)

@@ -52,6 +52,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.problems = problems  # expected HTTP errors (4xx answers) are filtered by the tests
     yield page
+    # Let the page's last API calls finish: the live server must not be inside a query when the
+    # test database is flushed (on PostgreSQL that flush would wait for it, or deadlock).
+    page.wait_for_load_state("networkidle")
     context.close()
 
 

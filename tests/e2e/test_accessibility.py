@@ -24,7 +24,9 @@ def axe_page(browser: Any, live_server: Any) -> Any:
         pytest.skip("axe-core is not installed (npm ci)")
     # The page's CSP forbids injected scripts, as it should: the audit context lifts it.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
-    yield context.new_page()
+    page = context.new_page()
+    yield page
+    page.wait_for_load_state("networkidle")
     context.close()
 
 

@@ -1,0 +1,213 @@
+"""Invoicing API (staff only): issue, list, read, PDF, credit notes, accounting export.
+
+No update and no delete: an issued invoice never changes (corrections are credit notes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bookings.models import Booking
+from core.errors import DomainError
+from core.idempotency import idempotent
+from core.permissions import IsStaff
+from invoicing import errors, selectors, services
+from invoicing.models import Invoice, InvoiceKind
+
+ISSUE_KINDS = [
+    (services.DEPOSIT, _("Deposit invoice")),
+    (services.FINAL, _("Final invoice, deducting the deposit invoices")),
+    (services.FULL, _("Single invoice for everything")),
+]
+
+
+class IssueSerializer(serializers.Serializer[Any]):
+    booking = serializers.CharField(max_length=12, help_text="The booking's reference.")
+    kind = serializers.ChoiceField(choices=ISSUE_KINDS)
+
+
+class CreditNoteSerializer(serializers.Serializer[Any]):
+    amount_cents = serializers.IntegerField(
+        min_value=1, required=False, help_text="Incl. VAT; all that remains creditable if absent."
+    )
+    reason = serializers.CharField(max_length=255)
+
+
+class LineSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price_cents = serializers.IntegerField()
+    total_excl_vat_cents = serializers.IntegerField()
+    vat_rate = serializers.CharField()
+    vat_category = serializers.CharField()
+
+
+class VatRowSerializer(serializers.Serializer[Any]):
+    vat_rate = serializers.CharField()
+    vat_category = serializers.CharField()
+    total_excl_vat_cents = serializers.IntegerField()
+    vat_cents = serializers.IntegerField()
+
+
+class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
+    booking = serializers.CharField(source="booking.reference")
+    credited_invoice = serializers.CharField(
+        source="credited_invoice.number", allow_null=True, default=None
+    )
+    lines = LineSerializer(many=True)
+    vat_breakdown = VatRowSerializer(many=True)
+    seller = serializers.DictField()
+    buyer = serializers.DictField()
+    amount_due_cents = serializers.IntegerField()
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "number",
+            "kind",
+            "purpose",
+            "booking",
+            "issue_date",
+            "service_date",
+            "due_date",
+            "seller",
+            "buyer",
+            "lines",
+            "vat_breakdown",
+            "total_excl_vat_cents",
+            "vat_cents",
+            "total_incl_vat_cents",
+            "deposits_deducted_cents",
+            "prepaid_cents",
+            "amount_due_cents",
+            "currency",
+            "credited_invoice",
+            "reason",
+            "paid",
+            "paid_cents",
+            "paid_at",
+            "pdf_url",
+        ]
+        read_only_fields = fields
+
+    def get_pdf_url(self, obj: Invoice) -> str:
+        return f"/api/v1/invoices/{obj.number}/pdf"
+
+
+class InvoiceFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=InvoiceKind.choices)
+    booking = filters.CharFilter(field_name="booking__reference")
+    from_ = filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    to = filters.DateFilter(field_name="issue_date", lookup_expr="lte")
+
+    class Meta:
+        model = Invoice
+        fields = ["kind", "booking"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["from"] = self.filters.pop("from_")
+
+
+class ExportQuerySerializer(serializers.Serializer[Any]):
+    to = serializers.DateField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # ``from`` is a Python keyword, so the field is added by name here.
+        self.fields["from"] = serializers.DateField(required=False)
+
+
+class InvoiceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Invoice]
+):
+    """Invoices, deposit invoices and credit notes; issued by the services, never changed."""
+
+    lookup_field = "number"
+    lookup_value_regex = "[A-Z]{1,2}[0-9]{4}-[0-9]{6}"
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    permission_classes = [IsStaff]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        return selectors.invoice_queryset().order_by("-issue_date", "-pk")
+
+    def get_object(self) -> Invoice:
+        invoice = self.get_queryset().filter(number=self.kwargs["number"]).first()
+        if invoice is None:
+            raise DomainError(
+                errors.INVOICE_NOT_FOUND, _("No invoice has this number."), status=404
+            )
+        return invoice
+
+    @extend_schema(request=IssueSerializer, responses={201: InvoiceSerializer})
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = IssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = Booking.objects.filter(reference=serializer.validated_data["booking"]).first()
+        if booking is None:
+            raise DomainError(
+                errors.BOOKING_NOT_FOUND,
+                _("No booking has this reference."),
+                field="booking",
+                status=404,
+            )
+        invoice = services.invoice_issue(booking=booking, kind=serializer.validated_data["kind"])
+        return self._answer(invoice, status.HTTP_201_CREATED)
+
+    def _answer(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        return Response(InvoiceSerializer(fresh).data, status=code)
+
+    @extend_schema(request=CreditNoteSerializer, responses={201: InvoiceSerializer})
+    @idempotent
+    @action(detail=True, methods=["post"], url_path="credit-note")
+    def credit_note(self, request: Request, number: str) -> Response:
+        invoice = self.get_object()
+        serializer = CreditNoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.credit_note_issue(invoice=invoice, **serializer.validated_data)
+        return self._answer(note, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def pdf(self, request: Request, number: str) -> HttpResponse:
+        """The PDF/A-3b with its Factur-X XML (routed in backend/api.py, no trailing slash)."""
+        invoice = self.get_object()
+        response = HttpResponse(
+            services.invoice_pdf(invoice=invoice), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="First issue date (YYYY-MM-DD)."),
+            OpenApiParameter("to", str, description="Last issue date (YYYY-MM-DD)."),
+        ],
+        responses={(200, "text/csv"): bytes},
+    )
+    def export(self, request: Request) -> HttpResponse:
+        """Accounting export (routed in backend/api.py as ``export.csv``)."""
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        body = selectors.invoices_csv(
+            date_from=query.validated_data.get("from"), date_to=query.validated_data.get("to")
+        )
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,10 @@
+"""Error codes of the invoicing services; the tests import them."""
+
+BOOKING_NOT_FOUND = "booking_not_found"
+INVOICE_NOT_FOUND = "invoice_not_found"
+BOOKING_NOT_INVOICEABLE = "booking_not_invoiceable"
+ALREADY_INVOICED = "already_invoiced"
+KIND_NOT_ALLOWED = "invoice_kind_not_allowed"
+NOTHING_TO_INVOICE = "nothing_to_invoice"
+CREDIT_TOO_LARGE = "credit_note_too_large"
+NOT_CREDITABLE = "invoice_not_creditable"

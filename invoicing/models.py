@@ -1,0 +1,161 @@
+"""Seller profile, invoice series counters and issued invoices (never changed, never deleted).
+
+An issued ``Invoice`` row is immutable: ``save()`` refuses an update and ``delete()`` refuses, as
+does a bulk delete (``pre_delete`` receiver in ``invoicing.receivers``). Two narrow exceptions,
+written with ``QuerySet.update`` by ``invoicing.services`` only, never by ``save()``:
+
+- the payment status (``paid``, ``paid_cents``, ``paid_at``), which is not part of the issued
+  document: the PDF shows the status at issue time and is not rendered again;
+- the PDF bytes, written once (``pdf_rendered_at`` from null to a date) after commit, from the
+  row's own frozen content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Booking
+
+
+class SellerProfile(models.Model):
+    """The one seller (pk 1), edited in the admin. Snapshotted on every invoice at issue time."""
+
+    legal_name = models.CharField(max_length=200)
+    legal_form = models.CharField(max_length=100, blank=True)
+    address = models.CharField(max_length=255)
+    postal_code = models.CharField(max_length=20)
+    city = models.CharField(max_length=120)
+    country = models.CharField(max_length=2, default="FR")
+    siren = models.CharField(max_length=9)
+    siret = models.CharField(max_length=14)
+    vat_number = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    iban = models.CharField(max_length=34)
+    bic = models.CharField(max_length=11, blank=True)
+    vat_regime_mention = models.CharField(
+        max_length=255,
+        help_text="Printed on every invoice, e.g. 'TVA acquittée sur les encaissements' or "
+        "'TVA non applicable, art. 293 B du CGI' (to be confirmed by the administrator).",
+    )
+    payment_terms_days = models.PositiveIntegerField(default=30)
+    late_payment_mention = models.CharField(
+        max_length=255,
+        default="Pénalités de retard : taux directeur de la BCE majoré de 10 points",
+    )
+    is_demo = models.BooleanField(
+        default=False,
+        help_text="Demo data created automatically; untick once the real details are entered.",
+    )
+
+    class Meta:
+        verbose_name = _("seller profile")
+        verbose_name_plural = _("seller profile")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="seller_profile_single_row")]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class InvoiceSeries(models.TextChoices):
+    INVOICE = "F", _("Invoices and deposit invoices")
+    CREDIT_NOTE = "AV", _("Credit notes")
+
+
+class InvoiceSequence(models.Model):
+    """One counter row per series and year; locked (select_for_update) to take a number."""
+
+    series = models.CharField(max_length=2, choices=InvoiceSeries.choices)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice sequence")
+        verbose_name_plural = _("invoice sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="invoice_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}{self.year}: {self.last_number}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")  # final or full invoice (type 380)
+    DEPOSIT = "deposit", _("Deposit invoice")  # facture d'acompte (type 386)
+    CREDIT_NOTE = "credit_note", _("Credit note")  # facture d'avoir (type 381)
+
+
+class Invoice(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices)
+    # "full" or "final" for an invoice, "" otherwise: what the staff asked for.
+    purpose = models.CharField(max_length=10, blank=True)
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="invoices")
+    issue_date = models.DateField()
+    service_date = models.DateField()
+    due_date = models.DateField()
+    seller = models.JSONField()
+    buyer = models.JSONField()
+    # [{description, quantity, unit_price_cents, total_excl_vat_cents, vat_rate, vat_category}]
+    lines = models.JSONField()
+    # [{vat_rate, vat_category, total_excl_vat_cents, vat_cents}], rounded per rate (core.money)
+    vat_breakdown = models.JSONField()
+    total_excl_vat_cents = models.BigIntegerField()
+    vat_cents = models.BigIntegerField()
+    total_incl_vat_cents = models.BigIntegerField()
+    deposits_deducted_cents = models.BigIntegerField(default=0)
+    credited_invoice = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    # Paid when issued (a card payment): part of the document (Factur-X BT-113), never changes.
+    prepaid_cents = models.BigIntegerField(default=0)
+    # Payment status: the one part updated after issue (QuerySet.update in services).
+    paid = models.BooleanField(default=False)
+    paid_cents = models.BigIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # PDF/A-3b with Factur-X, written once after commit (QuerySet.update in services).
+    pdf = models.BinaryField(default=b"", editable=False)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-number"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        indexes = [models.Index(fields=["issue_date"]), models.Index(fields=["booking", "kind"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="credit_note", credited_invoice__isnull=False)
+                | (~Q(kind="credit_note") & Q(credited_invoice__isnull=True)),
+                name="invoice_credit_note_references_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total_incl_vat_cents=models.F("total_excl_vat_cents") + models.F("vat_cents")
+                ),
+                name="invoice_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("An issued invoice never changes: issue a credit note.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("An issued invoice is never deleted: issue a credit note.")
+
+    @property
+    def amount_due_cents(self) -> int:
+        """Factur-X BT-115: what the buyer pays (on a credit note, what the seller gives back)."""
+        return self.total_incl_vat_cents - self.prepaid_cents

@@ -1,0 +1,76 @@
+"""Reads of the invoicing app."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from invoicing.cii import money
+from invoicing.models import Invoice, InvoiceKind
+
+
+def invoice_queryset() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("booking", "credited_invoice").defer("pdf")
+
+
+def invoices_csv(*, date_from: date | None, date_to: date | None) -> str:
+    """One line per invoice issued in [from, to], oldest first; a column of VAT per rate seen.
+
+    Amounts in euros with a dot (``123.45``); a credit note's amounts are negative, so that the
+    columns add up to the revenue of the period.
+    """
+    invoices = invoice_queryset().order_by("issue_date", "kind", "number")
+    if date_from:
+        invoices = invoices.filter(issue_date__gte=date_from)
+    if date_to:
+        invoices = invoices.filter(issue_date__lte=date_to)
+    rows = list(invoices)
+    rates = sorted(
+        {row["vat_rate"] for invoice in rows for row in invoice.vat_breakdown},
+        key=Decimal,
+        reverse=True,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "date",
+            "number",
+            "kind",
+            "buyer",
+            "buyer_siret",
+            "booking",
+            "total_excl_vat",
+            *[f"vat_{rate}" for rate in rates],
+            "vat_total",
+            "total_incl_vat",
+            "paid",
+            "due_date",
+            "credited_invoice",
+        ]
+    )
+    for invoice in rows:
+        sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
+        vat = {row["vat_rate"]: row["vat_cents"] for row in invoice.vat_breakdown}
+        writer.writerow(
+            [
+                invoice.issue_date.isoformat(),
+                invoice.number,
+                invoice.kind,
+                invoice.buyer.get("name", ""),
+                invoice.buyer.get("siret", ""),
+                invoice.booking.reference,
+                money(sign * invoice.total_excl_vat_cents),
+                *[money(sign * vat.get(rate, 0)) for rate in rates],
+                money(sign * invoice.vat_cents),
+                money(sign * invoice.total_incl_vat_cents),
+                "yes" if invoice.paid else "no",
+                invoice.due_date.isoformat(),
+                invoice.credited_invoice.number if invoice.credited_invoice else "",
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,21 @@
+"""Celery tasks of the payments app (run eagerly when no broker is configured)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_late_payment_email(booking_id: int, amount_cents: int) -> None:
+    from bookings.models import Booking
+    from payments.emails import late_payment_email
+
+    booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
+    late_payment_email(booking, amount_cents).send()
+
+
+@shared_task
+def retry_refunds() -> int:
+    from payments.refunds import refunds_retry
+
+    return refunds_retry()

@@ -1,0 +1,180 @@
+"""Stripe webhooks: record each event once, then dispatch it by type to a payments service.
+
+The event row and the handler's effects are written in one transaction: a database error rolls
+both back and the view answers 5xx, so Stripe delivers the event again; nothing is half written.
+A handler returns ``processed`` or ``ignored`` (not about one of our payments, nothing to do).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from core.errors import DomainError
+from payments import refunds, services
+from payments.models import Payment, PaymentMethod, PaymentStatus, StripeEvent, StripeEventStatus
+
+logger = logging.getLogger(__name__)
+
+PROCESSED = StripeEventStatus.PROCESSED
+IGNORED = StripeEventStatus.IGNORED
+
+
+def _session_payment(session: dict[str, Any]) -> Payment | None:
+    """Our payment for a Checkout Session: by session id, else by the ids in its metadata."""
+    payment = Payment.objects.filter(stripe_checkout_session_id=session.get("id")).first()
+    if payment is not None:
+        return payment
+    metadata = session.get("metadata") or {}
+    payment_id = str(metadata.get("payment_id", ""))
+    if not payment_id.isdigit():
+        return None
+    return Payment.objects.filter(
+        pk=int(payment_id),
+        method=PaymentMethod.CARD,
+        booking__reference=metadata.get("booking_reference"),
+    ).first()
+
+
+def _intent_payment(payment_intent: Any, metadata: dict[str, Any] | None = None) -> Payment | None:
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    if payment_intent:
+        payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent).first()
+        if payment is not None:
+            return payment
+    payment_id = str((metadata or {}).get("payment_id", ""))
+    if payment_id.isdigit():
+        return Payment.objects.filter(pk=int(payment_id), method=PaymentMethod.CARD).first()
+    return None
+
+
+def _intent_id(obj: dict[str, Any]) -> str | None:
+    intent = obj.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def session_completed(session: dict[str, Any]) -> str:
+    """Fulfil only a paid session; an asynchronous method (SEPA debit) is still processing."""
+    payment = _session_payment(session)
+    if payment is None:
+        return IGNORED
+    if session.get("payment_status") == "paid":
+        return session_paid(session)
+    if session.get("payment_status") == "unpaid":
+        services.payment_mark(
+            payment=payment,
+            status=PaymentStatus.PROCESSING,
+            session_id=session.get("id"),
+            payment_intent=_intent_id(session),
+        )
+        return PROCESSED
+    return IGNORED
+
+
+def session_paid(session: dict[str, Any]) -> str:
+    payment = _session_payment(session)
+    if payment is None:
+        return IGNORED
+    total = session.get("amount_total")
+    if total is not None and total != payment.amount_cents:
+        logger.error(
+            "Session %s paid %s, expected %s", session.get("id"), total, payment.amount_cents
+        )
+    services.payment_succeed(
+        payment=payment, session_id=session.get("id"), payment_intent=_intent_id(session)
+    )
+    return PROCESSED
+
+
+def _session_closed(status: str) -> Callable[[dict[str, Any]], str]:
+    def handle(session: dict[str, Any]) -> str:
+        payment = _session_payment(session)
+        if payment is None:
+            return IGNORED
+        services.payment_mark(
+            payment=payment,
+            status=status,
+            reason=f"checkout session {status}",
+            session_id=session.get("id"),
+            payment_intent=_intent_id(session),
+        )
+        return PROCESSED
+
+    return handle
+
+
+def charge_refunded(charge: dict[str, Any]) -> str:
+    payment = _intent_payment(charge.get("payment_intent"), charge.get("metadata"))
+    if payment is None:
+        return IGNORED
+    for refund_object in (charge.get("refunds") or {}).get("data") or []:
+        refunds.refund_from_stripe(payment=payment, refund_object=refund_object)
+    refunds.refund_reconcile_charge(
+        payment=payment, amount_refunded=int(charge.get("amount_refunded") or 0)
+    )
+    return PROCESSED
+
+
+def refund_changed(refund_object: dict[str, Any]) -> str:
+    payment = _intent_payment(refund_object.get("payment_intent"), refund_object.get("metadata"))
+    if payment is None:
+        return IGNORED
+    refunds.refund_from_stripe(payment=payment, refund_object=refund_object)
+    return PROCESSED
+
+
+def dispute_created(dispute: dict[str, Any]) -> str:
+    payment = _intent_payment(dispute.get("payment_intent"))
+    if payment is None:
+        return IGNORED
+    services.payment_mark_disputed(payment=payment)
+    return PROCESSED
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "checkout.session.completed": session_completed,
+    "checkout.session.async_payment_succeeded": session_paid,
+    "checkout.session.async_payment_failed": _session_closed(PaymentStatus.FAILED),
+    "checkout.session.expired": _session_closed(PaymentStatus.EXPIRED),
+    "charge.refunded": charge_refunded,
+    "refund.updated": refund_changed,
+    "refund.failed": refund_changed,
+    "charge.dispute.created": dispute_created,
+}
+
+
+def stripe_event_receive(*, event: dict[str, Any]) -> StripeEvent | None:
+    """Record a verified event and apply it, in one transaction. None: already received.
+
+    A domain refusal (say, a refund the payment no longer covers) is recorded as ``failed``
+    with its message, for the office to look at; any other error propagates (5xx, retried).
+    """
+    try:
+        with transaction.atomic():
+            record = StripeEvent.objects.create(
+                stripe_id=event["id"],
+                type=event["type"],
+                payload=event,
+                status=StripeEventStatus.PROCESSED,
+            )
+            handler = HANDLERS.get(event["type"])
+            if handler is None:
+                record.status = StripeEventStatus.IGNORED
+            else:
+                try:
+                    with transaction.atomic():
+                        record.status = handler(event["data"]["object"])
+                except DomainError as exc:
+                    logger.warning("Stripe event %s refused: %s", event["id"], exc)
+                    record.status = StripeEventStatus.FAILED
+                    record.error = f"{exc.code}: {exc.message}"
+            record.save(update_fields=["status", "error"])
+            return record
+    except IntegrityError:
+        if StripeEvent.objects.filter(stripe_id=event["id"]).exists():
+            return None
+        raise

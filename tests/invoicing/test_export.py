@@ -1,0 +1,72 @@
+"""The accounting export: one line per invoice, amounts that agree with the invoices to the cent."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from invoicing.models import Invoice, InvoiceKind
+from tests.conftest import assert_problem
+from tests.invoicing.helpers import confirmed_booking, issue
+
+pytestmark = pytest.mark.django_db
+
+
+def _cents(value: str) -> int:
+    return int(Decimal(value) * 100)
+
+
+def test_export_lines_agree_with_the_invoices_to_the_cent(staff_api: Any) -> None:
+    first, second = confirmed_booking(), confirmed_booking()
+    issue(staff_api, first, "deposit")
+    issue(staff_api, first, "final")
+    full = issue(staff_api, second, "full").json()
+    staff_api.post(
+        f"/api/v1/invoices/{full['number']}/credit-note/",
+        {"amount_cents": 3333, "reason": "Geste"},
+        format="json",
+    )
+    today = timezone.localdate().isoformat()
+    response = staff_api.get(f"/api/v1/invoices/export.csv?from={today}&to={today}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    invoices = {invoice.number: invoice for invoice in Invoice.objects.all()}
+    assert sorted(row["number"] for row in rows) == sorted(invoices)
+    for row in rows:
+        invoice = invoices[row["number"]]
+        sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
+        assert row["date"] == invoice.issue_date.isoformat()
+        assert row["kind"] == invoice.kind
+        assert row["buyer"] == "Mairie d'Arras"
+        assert _cents(row["total_excl_vat"]) == sign * invoice.total_excl_vat_cents
+        assert _cents(row["total_incl_vat"]) == sign * invoice.total_incl_vat_cents
+        for vat in invoice.vat_breakdown:
+            assert _cents(row[f"vat_{vat['vat_rate']}"]) == sign * vat["vat_cents"]
+        per_rate = sum(
+            _cents(row[name]) for name in row if name.startswith("vat_") and name != "vat_total"
+        )
+        assert per_rate == _cents(row["vat_total"])
+        assert _cents(row["total_excl_vat"]) + _cents(row["vat_total"]) == _cents(
+            row["total_incl_vat"]
+        )
+        assert row["paid"] == "no"
+        assert row["due_date"] == invoice.due_date.isoformat()
+    column_total = sum(_cents(row["total_incl_vat"]) for row in rows)
+    assert column_total == first.total_cents + second.total_cents - 3333
+
+
+def test_export_period_excludes_other_days_and_checks_dates(staff_api: Any) -> None:
+    issue(staff_api, confirmed_booking(), "full")
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = staff_api.get(f"/api/v1/invoices/export.csv?from={tomorrow}")
+    assert len(response.content.decode().strip().splitlines()) == 1  # the header only
+    assert_problem(
+        staff_api.get("/api/v1/invoices/export.csv?from=yesterday"), 400, "validation_error", "from"
+    )

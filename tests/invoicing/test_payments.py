@@ -1,0 +1,108 @@
+"""A payment received issues its invoice marked paid (receiver of payments.payment_succeeded).
+
+The signal is sent here with a stand-in payment, as the payments app sends it after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import TestCase
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import Actor
+from invoicing.models import Invoice, InvoiceKind
+from tests.invoicing.helpers import cancel, confirmed_booking, issue, pdf_text
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not apps.is_installed("payments"), reason="the payments app is not installed"
+    ),
+]
+
+
+@dataclass
+class StandInPayment:
+    booking: Booking
+    amount_cents: int
+    kind: str
+    method: str = "card"
+    paid_at: datetime | None = None
+
+
+def _pay(booking: Booking, kind: str, amount_cents: int) -> None:
+    from payments.signals import payment_succeeded
+
+    payment = StandInPayment(booking, amount_cents, kind, paid_at=timezone.now())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        payment_succeeded.send(sender=StandInPayment, payment=payment)
+
+
+def test_a_card_deposit_issues_the_deposit_invoice_marked_paid(staff_api: Any) -> None:
+    booking = confirmed_booking()
+    _pay(booking, "deposit", booking.price["deposit_cents"])
+    (deposit,) = Invoice.objects.filter(booking=booking)
+    assert deposit.kind == InvoiceKind.DEPOSIT
+    assert deposit.total_incl_vat_cents == deposit.paid_cents == 20412
+    assert deposit.paid and deposit.prepaid_cents == 20412
+    assert deposit.amount_due_cents == 0
+    text = pdf_text(staff_api.get(f"/api/v1/invoices/{deposit.number}/pdf").content)
+    assert "Statut du paiement : acquittée" in text
+    assert "Net à payer 0,00 €" in text
+
+    _pay(booking, "balance", booking.total_cents - 20412)
+    final = Invoice.objects.get(booking=booking, kind=InvoiceKind.INVOICE)
+    assert final.purpose == "final"
+    assert final.paid and final.amount_due_cents == 0
+
+
+def test_a_payment_for_an_invoice_already_issued_marks_it_paid(staff_api: Any) -> None:
+    booking = confirmed_booking()
+    number = issue(staff_api, booking, "full").json()["number"]
+    _pay(booking, "full", booking.total_cents)
+    invoice = Invoice.objects.get(number=number)
+    assert Invoice.objects.filter(booking=booking).count() == 1
+    assert invoice.paid and invoice.paid_cents == booking.total_cents
+    assert invoice.prepaid_cents == 0  # the issued document does not change
+    assert staff_api.get(f"/api/v1/invoices/{number}/").json()["paid"] is True
+
+
+def test_cancelling_after_a_paid_deposit_credits_exactly_what_is_refunded(staff_api: Any) -> None:
+    """The whole flow with the real payments app: deposit received (its invoice issued, paid),
+    cancellation at 50 %: the payments app refunds 102.06, the credit note gives back 102.06."""
+    from payments.models import Refund
+    from payments.services import payment_record_offline
+
+    booking = confirmed_booking(
+        itinerary={
+            "cancellation_policy": [
+                {"days_before": 60, "refund_percent": 100},
+                {"days_before": 0, "refund_percent": 50},
+            ]
+        }
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        payment_record_offline(
+            booking=booking,
+            method="bank_transfer",
+            amount_cents=booking.price["deposit_cents"],
+            paid_on=timezone.localdate(),
+            reference="VIR-0001",
+            actor=Actor.system(),
+        )
+    (deposit,) = Invoice.objects.filter(booking=booking)
+    assert deposit.kind == InvoiceKind.DEPOSIT and deposit.paid
+    assert deposit.total_incl_vat_cents == 20412
+
+    booking.refresh_from_db()
+    result = cancel(booking)
+    refunded = sum(r.amount_cents for r in Refund.objects.filter(payment__booking=booking))
+    (note,) = Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE)
+    assert result.refund_cents == refunded == 10206
+    assert note.total_incl_vat_cents == refunded
+    assert note.credited_invoice == deposit
