@@ -3,6 +3,7 @@ import { api, ApiError } from "./api.js";
 import { h, navigate, announce } from "./dom.js";
 import { dateTime, languageName, money } from "./format.js";
 import { t } from "./i18n.js";
+import { rememberToken } from "./tokens.js";
 
 const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
 
@@ -121,6 +122,8 @@ export function bookingForm(it, choice, participants) {
     submit.textContent = t("submitting");
     try {
       const booking = await api("bookings/", { method: "POST", body: values(), idempotencyKey });
+      // Stripe sends the group back to the booking page without the token: keep it here.
+      rememberToken(booking.reference, booking.token);
       if (booking.checkout_url) { window.location.assign(booking.checkout_url); return; }
       navigate(`/bookings/${booking.reference}?token=${encodeURIComponent(booking.token)}`);
     } catch (error) {

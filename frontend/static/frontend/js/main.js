@@ -5,6 +5,7 @@ import { showCatalogue } from "./catalogue.js";
 import { h, render, navigate } from "./dom.js";
 import { showGuide } from "./guide.js";
 import { currentLang, setLang, t } from "./i18n.js";
+import { recallToken } from "./tokens.js";
 import { showItinerary } from "./itinerary.js";
 
 function translateShell() {
@@ -23,7 +24,9 @@ async function route() {
   try {
     let match;
     if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await showItinerary(match[1]);
-    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) await showBooking(match[1], params.get("token"));
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
+      await showBooking(match[1], params.get("token") || recallToken(match[1]));
+    }
     else if (path.startsWith("/guide")) await showGuide();
     else await showCatalogue();
     const heading = document.querySelector("#main h1");
