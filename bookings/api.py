@@ -501,6 +501,7 @@ class DepartureViewSet(catalogue.DepartureViewSet):
 class AvailabilityQuerySerializer(serializers.Serializer[Any]):
     to = serializers.DateField(required=False)
     participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -531,6 +532,12 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
             OpenApiParameter("from", date),
             OpenApiParameter("to", date),
             OpenApiParameter("participants", int),
+            OpenApiParameter(
+                "language",
+                str,
+                enum=Language.values,
+                description="Language of a private visit; by default any language offered.",
+            ),
         ],
         responses={200: inline_serializer("Availability", {"days": serializers.ListField()})},
     )
@@ -546,6 +553,7 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
                 first_day=query.validated_data["from"],
                 last_day=query.validated_data["to"],
                 participants=participants,
+                language=query.validated_data.get("language"),
             )
             body = {"itinerary": itinerary.slug, "participants": participants, "days": days}
             return Response(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,6 +14,27 @@ from bookings.models import Booking, seats_taking_q
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from itineraries.selectors import first_conflict, site_intervals, stop_windows
+
+PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Sequence[datetime]]
+
+# Extension point for the apps above bookings (guides), which must not be imported from here:
+# each check receives (itinerary, language or None for any offered language, participants,
+# candidate aware start times) and returns the subset still possible. A check must load what it
+# needs in a fixed number of queries for all the candidates, then decide per start in Python.
+private_slot_checks: list[PrivateSlotCheck] = []
+
+
+def possible_private_starts(
+    *, itinerary: Itinerary, language: str | None, participants: int, starts: Sequence[datetime]
+) -> list[datetime]:
+    """The candidate private start times that every registered check still allows, in order."""
+    possible = list(starts)
+    for check in private_slot_checks:
+        if not possible:
+            break
+        allowed = set(check(itinerary, language, participants, possible))
+        possible = [start for start in possible if start in allowed]
+    return possible
 
 
 def seats_taken(*, departure_id: int, exclude_booking_id: int | None = None) -> int:
@@ -47,12 +69,19 @@ def booking_for_token(*, reference: str, token: str | None) -> Booking | None:
 
 
 def availability(
-    *, itinerary: Itinerary, first_day: date, last_day: date, participants: int
+    *,
+    itinerary: Itinerary,
+    first_day: date,
+    last_day: date,
+    participants: int,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per day: public departures with seats left, and the private start times that are free.
 
-    Three queries whatever the number of days: departures with their seats, then the scheduled
-    departures and stops occupying the itinerary's sites over the whole period.
+    A fixed number of queries whatever the number of days: departures with their seats, then the
+    scheduled departures and stops occupying the itinerary's sites over the whole period, then
+    what the registered private-slot checks load (guides) for the whole period. ``language``
+    (None: any language the itinerary offers) is the language a private visit would be led in.
     """
     tz = timezone.get_current_timezone()
     span_start = timezone.make_aware(datetime.combine(first_day, time.min), tz)
@@ -85,7 +114,7 @@ def availability(
                 "bookable": seats_left >= participants,
             }
         )
-    _private_times(itinerary, days, participants, span_start, span_end, now, tz)
+    _private_times(itinerary, days, participants, language, span_start, span_end, now, tz)
     return list(days.values())
 
 
@@ -93,6 +122,7 @@ def _private_times(
     itinerary: Itinerary,
     days: dict[date, dict[str, Any]],
     participants: int,
+    language: str | None,
     span_start: datetime,
     span_end: datetime,
     now: datetime,
@@ -101,6 +131,8 @@ def _private_times(
     if not itinerary.private_dates_allowed or not (
         itinerary.min_participants <= participants <= itinerary.max_participants
     ):
+        return
+    if language is not None and language not in itinerary.languages:
         return
     stops = list(itinerary.stops.select_related("site").order_by("position"))
     if not stops or any(not stop.site.is_bookable for stop in stops):
@@ -112,6 +144,7 @@ def _private_times(
         span_start=span_start,
         span_end=span_end + duration,
     )
+    candidates: list[tuple[dict[str, Any], datetime]] = []
     for day, entry in days.items():
         for start in itinerary.private_start_times:
             starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)), tz)
@@ -119,7 +152,18 @@ def _private_times(
                 continue
             windows = stop_windows(stops=stops, starts_at=starts_at)
             if first_conflict(windows=windows, capacity=participants, intervals=intervals) is None:
-                entry["private_start_times"].append(starts_at)
+                candidates.append((entry, starts_at))
+    possible = set(
+        possible_private_starts(
+            itinerary=itinerary,
+            language=language,
+            participants=participants,
+            starts=[starts_at for _entry, starts_at in candidates],
+        )
+    )
+    for entry, starts_at in candidates:
+        if starts_at in possible:
+            entry["private_start_times"].append(starts_at)
 
 
 def staff_booking_queryset() -> QuerySet[Booking]:

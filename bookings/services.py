@@ -31,7 +31,7 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
-from bookings.selectors import seats_taken
+from bookings.selectors import possible_private_starts, seats_taken
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
 from core.tasks import enqueue
@@ -226,6 +226,14 @@ def _private_departure(
             errors.LANGUAGE_NOT_OFFERED,
             _("This itinerary is not offered in “%(language)s”.") % {"language": language},
             field="language",
+        )
+    if not possible_private_starts(
+        itinerary=itinerary, language=language, participants=participants, starts=[starts_at]
+    ):
+        raise Conflict(
+            errors.NO_GUIDE_AVAILABLE,
+            _("No guide speaking this language is free to lead this visit at that time."),
+            field="starts_at",
         )
     return itinerary_services.departure_schedule(
         itinerary=itinerary,

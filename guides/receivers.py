@@ -1,15 +1,18 @@
-"""Receivers of the catalogue's signals: a departure's guides follow it when it moves."""
+"""Receivers: a departure's guides follow it when it moves; guide changes refresh availability."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from bookings.models import Booking
 from bookings.signals import booking_cancelled, booking_changed, booking_confirmed
+from core.cache import bump
 from guides import services
+from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure
 from itineraries.services import departure_changing, departure_rescheduled
 
@@ -35,3 +38,14 @@ def sync_assignment_ranges(sender: Any, departure: Departure, **kwargs: Any) -> 
 def bump_feed_sequence(sender: Any, booking: Booking, **kwargs: Any) -> None:
     """After commit: the groups of the departure changed, so its guides' events change too."""
     services.assignments_bump_sequence(departure_id=booking.departure_id)
+
+
+GUIDE_MODELS = (Guide, WeeklyAvailability, TimeOff, Assignment)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def guides_changed(sender: Any, **kwargs: Any) -> None:
+    """Private start times depend on free guides: cached availability must not outlive a change."""
+    if sender in GUIDE_MODELS:
+        bump("availability")

@@ -6,7 +6,7 @@ No writes here. Times of weekly hours are local (``TIME_ZONE``, Europe/Paris).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -29,7 +29,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.selectors import seats_taken, with_seats_taken
 from core.tokens import hash_token, token_matches
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
-from itineraries.models import Departure, DepartureStatus, Stop
+from itineraries.models import Departure, DepartureStatus, Itinerary, Stop
 
 PAST_EVENTS_KEPT = timedelta(days=30)
 MAX_TOKEN_LENGTH = 200
@@ -302,3 +302,63 @@ def feed_assignments(*, guide: Guide, now: datetime) -> list[Assignment]:
         )
         .order_by("departure__starts_at", "departure_id")
     )
+
+
+def private_starts_with_guides(
+    itinerary: Itinerary, language: str | None, participants: int, starts: Sequence[datetime]
+) -> list[datetime]:
+    """The start times at which enough guides are free to lead a private visit of the itinerary.
+
+    Registered into ``bookings.selectors.private_slot_checks``. A start is possible when at least
+    ``ceil(participants / participants per guide)`` active guides speaking ``language`` (None: any
+    one language the itinerary offers) are free for the whole visit: inside their weekly hours,
+    not on time off, and with no assignment within the travel buffer. Four queries whatever the
+    number of starts (guides, their weekly hours, time off and assignments over the period)."""
+    if not starts:
+        return []
+    languages = [language] if language is not None else list(itinerary.languages)
+    needed = needed_for_seats(participants, itinerary.participants_per_guide)
+    duration = itinerary.duration
+    first, last = min(starts), max(starts) + duration
+    span_start, span_end = buffered_range(starts_at=first, ends_at=last)
+    guides = [
+        guide
+        for guide in Guide.objects.filter(is_active=True)
+        .order_by("pk")
+        .prefetch_related(
+            "weekly_hours",
+            Prefetch(
+                "time_off",
+                queryset=TimeOff.objects.filter(starts_at__lt=last, ends_at__gt=first),
+                to_attr="time_off_in_period",
+            ),
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(starts_at__lt=span_end, ends_at__gt=span_start),
+                to_attr="assignments_in_period",
+            ),
+        )
+        if any(code in guide.languages for code in languages)
+    ]
+    possible = []
+    for starts_at in starts:
+        ends_at = starts_at + duration
+        buffered_start, buffered_end = buffered_range(starts_at=starts_at, ends_at=ends_at)
+        free = [
+            guide
+            for guide in guides
+            if fits_weekly_hours(
+                slots=guide.weekly_hours.all(), starts_at=starts_at, ends_at=ends_at
+            )
+            and not any(
+                off.starts_at < ends_at and off.ends_at > starts_at
+                for off in guide.time_off_in_period  # type: ignore[attr-defined]
+            )
+            and not any(
+                taken.starts_at < buffered_end and taken.ends_at > buffered_start
+                for taken in guide.assignments_in_period  # type: ignore[attr-defined]
+            )
+        ]
+        if any(sum(code in guide.languages for guide in free) >= needed for code in languages):
+            possible.append(starts_at)
+    return possible

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import assert_problem
 from tests.factories import schedule
+from tests.guides.helpers import make_guide
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def _availability(api: Any, departure: Any, **query: Any) -> Any:
 
 def test_availability_lists_departures_and_private_times_per_day(api: Any) -> None:
     departure = bookable_departure(capacity=20, private_start_times=["09:00", "14:00"])
+    make_guide()  # private dates also need a free guide
     book(api, departure, participants=15)
     response = _availability(api, departure, participants=10)
     assert response.status_code == 200, response.content
@@ -64,6 +66,7 @@ def test_availability_lists_departures_and_private_times_per_day(api: Any) -> No
 
 def test_private_times_respect_site_occupancy(api: Any) -> None:
     departure = bookable_departure(capacity=30, private_start_times=["10:00"])
+    make_guide()  # private dates also need a free guide
     site = departure.itinerary.stops.get().site
     site.max_visitors = 35
     site.save()
@@ -84,11 +87,13 @@ def test_availability_query_count_is_fixed_whatever_the_range(
     api: Any, django_assert_num_queries: Any
 ) -> None:
     departure = bookable_departure(capacity=30)
+    make_guide()  # private dates also need a free guide
     for day in range(41, 50):
         schedule(departure.itinerary, days=day, capacity=30)
     book(api, departure, participants=3)
-    # itinerary with themes, stops and options; departures with seats; stops; site occupancy (2)
-    with django_assert_num_queries(8) as short:
+    # itinerary with themes, stops and options; departures with seats; stops; site occupancy (2);
+    # the guides check: guides, their weekly hours, time off and assignments
+    with django_assert_num_queries(12) as short:
         _availability(api, departure)
     start = timezone.localtime(departure.starts_at).date()
     with django_assert_num_queries(len(short.captured_queries)):

@@ -17,6 +17,7 @@ from itineraries.services import SITE_CAPACITY_EXCEEDED
 from tests.bookings.helpers import book, bookable_departure, booking_body
 from tests.conftest import assert_problem
 from tests.factories import in_days
+from tests.guides.helpers import make_guide
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,7 @@ def test_english_booking_gets_english_labels_and_mail(api: Any) -> None:
 
 def test_private_date_request_creates_a_private_departure(api: Any) -> None:
     departure = bookable_departure()
+    make_guide()  # private dates also need a free guide
     starts = in_days(20, 9)
     response = api.post(
         "/api/v1/bookings/",
@@ -105,6 +107,7 @@ def test_private_date_request_creates_a_private_departure(api: Any) -> None:
 
 def test_private_request_respects_site_occupancy(api: Any) -> None:
     departure = bookable_departure(capacity=30)
+    make_guide()  # private dates also need a free guide
     site = departure.itinerary.stops.get().site
     site.max_visitors = 40
     site.save()
