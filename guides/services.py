@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,6 +30,7 @@ from guides import selectors, tasks
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for a deadlock
 DEPARTURE_CANCELLED = "departure_cancelled"
 GUIDE_INACTIVE = "guide_inactive"
 LANGUAGE_NOT_SPOKEN = "language_not_spoken"
@@ -266,6 +267,13 @@ def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False)
                 _("%(guide)s is already on this departure.") % {"guide": guide.display_name},
                 field="guide",
             ) from None
+        raise
+    except OperationalError as exc:
+        # Two writers inserting overlapping ranges at once can each wait on the other's tuple
+        # while PostgreSQL checks the exclusion constraint: it then cancels one of them as a
+        # deadlock. That writer lost the same race the constraint referees.
+        if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
+            raise _double_booked(guide, None) from None
         raise
 
 
