@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from guides.models import Assignment, Guide
 
@@ -37,3 +40,21 @@ def test_demo_guides_are_assigned_without_conflict_and_loading_twice_changes_not
     call_command("load_guides_demo", stdout=out)
     assert Assignment.objects.count() == count
     assert "0 new assignments" in out.getvalue()
+
+
+def test_each_new_demo_guide_gets_a_password_printed_once() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    first = io.StringIO()
+    call_command("load_guides_demo", stdout=first)
+    printed = re.findall(r"Guide '([\w.]+)': password '([^']+)'", first.getvalue())
+    assert len(printed) == 4
+    username, password = printed[0]
+    assert (
+        authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password=password
+        )
+        is not None
+    )
+    again = io.StringIO()
+    call_command("load_guides_demo", stdout=again)
+    assert "password" not in again.getvalue()

@@ -7,6 +7,7 @@ a departure no guide can take is reported and left without a guide.
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 from typing import Any
 
@@ -19,8 +20,8 @@ from guides import selectors, services
 from guides.models import AssignmentRole, Guide, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
-# Fictional people (see DOMAIN.md). No e-mail address: loading the demo sends no mail; the
-# office adds one (and a password, for the guide page) in the admin.
+# Fictional people (see DOMAIN.md). No e-mail address: loading the demo sends no mail. Each
+# new demo guide gets a generated password, printed once, to try the guide page.
 GUIDES: list[dict[str, Any]] = [
     {
         "username": "guide.camille",
@@ -64,9 +65,17 @@ class Command(BaseCommand):
         )
 
     def _guide(self, data: dict[str, Any]) -> Guide:
-        user, _created = get_user_model().objects.get_or_create(
+        user, user_created = get_user_model().objects.get_or_create(
             username=data["username"], defaults={"email": ""}
         )
+        if user_created:
+            password = secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            self.stdout.write(
+                f"Guide '{user.username}': password '{password}' (shown only this once; "
+                "sign in at /accounts/login/ to see /guide/)."
+            )
         guide, created = Guide.objects.get_or_create(
             user=user,
             defaults={"display_name": data["display_name"], "languages": data["languages"]},
