@@ -218,7 +218,7 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
         }
 
     def get_checkout_url(self, obj: Booking) -> str | None:
-        return None  # card payments through Stripe Checkout are not wired in yet
+        return None  # the payments app's booking views fill it in (payments/api.py)
 
     def get_links(self, obj: Booking) -> dict[str, str]:
         token = self._token()
@@ -559,4 +559,4 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
             return Response(body)
 
         # Short-lived: a hold that runs out frees seats without any write to invalidate on.
-        return cached_read(self, request, ("catalogue", "availability"), produce, timeout=60)
+        return cached_read(request, ("catalogue", "availability"), produce, timeout=60)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -167,10 +167,4 @@ def _private_times(
 
 
 def staff_booking_queryset() -> QuerySet[Booking]:
-    return Booking.objects.select_related("departure__itinerary").annotate(
-        event_count=Count("events")
-    )
-
-
-def bookings_filtered(**filters: Any) -> QuerySet[Booking]:
-    return staff_booking_queryset().filter(Q(**filters))
+    return Booking.objects.select_related("departure__itinerary")

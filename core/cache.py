@@ -57,7 +57,6 @@ def bump(*namespaces: str) -> None:
 
 
 def cached_read(
-    view: Any,
     request: Request,
     namespaces: tuple[str, ...],
     produce: Callable[[], Response],
@@ -102,12 +101,8 @@ class CachedReadMixin:
     # Typed Any: the answer is DRF's Response on a miss and a plain HttpResponse on a hit.
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         parent = super().list  # type: ignore[misc]
-        return cached_read(
-            self, request, self.cache_namespaces, lambda: parent(request, *args, **kwargs)
-        )
+        return cached_read(request, self.cache_namespaces, lambda: parent(request, *args, **kwargs))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         parent = super().retrieve  # type: ignore[misc]
-        return cached_read(
-            self, request, self.cache_namespaces, lambda: parent(request, *args, **kwargs)
-        )
+        return cached_read(request, self.cache_namespaces, lambda: parent(request, *args, **kwargs))
