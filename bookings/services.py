@@ -244,7 +244,6 @@ def _private_departure(
     )
 
 
-@transaction.atomic
 def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
     """Book seats on a public departure, or request a private date.
 
@@ -252,7 +251,23 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
     Locks the departure row (public) or the sites (private, via the scheduling service), counts
     seats and writes, in one transaction. Returns the booking and its secret token, which is
     shown to the group once and stored only as a hash. Raises InvalidInput or Conflict.
+
+    The reference is drawn at random from 30**6 values; on the rare collision the whole
+    transaction is rolled back and tried again with a new one (a savepoint around every insert
+    would cost two round trips while the departure is locked).
     """
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            return _booking_create(data, reference)
+        except IntegrityError:
+            if not Booking.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("Could not draw a free booking reference")
+
+
+@transaction.atomic
+def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]:
     participants: int = data["participants"]
     private = data.get("departure") is None
     if private:
@@ -275,6 +290,7 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
     )
     token, token_hash = new_token()
     booking = Booking(
+        reference=reference,
         token_hash=token_hash,
         departure=departure,
         participants=participants,
@@ -293,7 +309,7 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
         language=booking.correspondence_language,
     )
     booking.total_cents = booking.price["total_cents"]
-    _save_with_new_reference(booking)
+    booking.save(force_insert=True)
     _event(booking, Actor.group(), "created", status=status, participants=participants)
     _after_commit("received", booking)
     return booking, token
@@ -318,19 +334,6 @@ def _party_fields(data: dict[str, Any]) -> dict[str, Any]:
         "purchase_order": billing.get("purchase_order", ""),
         "service_code": billing.get("service_code", ""),
     }
-
-
-def _save_with_new_reference(booking: Booking) -> None:
-    for _attempt in range(5):
-        booking.reference = new_reference()
-        try:
-            with transaction.atomic():
-                booking.save()
-            return
-        except IntegrityError:
-            if not Booking.objects.filter(reference=booking.reference).exists():
-                raise
-    raise RuntimeError("Could not draw a free booking reference")
 
 
 def _transition(booking: Booking, target: str) -> None:

@@ -16,6 +16,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+INCR_IF_PRESENT = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end
+return false
+"""
 
 
 class ResilientRedisCache(RedisCache):
@@ -48,10 +52,20 @@ class ResilientRedisCache(RedisCache):
             return bool(self._degrade("add", False))
 
     def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        """Increment a key that exists, in one round trip.
+
+        Django's own ``incr`` asks whether the key exists, then increments it: two round trips,
+        and a key that expires between them comes back as ``delta``. The script does both at once.
+        """
+        validated = self.make_and_validate_key(key, version=version)
         try:
-            return int(super().incr(key, delta, version))
+            client = self._cache.get_client(validated, write=True)
+            value = client.eval(INCR_IF_PRESENT, 1, validated, delta)
         except DOWN:
             return int(self._degrade("incr", 0))
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return int(value)
 
     def delete(self, key: Any, version: Any = None) -> bool:
         try:

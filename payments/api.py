@@ -189,8 +189,11 @@ class PaymentBookingViewSet(bookings_api.BookingViewSet):
                 if exc.status != status.HTTP_503_SERVICE_UNAVAILABLE:
                     raise
                 checkout_error = {"code": exc.code, "message": str(exc.message)}
+            booking = self._fresh(booking)  # the Checkout Session changed it
+        else:
+            booking = selectors.as_new_booking(booking)
         body = CreatedPaymentBookingSerializer(
-            self._fresh(booking), context={"token": token, "checkout_error": checkout_error}
+            booking, context={"token": token, "checkout_error": checkout_error}
         ).data
         return Response(body, status=status.HTTP_201_CREATED)
 

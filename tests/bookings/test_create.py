@@ -105,6 +105,25 @@ def test_private_date_request_creates_a_private_departure(api: Any) -> None:
     assert private.starts_at == starts
 
 
+@pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
+def test_the_answer_to_a_request_is_what_a_later_read_says(api: Any, private: bool) -> None:
+    """The created answer is built from the row just written, not read back: it must agree."""
+    departure = bookable_departure()
+    if private:
+        make_guide()
+        body = booking_body(itinerary="base-11-19", starts_at=in_days(20, 9).isoformat())
+        created = api.post("/api/v1/bookings/", body, format="json")
+    else:
+        created = book(api, departure)
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    read = api.get(
+        f"/api/v1/bookings/{answer['reference']}/", HTTP_X_BOOKING_TOKEN=answer["token"]
+    ).json()
+    del answer["token"], answer["checkout_error"]
+    assert answer == read
+
+
 def test_private_request_respects_site_occupancy(api: Any) -> None:
     departure = bookable_departure(capacity=30)
     make_guide()  # private dates also need a free guide
@@ -269,3 +288,19 @@ def test_a_repeated_post_with_the_same_idempotency_key_replays_the_booking(api: 
     )
     assert_problem(other, 422, "idempotency_key_reused")
     assert Booking.objects.count() == 1
+
+
+def test_a_reference_collision_is_drawn_again_with_nothing_left_behind(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    departure = bookable_departure(capacity=60)
+    first = book(api, departure, participants=10).json()
+    mail.outbox.clear()
+    draws = iter([first["reference"], first["reference"], "VA-NEWREF"])
+    monkeypatch.setattr("bookings.services.new_reference", lambda: next(draws))
+    response = book(api, departure, participants=10)
+    assert response.status_code == 201, response.content
+    assert response.json()["reference"] == "VA-NEWREF"
+    assert Booking.objects.count() == 2
+    assert BookingEvent.objects.filter(action="created").count() == 2
+    assert len(mail.outbox) == 1  # the rolled-back attempts sent nothing

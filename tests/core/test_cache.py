@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -63,3 +64,49 @@ def test_staff_reads_are_never_cached(staff_api: Any, api: Any) -> None:
     assert api.get("/api/v1/itineraries/").json()["count"] == 0
     assert staff_api.get("/api/v1/itineraries/").json()["count"] == 1
     assert "ETag" not in staff_api.get("/api/v1/itineraries/")
+
+
+@pytest.fixture
+def redis_cache() -> Any:
+    """The production cache backend on the local Redis (a database of its own, emptied)."""
+    import redis
+
+    from core.cache_backend import ResilientRedisCache
+
+    location = "redis://127.0.0.1:6379/9"
+    try:
+        redis.Redis.from_url(location, socket_connect_timeout=0.5).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    backend = ResilientRedisCache(location, {})
+    yield backend
+    redis.Redis.from_url(location).flushdb()
+
+
+def test_redis_incr_counts_a_present_key_and_refuses_a_missing_one(redis_cache: Any) -> None:
+    with pytest.raises(ValueError, match="not found"):
+        redis_cache.incr("cache-version:x")
+    assert redis_cache.get("cache-version:x") is None  # the refusal created nothing
+    redis_cache.set("cache-version:x", 5, timeout=None)
+    assert redis_cache.incr("cache-version:x") == 6
+    assert redis_cache.incr("cache-version:x", 10) == 16
+    assert redis_cache.get("cache-version:x") == 16
+
+
+def test_a_booking_bumps_the_availability_version_on_redis(
+    api: Any, redis_cache: Any, settings: Any
+) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache_backend.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
+    from core.cache import namespace_version
+
+    departure = bookable_departure(capacity=20)
+    before = namespace_version("availability")
+    book(api, departure, participants=2)
+    assert namespace_version("availability") > before
