@@ -78,7 +78,9 @@ def test_negative_control_without_the_lock_the_race_oversells() -> None:
     services._lock_departure = False
     with held_between_count_and_write(40):
         responses = _racers(departure.pk, 40)
-    assert all(r.status_code == 201 for r in responses)
+    # On a loaded machine a few racers may miss the barrier's second and queue behind the rest
+    # (409); what the control must show is that the departure oversells.
+    assert {r.status_code for r in responses} <= {201, 409}
     assert _seats(departure.pk) > 10
 
 
