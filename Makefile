@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate demo format clean bench
+.PHONY: run test lint install migrate demo format clean bench load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: install
 # Speed as ratios against bare baselines, in one run (needs PostgreSQL and Redis on loopback).
 bench: install
 	$(BIN)/python -m bench.run
+
+# Two minutes of mixed traffic by 64 clients, then no 5xx, no oversold departure, money intact.
+load: install
+	$(BIN)/python -m bench.load
 
 format: install
 	$(BIN)/ruff check --fix .

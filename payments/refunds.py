@@ -28,6 +28,7 @@ from payments.models import (
     RefundReason,
     RefundStatus,
 )
+from payments.selectors import PAYABLE_STATUSES
 from payments.services import SYSTEM, Actor, _lock, audit, sync_amount_paid
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,43 @@ def refunds_for_cancellation(*, booking_id: int, refund_cents: int) -> list[Refu
             if share <= 0:
                 continue
             created.append(_refund_create(payment, share, RefundReason.CANCELLATION, SYSTEM))
+            remaining -= share
+            if remaining == 0:
+                break
+        return created
+
+
+def refunds_for_excess(*, booking_id: int) -> list[Refund]:
+    """What was paid beyond the price, given back (``overpayment``), newest payment first.
+
+    After a card payment, and after a change of head count: for fewer participants invoicing
+    credits the same difference on the final or full invoice (docs/invoicing.md). Only the
+    excess not already being refunded is refunded, so a repeat refunds nothing. Locks
+    departure, booking and each payment (a no-op re-lock when the caller holds them).
+    """
+    with transaction.atomic():
+        booking, _payment = _lock(booking_id)
+        if booking.status not in PAYABLE_STATUSES:
+            return []
+        refunding = sum(
+            Refund.objects.filter(
+                payment__booking=booking, status__in=(RefundStatus.PENDING, RefundStatus.OWED)
+            ).values_list("amount_cents", flat=True)
+        )
+        remaining = booking.amount_paid_cents - refunding - booking.total_cents
+        created: list[Refund] = []
+        if remaining <= 0:
+            return created
+        payments = (
+            Payment.objects.select_for_update()
+            .filter(booking=booking, status=PaymentStatus.SUCCEEDED)
+            .order_by("-paid_at", "-pk")
+        )
+        for payment in payments:
+            share = min(remaining, payment.amount_cents - payment.refunded_cents)
+            if share <= 0:
+                continue
+            created.append(_refund_create(payment, share, RefundReason.OVERPAYMENT, SYSTEM))
             remaining -= share
             if remaining == 0:
                 break

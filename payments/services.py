@@ -276,8 +276,8 @@ def payment_succeed(
     locked.save()
     sync_amount_paid(booking)
     audit(booking, SYSTEM, "payment_received", payment=locked.pk, amount_cents=locked.amount_cents)
-    _announce_payment(locked)
-    _settle_booking(booking, locked)
+    if _settle_booking(booking, locked):
+        _announce_payment(locked)  # a payment given back in full is no sale: no invoice
     return locked
 
 
@@ -288,30 +288,27 @@ def _store_stripe_ids(payment: Payment, session_id: str | None, payment_intent: 
         payment.stripe_payment_intent_id = payment_intent
 
 
-def _settle_booking(booking: Booking, payment: Payment) -> None:
-    """After a card payment: confirm the booking, or give the money back. Locks held."""
+def _settle_booking(booking: Booking, payment: Payment) -> bool:
+    """After a card payment: confirm the booking, or give the money back. Locks held.
+
+    Returns whether the payment is kept (money beyond the price is still given back).
+    """
     from payments import refunds  # refunds builds on this module
 
     if booking.status == BookingStatus.PENDING_PAYMENT:
         try:
             booking_services.booking_confirm(booking=booking, actor=booking_services.Actor.system())
-            return
         except Conflict as exc:
             logger.warning(
                 "Late payment on %s refused (%s): refunding", booking.reference, exc.code
             )
+        else:
+            # The group may have got smaller while its Checkout Session was open.
+            refunds.refunds_for_excess(booking_id=booking.pk)
+            return True
     elif booking.status in (BookingStatus.CONFIRMED, BookingStatus.REQUESTED):
-        booking.refresh_from_db(fields=["amount_paid_cents"])
-        excess = booking.amount_paid_cents - booking.total_cents
-        if excess > 0:
-            refunds.refund_create(
-                payment=payment,
-                amount_cents=min(excess, payment.amount_cents),
-                reason=RefundReason.OVERPAYMENT,
-                actor=SYSTEM,
-                locked=True,
-            )
-        return
+        refunds.refunds_for_excess(booking_id=booking.pk)
+        return True
     refunds.refund_create(
         payment=payment,
         amount_cents=payment.amount_cents - payment.refunded_cents,
@@ -323,6 +320,7 @@ def _settle_booking(booking: Booking, payment: Payment) -> None:
 
     booking_id, amount = booking.pk, payment.amount_cents
     transaction.on_commit(lambda: tasks.send_late_payment_email.delay(booking_id, amount))
+    return False
 
 
 @transaction.atomic

@@ -41,11 +41,15 @@ def test_staff_record_a_mandate_and_the_booking_shows_paid_and_due(
     reference = invoice_booking["reference"]
     total = invoice_booking["price"]["total_cents"]
     announced = []
-    payment_succeeded.connect(lambda sender, payment, **kw: announced.append(payment), weak=False)
+
+    def listen(sender: Any, payment: Any, **kwargs: Any) -> None:
+        announced.append(payment)
+
+    payment_succeeded.connect(listen, weak=False)
     try:
         response = _record(staff_api, reference, amount_cents=total - 500)
     finally:
-        payment_succeeded.receivers.clear()
+        payment_succeeded.disconnect(listen)  # the apps' own receivers stay
     assert response.status_code == 201, response.content
     payment = response.json()
     assert payment["method"] == "administrative_mandate"

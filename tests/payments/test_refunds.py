@@ -6,12 +6,18 @@ from typing import Any
 
 import pytest
 
-from payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundReason, RefundStatus
 from payments.refunds import refund_create, refund_execute, refunds_retry
 from payments.services import SYSTEM
 from payments.signals import refund_succeeded
 from tests.fakes.stripe_server import FakeStripe, signed_webhook, stripe_event
-from tests.payments.helpers import card_booking, get_booking, only_payment, pay
+from tests.payments.helpers import (
+    assert_money_invariant,
+    card_booking,
+    get_booking,
+    only_payment,
+    pay,
+)
 
 
 def _paid_then_cancelled(api: Any, fake: FakeStripe, days: int) -> tuple[dict, Payment, Any]:
@@ -44,7 +50,11 @@ def test_cancellation_refunds_per_policy_and_the_webhook_reconciles(
     assert pending["amount_refund_pending_cents"] == refund.amount_cents
 
     announced = []
-    refund_succeeded.connect(lambda sender, refund, **kw: announced.append(refund.pk), weak=False)
+
+    def listen(sender: Any, refund: Refund, **kwargs: Any) -> None:
+        announced.append(refund.pk)
+
+    refund_succeeded.connect(listen, weak=False)
     try:
         charge = stripe_event(
             "charge.refunded",
@@ -60,7 +70,7 @@ def test_cancellation_refunds_per_policy_and_the_webhook_reconciles(
         for event in events:
             assert signed_webhook(api, event).status_code == 200
     finally:
-        refund_succeeded.receivers.clear()
+        refund_succeeded.disconnect(listen)  # the apps' own receivers stay
     assert announced == [refund.pk]
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
@@ -162,3 +172,34 @@ def test_the_database_refuses_refunds_beyond_the_payment(api: Any, stripe_fake: 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=payment.pk).update(refunded_cents=payment.amount_cents + 1)
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_smaller_group_after_paying_in_full_gets_the_difference_back(
+    api: Any, stripe_fake: FakeStripe
+) -> None:
+    body = card_booking(api, days=20)  # close enough to pay the full price at once
+    payment = only_payment(body["reference"])
+    assert payment.kind == PaymentKind.FULL
+    pay(api, stripe_fake, payment)
+    url = f"/api/v1/bookings/{body['reference']}/"
+    changed = api.patch(
+        url, {"participants": 10}, format="json", HTTP_X_BOOKING_TOKEN=body["token"]
+    )
+    assert changed.status_code == 200, changed.content
+    new_total = changed.json()["price"]["total_cents"]
+    excess = body["price"]["total_cents"] - new_total
+    assert excess > 0
+    refund = Refund.objects.get()
+    assert (refund.reason, refund.amount_cents) == (RefundReason.OVERPAYMENT, excess)
+    [call] = stripe_fake.calls("/v1/refunds")
+    assert call.form["amount"] == str(excess)
+    refund.refresh_from_db()
+    update = stripe_event("refund.updated", stripe_fake.refund_object(refund.stripe_refund_id))
+    assert signed_webhook(api, update).status_code == 200
+    after = get_booking(api, body)
+    assert (after["amount_paid_cents"], after["amount_refunded_cents"]) == (new_total, excess)
+    # The same head count again changes nothing and refunds nothing more.
+    again = api.patch(url, {"participants": 10}, format="json", HTTP_X_BOOKING_TOKEN=body["token"])
+    assert again.status_code == 200
+    assert Refund.objects.count() == 1
+    assert_money_invariant()
