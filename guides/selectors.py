@@ -276,10 +276,17 @@ def guide_for_feed_token(token: str) -> Guide | None:
 
 def feed_assignments(*, guide: Guide, now: datetime) -> list[Assignment]:
     """The guide's assignments for the feed: every future one, and past ones for 30 days, with
-    what the events show (confirmed groups, stops, the other guides). Five queries."""
+    what the events show (confirmed groups, stops, the other guides). Seven queries.
+
+    The itineraries (with their meeting site and stops) and the team's guides are prefetched
+    rather than joined: a thousand visits share a few itineraries and guides, and each is then
+    one object instead of one per visit (most of the time of a big feed went to building them).
+    """
     return list(
         Assignment.objects.filter(guide=guide, departure__ends_at__gte=now - PAST_EVENTS_KEPT)
-        .select_related("departure__itinerary__meeting_site")
+        .select_related("departure")
+        # Not shown: the buffered range and the creation of each row (fewer dates to parse).
+        .defer("starts_at", "ends_at", "created_at", "departure__created_at", "departure__notes")
         .prefetch_related(
             Prefetch(
                 "departure__bookings",
@@ -289,14 +296,20 @@ def feed_assignments(*, guide: Guide, now: datetime) -> list[Assignment]:
                 to_attr="confirmed_bookings",
             ),
             Prefetch(
-                "departure__itinerary__stops",
-                queryset=Stop.objects.select_related("site").order_by("position"),
+                "departure__itinerary",
+                queryset=Itinerary.objects.select_related("meeting_site").prefetch_related(
+                    Prefetch(
+                        "stops", queryset=Stop.objects.select_related("site").order_by("position")
+                    )
+                ),
             ),
+            # The other guides of each visit (the guide's own assignments are the main query).
             Prefetch(
                 "departure__guide_assignments",
-                queryset=Assignment.objects.select_related("guide").order_by(
-                    "guide__display_name", "pk"
-                ),
+                queryset=Assignment.objects.exclude(guide=guide)
+                .only("pk", "departure_id", "guide_id")
+                .order_by("guide__display_name", "pk")
+                .prefetch_related("guide"),
                 to_attr="team",
             ),
         )

@@ -24,9 +24,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core.cache import bump
 from core.errors import Conflict, DomainError, InvalidInput
 from core.tokens import new_token
 from guides import selectors, tasks
+from guides.calendar import FEED_NAMESPACE
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
@@ -353,6 +355,7 @@ def assignment_delete(*, departure: Departure, guide: Guide) -> None:
         )
     # The feed lost an event: its Last-Modified must move forward even though no row is left.
     Guide.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    bump(FEED_NAMESPACE)  # ``update`` sends no signal
     _tell_guide(locked.pk, departure.pk, "released")
 
 
@@ -402,7 +405,10 @@ def assignments_sync_ranges(*, departure: Departure) -> int:
     )
     try:
         with transaction.atomic():
-            return stale.update(starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now())
+            changed = stale.update(starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now())
+            if changed:
+                bump(FEED_NAMESPACE)  # ``update`` sends no signal
+            return changed
     except IntegrityError:
         # Only a longer buffer can get here; the office must release one of the guides.
         logger.warning("guide assignments of departure %s overlap after a move", departure.pk)
@@ -413,6 +419,9 @@ def assignments_bump_sequence(*, departure_id: int) -> int:
     """A departure's groups changed (head count, a group confirmed or cancelled): calendar
     clients must take the new event, so its SEQUENCE grows and its DTSTAMP moves. Returns how
     many assignments it changed."""
-    return Assignment.objects.filter(departure_id=departure_id).update(
+    changed = Assignment.objects.filter(departure_id=departure_id).update(
         sequence=F("sequence") + 1, updated_at=timezone.now()
     )
+    if changed:
+        bump(FEED_NAMESPACE)  # ``update`` sends no signal
+    return changed

@@ -283,3 +283,25 @@ def test_dtstamp_is_the_last_change_not_now(api: APIClient, guide: Guide) -> Non
     (event,) = _events(_parse(_feed(api, token)))
     assert event.decoded("DTSTAMP") == fixed
     assert event.decoded("LAST-MODIFIED") == fixed
+
+
+def test_a_matching_poll_costs_no_query_and_catalogue_edits_show_in_the_next_one(
+    api: APIClient, guide: Guide, django_assert_num_queries: Any
+) -> None:
+    departure = departure_at(at(20, 10))
+    assign(departure, guide)
+    token = services.feed_token_rotate(guide=guide)
+    first = _feed(api, token)
+    with django_assert_num_queries(0):
+        assert _feed(api, token, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    itinerary = departure.itinerary
+    itinerary.title_fr = "Les terrils jumeaux"
+    itinerary.save()
+    retitled = _feed(api, token, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert "Les terrils jumeaux" in str(_events(_parse(retitled))[0]["SUMMARY"])
+    site = itinerary.stops.first().site
+    site.name_fr = "Base 11/19, chevalement"
+    site.save()
+    renamed = _feed(api, token, HTTP_IF_NONE_MATCH=retitled["ETag"])
+    assert renamed.status_code == 200
+    assert renamed["ETag"] != retitled["ETag"]
