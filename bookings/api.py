@@ -22,10 +22,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from stdnum import luhn
 
-from bookings import selectors, services
+from bookings import programme, selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
-from bookings.programme import programme_filename, programme_pdf, programme_version
 from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
@@ -433,21 +432,30 @@ class BookingViewSet(
         The ETag is the booking's version: send it back in If-None-Match to get 304 until the
         booking, its departure or the itinerary changes.
         """
-        booking = self.get_object()
-        version = programme_version(booking)
-        etag = f'"{version}"'
+        token = None if is_staff(request) else self._token()
+        head = None if token is None else programme.programme_head(reference, token)
+        booking: Booking | None = None
+        if head is None:
+            versions = programme.programme_versions_read(reference)
+            booking = self.get_object()
+            head = programme.ProgrammeHead(
+                programme.programme_version(booking), programme.programme_filename(booking)
+            )
+            if token is not None:
+                programme.programme_head_store(booking, token, versions, head)
+        etag = f'"{head.version}"'
         wanted = {
             tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
         }
         if etag in wanted or "*" in wanted:
             response: HttpResponse = HttpResponseNotModified()
         else:
-            response = HttpResponse(
-                programme_pdf(booking, version=version),
-                content_type="application/pdf",
-            )
-            filename = programme_filename(booking)
-            response["Content-Disposition"] = f'inline; filename="{filename}"'
+            pdf = programme.programme_pdf_cached(head.version)
+            if pdf is None:  # evicted, or never rendered: render from the booking
+                booking = booking or self.get_object()
+                pdf = programme.programme_pdf(booking, version=head.version)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{head.filename}"'
         response["ETag"] = etag
         response["Cache-Control"] = "private"
         response["Referrer-Policy"] = "no-referrer"

@@ -33,7 +33,9 @@ from qrcode.image.svg import SvgPathImage
 
 from bookings.calendar import booking_page_url
 from bookings.models import Booking
+from core.cache import VERSION_KEY, namespace_version
 from core.pdf import render_pdf
+from core.tokens import hash_token
 from itineraries.models import Site, Stop
 
 # Bump when the template or the drawing changes, so that cached PDFs and ETags are renewed.
@@ -67,10 +69,77 @@ def programme_version(booking: Booking) -> str:
 def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
     """The PDF for this booking version: from the cache, or rendered once and cached."""
     key = f"bookings:programme:{version or programme_version(booking)}"
-    pdf: bytes | None = cache.get(key)
+    pdf = programme_pdf_cached(version or programme_version(booking))
     if pdf is None:
         pdf = render_pdf(programme_html(booking))
         cache.set(key, pdf, CACHE_SECONDS)
+    return pdf
+
+
+# --- The programme a token was last served, found without a query ----------------------------
+#
+# A group fetches its programme again and again (the booking page, the e-mail link, a phone). The
+# PDF is cached by version above; the "head" below remembers, under the hash of the reference
+# and the token, which version that token was last served, with the cache versions of what the
+# document shows: the catalogue namespace (itineraries, stops, sites, departures) and the
+# booking's own namespace, bumped by every save of the booking (bookings.receivers). While both
+# are unchanged, a fetch costs one cache round trip for the head and one for the bytes, and no
+# query. The head is only ever stored after the token was checked against the database, so a
+# wrong token finds no head and takes the database path (and its 404).
+
+
+def booking_namespace(reference: str) -> str:
+    return f"booking:{reference}"
+
+
+def _head_key(reference: str, token: str) -> str:
+    return "bookings:programme-head:" + hash_token(f"{reference}:{token}")
+
+
+def _version_keys(reference: str) -> list[str]:
+    return [VERSION_KEY.format("catalogue"), VERSION_KEY.format(booking_namespace(reference))]
+
+
+@dataclass(frozen=True)
+class ProgrammeHead:
+    version: str
+    filename: str
+
+
+def programme_head(reference: str, token: str) -> ProgrammeHead | None:
+    """The version this token was last served, if nothing the programme shows changed since."""
+    head_key = _head_key(reference, token)
+    keys = _version_keys(reference)
+    found = cache.get_many([head_key, *keys])
+    stored = found.get(head_key)
+    if stored is None or stored["versions"] != [found.get(key) for key in keys]:
+        return None
+    return ProgrammeHead(stored["version"], stored["filename"])
+
+
+def programme_versions_read(reference: str) -> list[Any] | None:
+    """The cache versions a head will be stored under: read before the booking is, so that a
+    write in between leaves the head stale, never the document. None while they do not exist
+    yet (they are not created for references that may not exist)."""
+    found = cache.get_many(_version_keys(reference))
+    versions = [found.get(key) for key in _version_keys(reference)]
+    return None if None in versions else versions
+
+
+def programme_head_store(
+    booking: Booking, token: str, versions: list[Any] | None, head: ProgrammeHead
+) -> None:
+    """Remember the head for this token; called once the token was checked."""
+    if versions is None:  # first fetch: create the versions; the next fetch stores the head
+        namespace_version("catalogue")
+        namespace_version(booking_namespace(booking.reference))
+        return
+    stored = {"versions": versions, "version": head.version, "filename": head.filename}
+    cache.set(_head_key(booking.reference, token), stored, CACHE_SECONDS)
+
+
+def programme_pdf_cached(version: str) -> bytes | None:
+    pdf: bytes | None = cache.get(f"bookings:programme:{version}")
     return pdf
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from bookings import errors
 from bookings.models import Booking
+from bookings.programme import booking_namespace
 from bookings.selectors import seats_taken
 from core.cache import bump
 from core.errors import Conflict
@@ -38,6 +39,10 @@ def refuse_capacity_below_seats_taken(
 
 
 @receiver(post_save, sender=Booking)
-def seats_changed(sender: Any, **kwargs: Any) -> None:
-    """Every booking write may change seats left: cached availability must not outlive it."""
-    bump("availability")
+def seats_changed(sender: Any, instance: Booking, created: bool, **kwargs: Any) -> None:
+    """Every booking write may change seats left: cached availability must not outlive it. A
+    change to an existing booking also makes the heads of its cached programme stale."""
+    if created:
+        bump("availability")  # nothing was cached for a booking that did not exist
+    else:
+        bump("availability", booking_namespace(instance.reference))

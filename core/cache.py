@@ -9,6 +9,7 @@ instead of deleting keys costs one write whatever the number of cached pages.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,12 +24,19 @@ from rest_framework.response import Response
 VERSION_KEY = "cache-version:{}"
 
 
+def _fresh_start() -> int:
+    """A version number never handed out before: a version key that was evicted must not start
+    again from a number under which answers of the past may still be cached."""
+    return time.time_ns() // 1000
+
+
 def namespace_version(namespace: str) -> int:
     key = VERSION_KEY.format(namespace)
     version = cache.get(key)
     if version is None:
-        cache.add(key, 1, timeout=None)
-        version = cache.get(key, 1)
+        start = _fresh_start()
+        cache.add(key, start, timeout=None)
+        version = cache.get(key, start)
     return int(version)
 
 
@@ -36,8 +44,8 @@ def _incr(namespace: str) -> None:
     key = VERSION_KEY.format(namespace)
     try:
         cache.incr(key)
-    except ValueError:  # not there yet (or evicted): any new value invalidates
-        cache.set(key, 2, timeout=None)
+    except ValueError:  # not there yet (or evicted): a number never used invalidates
+        cache.set(key, _fresh_start(), timeout=None)
 
 
 def bump(*namespaces: str) -> None:

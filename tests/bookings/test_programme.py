@@ -307,3 +307,38 @@ def test_confirmation_mail_carries_the_programme_rendered_once(
     download = api.get(_url(booked), **_auth(booked))
     assert download.content == content
     assert len(renders) == 1
+
+
+def test_a_warm_programme_costs_no_query_and_every_change_still_shows(
+    api: Any, booked: Any, django_assert_num_queries: Any
+) -> None:
+    first = api.get(_url(booked), **_auth(booked))
+    api.get(_url(booked), **_auth(booked))  # the token is known to be good: its head is kept
+    with django_assert_num_queries(0):
+        warm = api.get(_url(booked), **_auth(booked))
+        unchanged = api.get(_url(booked), HTTP_IF_NONE_MATCH=first["ETag"], **_auth(booked))
+    assert (warm.status_code, unchanged.status_code) == (200, 304)
+    assert warm.content == first.content and warm["ETag"] == first["ETag"]
+    assert warm["Content-Disposition"] == first["Content-Disposition"]
+
+    changed = api.patch(
+        f"/api/v1/bookings/{booked['reference']}/",
+        {"participants": 12},
+        format="json",
+        **_auth(booked),
+    )
+    assert changed.status_code == 200, changed.content
+    grown = api.get(_url(booked), HTTP_IF_NONE_MATCH=first["ETag"], **_auth(booked))
+    assert grown.status_code == 200 and grown["ETag"] != first["ETag"]
+    assert "12" in _text(grown.content)
+
+    api.get(_url(booked), **_auth(booked))  # warm again
+    itinerary = Booking.objects.get(reference=booked["reference"]).departure.itinerary
+    itinerary.meeting_point_fr = "Pied du chevalement"
+    itinerary.save()
+    moved = api.get(_url(booked), HTTP_IF_NONE_MATCH=grown["ETag"], **_auth(booked))
+    assert moved.status_code == 200
+    assert "Pied du chevalement" in _text(moved.content)
+
+    # A warm head never lets another token in.
+    assert_problem(api.get(_url(booked), HTTP_X_BOOKING_TOKEN="wrong"), 404, "not_found")
