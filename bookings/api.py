@@ -434,12 +434,14 @@ class BookingViewSet(
         """
         token = None if is_staff(request) else self._token()
         head = None if token is None else programme.programme_head(reference, token)
-        booking: Booking | None = None
         if head is None:
             versions = programme.programme_versions_read(reference)
             booking = self.get_object()
+            version = programme.programme_version(booking)
             head = programme.ProgrammeHead(
-                programme.programme_version(booking), programme.programme_filename(booking)
+                version,
+                programme.programme_filename(booking),
+                programme.programme_pdf(booking, version=version),
             )
             if token is not None:
                 programme.programme_head_store(booking, token, versions, head)
@@ -450,11 +452,7 @@ class BookingViewSet(
         if etag in wanted or "*" in wanted:
             response: HttpResponse = HttpResponseNotModified()
         else:
-            pdf = programme.programme_pdf_cached(head.version)
-            if pdf is None:  # evicted, or never rendered: render from the booking
-                booking = booking or self.get_object()
-                pdf = programme.programme_pdf(booking, version=head.version)
-            response = HttpResponse(pdf, content_type="application/pdf")
+            response = HttpResponse(head.pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{head.filename}"'
         response["ETag"] = etag
         response["Cache-Control"] = "private"

@@ -69,7 +69,7 @@ def programme_version(booking: Booking) -> str:
 def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
     """The PDF for this booking version: from the cache, or rendered once and cached."""
     key = f"bookings:programme:{version or programme_version(booking)}"
-    pdf = programme_pdf_cached(version or programme_version(booking))
+    pdf: bytes | None = cache.get(key)
     if pdf is None:
         pdf = render_pdf(programme_html(booking))
         cache.set(key, pdf, CACHE_SECONDS)
@@ -80,10 +80,10 @@ def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
 #
 # A group fetches its programme again and again (the booking page, the e-mail link, a phone). The
 # PDF is cached by version above; the "head" below remembers, under the hash of the reference
-# and the token, which version that token was last served, with the cache versions of what the
-# document shows: the catalogue namespace (itineraries, stops, sites, departures) and the
-# booking's own namespace, bumped by every save of the booking (bookings.receivers). While both
-# are unchanged, a fetch costs one cache round trip for the head and one for the bytes, and no
+# and the token, the document that token was last served (its version, name and bytes), with
+# the cache versions of what it shows: the catalogue namespace (itineraries, stops, sites,
+# departures) and the booking's own namespace, bumped by every save of the booking
+# (bookings.receivers). While both are unchanged, a fetch costs one cache round trip and no
 # query. The head is only ever stored after the token was checked against the database, so a
 # wrong token finds no head and takes the database path (and its 404).
 
@@ -104,6 +104,7 @@ def _version_keys(reference: str) -> list[str]:
 class ProgrammeHead:
     version: str
     filename: str
+    pdf: bytes
 
 
 def programme_head(reference: str, token: str) -> ProgrammeHead | None:
@@ -114,7 +115,7 @@ def programme_head(reference: str, token: str) -> ProgrammeHead | None:
     stored = found.get(head_key)
     if stored is None or stored["versions"] != [found.get(key) for key in keys]:
         return None
-    return ProgrammeHead(stored["version"], stored["filename"])
+    return ProgrammeHead(stored["version"], stored["filename"], stored["pdf"])
 
 
 def programme_versions_read(reference: str) -> list[Any] | None:
@@ -134,13 +135,8 @@ def programme_head_store(
         namespace_version("catalogue")
         namespace_version(booking_namespace(booking.reference))
         return
-    stored = {"versions": versions, "version": head.version, "filename": head.filename}
+    stored = {"versions": versions, **vars(head)}
     cache.set(_head_key(booking.reference, token), stored, CACHE_SECONDS)
-
-
-def programme_pdf_cached(version: str) -> bytes | None:
-    pdf: bytes | None = cache.get(f"bookings:programme:{version}")
-    return pdf
 
 
 def programme_filename(booking: Booking) -> str:
