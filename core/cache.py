@@ -1,9 +1,10 @@
 """Versioned response caching for public reads (Redis in production, local memory otherwise).
 
 A namespace ("catalogue", "availability") has a version number in the cache; every cached answer
-is stored under the current version, and a write that affects the namespace bumps the version
-once its transaction commits, so that no reader can cache the old data after the bump. Bumping
-instead of deleting keys costs one write whatever the number of cached pages.
+is stored with the versions it was produced under, and a write that affects the namespace bumps
+the version (at once, and again once its transaction commits), so that no reader can keep the
+old data after the bump. Bumping instead of deleting keys costs one write whatever the number of
+cached pages.
 """
 
 from __future__ import annotations
@@ -72,25 +73,31 @@ def cached_read(
 ) -> Response | HttpResponse:
     """A DRF read's data cached for anonymous clients, with an ETag and 304 answers.
 
-    The key holds the namespaces' versions, the language and the full path with its query.
-    Authenticated requests are never cached (staff may see drafts).
+    The key holds the language and the full path with its query; the entry holds the versions of
+    the namespaces it was produced under, read before the data was. A hit is one cache round
+    trip (the versions and the entry together); an entry whose versions are not the current
+    ones is produced again. Authenticated requests are never cached (staff may see drafts).
     """
     if request.user.is_authenticated:
         return produce()
-    versions = ".".join(str(namespace_version(n)) for n in namespaces)
-    raw = f"{versions}|{translation.get_language()}|{request.get_full_path()}"
+    version_keys = [VERSION_KEY.format(namespace) for namespace in namespaces]
+    raw = f"{translation.get_language()}|{request.get_full_path()}"
     key = "answer:" + hashlib.sha256(raw.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
+    found = cache.get_many([*version_keys, key])
+    versions = [found.get(version_key) for version_key in version_keys]
+    hit = found.get(key)
+    if hit is not None and None not in versions and hit[0] == versions:
+        _versions, body, etag = hit
+    else:
+        if None in versions:
+            versions = [namespace_version(namespace) for namespace in namespaces]
         response = produce()
         if response.status_code != 200:
             return response
         # The rendered bytes are cached, so that a hit costs no serialisation at all.
         body = JSONRenderer().render(response.data)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        cache.set(key, (body, etag), timeout)
-    else:
-        body, etag = hit
+        cache.set(key, (versions, body, etag), timeout)
     if etag in request.headers.get("If-None-Match", ""):
         answer = HttpResponse(status=304)
     else:
