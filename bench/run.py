@@ -36,7 +36,7 @@ PYTHON = sys.executable
 DB_NAME = "va_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 DURATION = float(os.environ.get("BENCH_SECONDS", "4"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 DOC_REQUESTS = int(os.environ.get("BENCH_DOC_REQUESTS", "10"))
 WARM_UP = 4
@@ -188,13 +188,6 @@ def load(
     }
 
 
-def median_of(
-    port: int, make_request: Request, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
-    runs = [load(port, make_request, headers) for _ in range(REPEATS)]
-    return _median_run(runs)
-
-
 def _median_run(runs: list[dict[str, float]]) -> dict[str, Any]:
     best = sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
     return {**best, "runs_rps": [round(run["rps"], 1) for run in runs]}
@@ -207,12 +200,15 @@ def interleaved_rps(
     headers: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Ours (with ``headers``) and bare measured in turn, repeat by repeat, so that a machine
-    that slows down in the middle slows both; the median run of each."""
+    that slows down in the middle slows both; the median run of each, and the ratio as the
+    median of the repeats' own ratios (two runs back to back see the same machine)."""
     ours_runs, bare_runs = [], []
     for _ in range(REPEATS):
         bare_runs.append(load(port, bare))
         ours_runs.append(load(port, ours, headers))
-    return _median_run(ours_runs), _median_run(bare_runs)
+    ratios = [o["rps"] / b["rps"] for o, b in zip(ours_runs, bare_runs, strict=True) if b["rps"]]
+    paired = {"paired_ratio": statistics.median(ratios) if ratios else 0.0, "pairs": len(ratios)}
+    return {**_median_run(ours_runs), **paired}, _median_run(bare_runs)
 
 
 # --- Documents and feeds: latencies of one request at a time ---------------------------------
@@ -449,39 +445,37 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
 
 
 def api_rows(port: int, data: dict[str, Any]) -> Rows:
-    """The catalogue, availability and booking creation rows (load, requests per second)."""
+    """The catalogue, availability and booking creation rows (load, requests per second), each
+    measured in turn with its baseline."""
     slug, hot, spread = data["itinerary"], data["hot_departure"], data["spread_departures"]
     month = f"from={data['month_from']}&to={data['month_to']}"
-    bare_json = median_of(port, lambda i: ("GET", "/bench/json", None))
-    rows: Rows = {
-        "catalogue_list": (
-            median_of(port, lambda i: ("GET", "/api/v1/itineraries/", None)),
+
+    def bare_json(i: int) -> tuple[str, str, bytes | None]:
+        return ("GET", "/bench/json", None)
+
+    def spread_departure(i: int) -> int:
+        return int(spread[i % len(spread)])
+
+    return {
+        "catalogue_list": interleaved_rps(
+            port, lambda i: ("GET", "/api/v1/itineraries/", None), bare_json
+        ),
+        "availability_month": interleaved_rps(
+            port,
+            lambda i: ("GET", f"/api/v1/itineraries/{slug}/availability/?{month}", None),
             bare_json,
         ),
-        "availability_month": (
-            median_of(
-                port,
-                lambda i: ("GET", f"/api/v1/itineraries/{slug}/availability/?{month}", None),
-            ),
-            bare_json,
+        "booking_hot": interleaved_rps(
+            port,
+            lambda i: ("POST", "/api/v1/bookings/", booking_body(hot, i)),
+            lambda i: ("POST", f"/bench/book/{hot}", b"{}"),
+        ),
+        "booking_spread": interleaved_rps(
+            port,
+            lambda i: ("POST", "/api/v1/bookings/", booking_body(spread_departure(i), i)),
+            lambda i: ("POST", f"/bench/book/{spread_departure(i)}", b"{}"),
         ),
     }
-    bare_book = median_of(port, lambda i: ("POST", f"/bench/book/{hot}", b"{}"))
-    rows["booking_hot"] = (
-        median_of(port, lambda i: ("POST", "/api/v1/bookings/", booking_body(hot, i))),
-        bare_book,
-    )
-    bare_spread = median_of(
-        port, lambda i: ("POST", f"/bench/book/{spread[i % len(spread)]}", b"{}")
-    )
-    rows["booking_spread"] = (
-        median_of(
-            port,
-            lambda i: ("POST", "/api/v1/bookings/", booking_body(spread[i % len(spread)], i)),
-        ),
-        bare_spread,
-    )
-    return rows
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -22,7 +22,35 @@ return false
 """
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django builds a new ``redis.Redis`` (with its table of response callbacks) for every cache
+    operation, which costs more CPU than the round trip itself. A client only wraps its
+    connection pool and is thread-safe, so one per pool is kept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # Django's private helpers, which the stubs do not declare.
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            self._clients[index] = client
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
+    def validate_key(self, key: Any) -> None:
+        """Django warns about keys memcached would refuse, character by character, on every
+        operation; the keys here are Redis keys (hashes and short names), so nothing to check."""
+
     def _degrade(self, operation: str, default: Any) -> Any:
         logger.warning("cache unavailable during %s: answering without it", operation)
         return default

@@ -110,3 +110,10 @@ def test_a_booking_bumps_the_availability_version_on_redis(
     before = namespace_version("availability")
     book(api, departure, participants=2)
     assert namespace_version("availability") > before
+
+
+def test_redis_operations_share_one_client_per_pool(redis_cache: Any) -> None:
+    first = redis_cache._cache.get_client("a", write=True)
+    assert redis_cache._cache.get_client("b") is first  # one server: reads use the same pool
+    redis_cache.set("k", 1, timeout=None)
+    assert redis_cache.get("k") == 1 and redis_cache.get_many(["k"]) == {"k": 1}
