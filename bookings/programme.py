@@ -89,7 +89,8 @@ def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
 
 
 def booking_namespace(reference: str) -> str:
-    return f"booking:{reference}"
+    # Hashed: the reference comes from the URL, and any string may be sent there.
+    return "booking:" + hash_token(reference)[:32]
 
 
 def _head_key(reference: str, token: str) -> str:

@@ -342,3 +342,9 @@ def test_a_warm_programme_costs_no_query_and_every_change_still_shows(
 
     # A warm head never lets another token in.
     assert_problem(api.get(_url(booked), HTTP_X_BOOKING_TOKEN="wrong"), 404, "not_found")
+
+
+@pytest.mark.parametrize("reference", ["%0F%DB%5C%BA", "x" * 300, "VA-ABC%20DEF"])
+def test_any_reference_with_a_token_is_a_plain_404(api: Any, reference: str) -> None:
+    url = f"/api/v1/bookings/{reference}/programme.pdf"
+    assert_problem(api.get(url, HTTP_X_BOOKING_TOKEN="some-token"), 404, "not_found")
