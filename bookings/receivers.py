@@ -12,7 +12,7 @@ from bookings import errors
 from bookings.models import Booking
 from bookings.programme import booking_namespace
 from bookings.selectors import seats_taken
-from core.cache import bump
+from core.cache import bump, bump_after_commit
 from core.errors import Conflict
 from itineraries.models import Departure
 from itineraries.services import departure_changing
@@ -43,6 +43,8 @@ def seats_changed(sender: Any, instance: Booking, created: bool, **kwargs: Any) 
     """Every booking write may change seats left: cached availability must not outlive it. A
     change to an existing booking also makes the heads of its cached programme stale."""
     if created:
-        bump("availability")  # nothing was cached for a booking that did not exist
+        # Nothing was cached for a booking that did not exist, and the request that creates one
+        # reads nothing back through the cache: no round trip while the departure is locked.
+        bump_after_commit("availability")
     else:
         bump("availability", booking_namespace(instance.reference))

@@ -65,6 +65,18 @@ def bump(*namespaces: str) -> None:
     transaction.on_commit(after_commit)
 
 
+def bump_after_commit(*namespaces: str) -> None:
+    """Invalidate the namespaces once the current transaction commits, and only then: for a
+    write that nothing in its own transaction reads back through the cache (a new booking), so
+    that no cache round trip is spent while its locks are held."""
+
+    def after_commit() -> None:
+        for namespace in namespaces:
+            _incr(namespace)
+
+    transaction.on_commit(after_commit)
+
+
 def cached_read(
     request: Request,
     namespaces: tuple[str, ...],
