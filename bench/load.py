@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from time import monotonic, perf_counter, sleep
-from typing import IO, Any
+from time import monotonic, perf_counter
+from typing import Any
 
-from bench.run import PG, PYTHON, ROOT, environment, free_port, worker_rss_mb
+from bench.run import PG, PYTHON, ROOT, environment, free_port, start_server, worker_rss_mb
 from tests.fakes import stripe_server
 from tests.fakes.stripe_server import FakeStripe
 
@@ -168,45 +168,6 @@ def start_stripe() -> tuple[FakeStripe, FakeStripeServer, threading.Thread]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return fake, server, thread
-
-
-def start_gunicorn(env: dict[str, str], port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """As ``bench.run.start_server``, with more workers and threads, stderr kept in ``log``."""
-    server = subprocess.Popen(  # noqa: S603
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "backend.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "256",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=log,
-    )
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not come up")
 
 
 # --- Measures ------------------------------------------------------------------------------
@@ -841,7 +802,7 @@ def main() -> int:
     env = load_environment(port, fake.base)
     prepare(env)
     log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    server = start_gunicorn(env, port, log)
+    server = start_server(env, port, workers=WORKERS, threads=THREADS, log=log)
     try:
         print(
             f"{CLIENTS} clients for {DURATION:.0f} s against gunicorn "

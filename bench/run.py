@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -107,7 +107,15 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    log: IO[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    """gunicorn (``gthread``) on loopback, once its /healthz answers; stderr to ``log`` if given."""
     server = subprocess.Popen(  # noqa: S603
         [
             PYTHON,
@@ -117,20 +125,23 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--keep-alive",
             "30",
+            "--backlog",
+            "256",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
         env=env,
+        stderr=log,
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")

@@ -123,8 +123,9 @@ def programme_versions_read(reference: str) -> list[Any] | None:
     """The cache versions a head will be stored under: read before the booking is, so that a
     write in between leaves the head stale, never the document. None while they do not exist
     yet (they are not created for references that may not exist)."""
-    found = cache.get_many(_version_keys(reference))
-    versions = [found.get(key) for key in _version_keys(reference)]
+    keys = _version_keys(reference)
+    found = cache.get_many(keys)
+    versions = [found.get(key) for key in keys]
     return None if None in versions else versions
 
 

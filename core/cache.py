@@ -57,12 +57,7 @@ def bump(*namespaces: str) -> None:
     """
     for namespace in namespaces:
         _incr(namespace)
-
-    def after_commit() -> None:
-        for namespace in namespaces:
-            _incr(namespace)
-
-    transaction.on_commit(after_commit)
+    bump_after_commit(*namespaces)
 
 
 def bump_after_commit(*namespaces: str) -> None:

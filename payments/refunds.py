@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bookings.models import Booking
 from core.errors import Conflict, InvalidInput
 from payments import errors, signals, stripe_gateway
 from payments.models import (
@@ -127,22 +128,9 @@ def refunds_for_cancellation(*, booking_id: int, refund_cents: int) -> list[Refu
             ).exists()
         ):
             return []
-        remaining = min(refund_cents, booking.amount_paid_cents)
-        created = []
-        payments = (
-            Payment.objects.select_for_update()
-            .filter(booking=booking, status=PaymentStatus.SUCCEEDED)
-            .order_by("-paid_at", "-pk")
+        return _spread(
+            booking, min(refund_cents, booking.amount_paid_cents), RefundReason.CANCELLATION
         )
-        for payment in payments:
-            share = min(remaining, payment.amount_cents - payment.refunded_cents)
-            if share <= 0:
-                continue
-            created.append(_refund_create(payment, share, RefundReason.CANCELLATION, SYSTEM))
-            remaining -= share
-            if remaining == 0:
-                break
-        return created
 
 
 def refunds_for_excess(*, booking_id: int) -> list[Refund]:
@@ -162,24 +150,31 @@ def refunds_for_excess(*, booking_id: int) -> list[Refund]:
                 payment__booking=booking, status__in=(RefundStatus.PENDING, RefundStatus.OWED)
             ).values_list("amount_cents", flat=True)
         )
-        remaining = booking.amount_paid_cents - refunding - booking.total_cents
-        created: list[Refund] = []
-        if remaining <= 0:
-            return created
-        payments = (
-            Payment.objects.select_for_update()
-            .filter(booking=booking, status=PaymentStatus.SUCCEEDED)
-            .order_by("-paid_at", "-pk")
-        )
-        for payment in payments:
-            share = min(remaining, payment.amount_cents - payment.refunded_cents)
-            if share <= 0:
-                continue
-            created.append(_refund_create(payment, share, RefundReason.OVERPAYMENT, SYSTEM))
-            remaining -= share
-            if remaining == 0:
-                break
+        excess = booking.amount_paid_cents - refunding - booking.total_cents
+        return _spread(booking, excess, RefundReason.OVERPAYMENT)
+
+
+def _spread(booking: Booking, amount_cents: int, reason: str) -> list[Refund]:
+    """Refund ``amount_cents`` over the booking's succeeded payments, newest first, as far as
+    each can still be refunded. Expects the booking locked; locks each payment."""
+    created: list[Refund] = []
+    if amount_cents <= 0:
         return created
+    remaining = amount_cents
+    payments = (
+        Payment.objects.select_for_update()
+        .filter(booking=booking, status=PaymentStatus.SUCCEEDED)
+        .order_by("-paid_at", "-pk")
+    )
+    for payment in payments:
+        share = min(remaining, payment.amount_cents - payment.refunded_cents)
+        if share <= 0:
+            continue
+        created.append(_refund_create(payment, share, reason, SYSTEM))
+        remaining -= share
+        if remaining == 0:
+            break
+    return created
 
 
 def refund_execute(*, refund_id: int) -> Refund:
