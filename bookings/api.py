@@ -28,6 +28,7 @@ from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMet
 from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
+from core.serializers import PrototypeFieldsMixin
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
@@ -56,7 +57,7 @@ def validate_siret(value: str) -> None:
         )
 
 
-class OrganisationSerializer(serializers.Serializer[Any]):
+class OrganisationSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     type = serializers.ChoiceField(choices=OrganisationType.choices)
     siret = serializers.CharField(
@@ -67,7 +68,7 @@ class OrganisationSerializer(serializers.Serializer[Any]):
     )
 
 
-class ContactSerializer(serializers.Serializer[Any]):
+class ContactSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     phone = serializers.RegexField(r"^\+?[0-9 ().-]{6,30}$", required=False, allow_blank=True)
@@ -78,7 +79,7 @@ class ContactChangeSerializer(ContactSerializer):
     email = serializers.EmailField(max_length=254, required=False)
 
 
-class BillingSerializer(serializers.Serializer[Any]):
+class BillingSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
     city = serializers.CharField(max_length=120, required=False, allow_blank=True)
@@ -87,7 +88,7 @@ class BillingSerializer(serializers.Serializer[Any]):
     service_code = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class BookingInputSerializer(serializers.Serializer[Any]):
+class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     departure = serializers.IntegerField(min_value=1, required=False)
     itinerary = serializers.SlugField(required=False)
     starts_at = serializers.DateTimeField(required=False)
@@ -132,20 +133,20 @@ class BookingInputSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class BookingChangeSerializer(serializers.Serializer[Any]):
+class BookingChangeSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     contact = ContactChangeSerializer(required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class ReasonSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
 # --- Output ---------------------------------------------------------------------------------
 
 
-class BookingSerializer(serializers.ModelSerializer[Booking]):
+class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
     departure = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()

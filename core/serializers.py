@@ -1,0 +1,59 @@
+"""Serializer fields built once per class.
+
+DRF builds every serializer's fields anew for each instance: a plain ``Serializer`` deep-copies
+its declared fields (each copy calls the field's ``__init__`` again), a ``ModelSerializer`` maps
+the model's fields to serializer fields. On a booking request that is a quarter of the Python
+time (the nested input, then the answer).
+
+``PrototypeFieldsMixin`` builds them once per class, keeps that unbound set as a prototype that
+is never used itself, and gives each instance shallow copies of those fields, which ``bind``
+then names and attaches as usual. A nested serializer's copy builds its own fields when it is
+used (from its class's prototype, if it has the mixin). A field built around a bound child (a
+list serializer, a ``ListField`` or ``DictField``, a many-related field) is still deep-copied,
+so that its child points at its own parent.
+
+Only for classes whose ``get_fields`` depends on the class alone (not on the instance, its
+context or its data), which is DRF's own behaviour unless a subclass overrides it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
+
+# Fields whose state includes other fields bound to them: a shallow copy would share those.
+_COMPOSITE = (
+    serializers.ListSerializer,
+    drf_fields.ListField,
+    drf_fields.DictField,
+    drf_fields.HStoreField,
+    relations.ManyRelatedField,
+)
+
+
+def _instance_copy(field: drf_fields.Field) -> drf_fields.Field:
+    if isinstance(field, _COMPOSITE):
+        return copy.deepcopy(field)
+    # A shallow copy of the prototype, which is never bound nor used: its __dict__ holds only
+    # what the constructor set (a nested serializer has not built its fields). Faster than
+    # copy.copy, which goes through __reduce_ex__.
+    clone = object.__new__(type(field))
+    clone.__dict__ = field.__dict__.copy()
+    return clone
+
+
+class PrototypeFieldsMixin:
+    """Build the serializer's fields once per class; each instance gets its own copies."""
+
+    def get_fields(self) -> dict[str, drf_fields.Field]:
+        cls = type(self)
+        # Looked up in the class's own namespace: a subclass has fields of its own.
+        prototype: dict[str, drf_fields.Field] | None = cls.__dict__.get("_prototype_fields")
+        if prototype is None:
+            # Two threads may both build it at first: either result is the same, and complete
+            # before it is published.
+            prototype = super().get_fields()  # type: ignore[misc]
+            cls._prototype_fields = prototype  # type: ignore[attr-defined]
+        return {name: _instance_copy(field) for name, field in prototype.items()}

@@ -1,0 +1,74 @@
+"""The Celery transport: kombu's Redis transport, one Redis client per channel's pool."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery import Celery
+from kombu import Connection
+
+LOCATION = "redis://127.0.0.1:6379/10"  # a database of its own, emptied
+
+
+@pytest.fixture
+def connection() -> Iterator[Connection]:
+    import redis
+
+    try:
+        redis.Redis.from_url(LOCATION, socket_connect_timeout=0.5).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    with Connection(LOCATION, transport="core.broker:Transport") as conn:
+        yield conn
+    redis.Redis.from_url(LOCATION).flushdb()
+
+
+def test_messages_go_through_one_client_until_the_pool_is_dropped(
+    connection: Connection,
+) -> None:
+    queue = connection.SimpleQueue("broker-test")
+    channel = queue.channel
+    queue.put({"n": 1})
+    client = channel._shared_client
+    assert client is not None and client.connection_pool is channel.pool
+    queue.put({"n": 2})
+    assert channel._shared_client is client
+    assert queue.qsize() == 2
+
+    channel._after_fork()  # what kombu does in a forked child: the pool is dropped
+    queue.put({"n": 3})
+    assert channel._shared_client is not client
+    assert channel._shared_client.connection_pool is channel.pool
+
+    got = [queue.get(timeout=1) for _ in range(3)]
+    assert sorted(message.payload["n"] for message in got) == [1, 2, 3]
+    for message in got:
+        message.ack()
+    queue.close()
+
+
+def test_a_task_published_by_celery_lands_in_its_queue(connection: Connection) -> None:
+    app = Celery("broker-test", broker=LOCATION, set_as_current=False)
+    app.conf.broker_transport = "core.broker:Transport"
+
+    @app.task(name="broker_test.add")
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    for n in range(3):
+        add.apply_async(args=(n, 1), queue="broker-test-tasks")
+    with app.connection_for_write() as conn:
+        assert type(conn.default_channel).__module__ == "core.broker"
+        queue = conn.SimpleQueue("broker-test-tasks")
+        bodies: list[Any] = []
+        for _ in range(3):
+            message = queue.get(timeout=1)
+            bodies.append(message.decode()[0])  # protocol 2: (args, kwargs, embed)
+            message.ack()
+        queue.close()
+    assert sorted(tuple(args) for args in bodies) == [(0, 1), (1, 1), (2, 1)]

@@ -1,0 +1,133 @@
+"""Serializer fields built once per class behave as DRF's own, instance by instance."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from rest_framework import serializers
+
+from bookings.api import BookingInputSerializer, BookingSerializer
+from bookings.models import Booking
+from core.serializers import PrototypeFieldsMixin
+from tests.bookings.helpers import book, bookable_departure
+
+
+class Address(serializers.Serializer[Any]):
+    city = serializers.CharField(max_length=10)
+    postcode = serializers.RegexField(r"^[0-9]{5}$", required=False)
+
+
+class Plain(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=5)
+    count = serializers.IntegerField(min_value=1, max_value=9)
+    tags = serializers.ListField(child=serializers.SlugField(max_length=4), required=False)
+    address = Address()
+    addresses = Address(many=True, required=False)
+    kind = serializers.ChoiceField(choices=["a", "b"])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["name"] == "nope":
+            raise serializers.ValidationError({"name": "refused"}, code="refused")
+        return attrs
+
+
+class PrototypedAddress(PrototypeFieldsMixin, Address):
+    pass
+
+
+class Prototyped(PrototypeFieldsMixin, Plain):
+    address = PrototypedAddress()
+    addresses = PrototypedAddress(many=True, required=False)
+
+
+CASES: list[dict[str, Any]] = [
+    {"name": "ok", "count": 3, "address": {"city": "Loos"}, "kind": "a"},
+    {
+        "name": "ok",
+        "count": 3,
+        "tags": ["ab", "cd"],
+        "address": {"city": "Loos", "postcode": "62750"},
+        "addresses": [{"city": "Lens"}, {"city": "Liévin", "postcode": "62800"}],
+        "kind": "b",
+    },
+    {"name": "far too long", "count": 0, "address": {"city": ""}, "kind": "c"},
+    {"name": "ok", "count": 3, "tags": ["toolong", "b c"], "address": {}, "kind": "a"},
+    {"name": "ok", "count": 3, "address": {"city": "x"}, "addresses": [{"postcode": "1"}]},
+    {"name": "nope", "count": 2, "address": {"city": "Loos"}, "kind": "a"},
+    {},
+    {"name": ["a"], "count": "x", "address": "not an object", "tags": "not a list"},
+]
+
+
+def outcome(serializer: serializers.Serializer[Any]) -> tuple[bool, Any, Any]:
+    valid = serializer.is_valid()
+    return valid, serializer.validated_data if valid else None, serializer.errors
+
+
+@pytest.mark.parametrize("data", CASES)
+def test_validation_is_drf_s_own(data: dict[str, Any]) -> None:
+    assert outcome(Prototyped(data=data)) == outcome(Plain(data=data))
+
+
+def test_every_instance_has_its_own_bound_fields_and_the_prototype_stays_unbound() -> None:
+    first, second = Prototyped(data=CASES[0]), Prototyped(data=CASES[1])
+    for name in first.fields.keys():
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first
+        assert second.fields[name].parent is second
+    nested = first.fields["address"]
+    assert nested.fields["city"].parent is nested
+    assert nested.fields["city"] is not second.fields["address"].fields["city"]
+    assert first.fields["tags"].child.parent is first.fields["tags"]
+    assert first.fields["addresses"].child.parent is first.fields["addresses"]
+    prototype = Prototyped.__dict__["_prototype_fields"]
+    assert all(getattr(field, "parent", None) is None for field in prototype.values())
+    assert "fields" not in prototype["address"].__dict__
+
+
+def test_a_subclass_builds_fields_of_its_own() -> None:
+    class Narrower(Prototyped):
+        name = serializers.CharField(max_length=2)
+
+    assert Prototyped(data=CASES[0]).fields["name"].max_length == 5
+    assert Narrower(data=CASES[0]).fields["name"].max_length == 2
+    assert Prototyped(data=CASES[0]).fields["name"].max_length == 5
+
+
+def test_threads_validating_at_once_keep_their_own_results() -> None:
+    results: dict[int, tuple[bool, Any, Any]] = {}
+    start = threading.Barrier(8)
+
+    def validate(index: int) -> None:
+        data = CASES[index % len(CASES)]
+        start.wait()
+        for _ in range(50):
+            got = outcome(Prototyped(data=data))
+            if index not in results:
+                results[index] = got
+            assert got == results[index]
+
+    threads = [threading.Thread(target=validate, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, got in results.items():
+        assert got == outcome(Plain(data=CASES[index % len(CASES)]))
+
+
+@pytest.mark.django_db
+def test_the_booking_serializers_answer_as_drf_builds_them(api: Any) -> None:
+    class PlainBooking(BookingSerializer):
+        def get_fields(self) -> dict[str, Any]:
+            return serializers.ModelSerializer.get_fields(self)
+
+    departure = bookable_departure()
+    booking = Booking.objects.get(reference=book(api, departure).json()["reference"])
+    ours = BookingSerializer(booking).data
+    plain = PlainBooking(booking).data
+    assert ours == plain
+    assert BookingSerializer(booking).data == ours
+    assert issubclass(BookingInputSerializer, PrototypeFieldsMixin)
