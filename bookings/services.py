@@ -11,10 +11,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +36,7 @@ from bookings.pricing import price_booking, refund_percent
 from bookings.selectors import possible_private_starts, seats_taken
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
+from core.sql import CompiledQuery
 from core.tasks import enqueue
 from core.tokens import new_token
 from itineraries import services as itinerary_services
@@ -96,16 +99,26 @@ def _after_commit(kind: str, booking: Booking, signal: Any = None, **kwargs: Any
     transaction.on_commit(run)
 
 
+def _departure_with_itinerary(departure_id: int, *, lock: bool) -> QuerySet[Departure]:
+    qs = Departure.objects.select_related("itinerary").filter(pk=departure_id).order_by()
+    return qs.select_for_update(of=("self",)) if lock else qs
+
+
+# The departure row a booking locks, with its itinerary: compiled once per thread (core.sql).
+_locked_departure = CompiledQuery(partial(_departure_with_itinerary, lock=True), Departure._meta.pk)
+_unlocked_departure = CompiledQuery(
+    partial(_departure_with_itinerary, lock=False), Departure._meta.pk
+)
+
+
 def _lock_departure_row(departure_id: int) -> Departure:
-    qs = Departure.objects.select_related("itinerary")
-    if _lock_departure:
-        qs = qs.select_for_update(of=("self",))
-    try:
-        return qs.get(pk=departure_id)
-    except Departure.DoesNotExist:
+    query = _locked_departure if _lock_departure else _unlocked_departure
+    departure = query.get(departure_id)
+    if departure is None:
         raise InvalidInput(
             errors.DEPARTURE_NOT_FOUND, _("This departure does not exist."), field="departure"
-        ) from None
+        )
+    return departure
 
 
 def _check_participants(itinerary: Itinerary, participants: int) -> None:
