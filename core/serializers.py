@@ -8,9 +8,9 @@ time (the nested input, then the answer).
 ``PrototypeFieldsMixin`` builds them once per class, keeps that unbound set as a prototype that
 is never used itself, and gives each instance shallow copies of those fields, which ``bind``
 then names and attaches as usual. A nested serializer's copy builds its own fields when it is
-used (from its class's prototype, if it has the mixin). A field built around a bound child (a
-list serializer, a ``ListField`` or ``DictField``, a many-related field) is still deep-copied,
-so that its child points at its own parent.
+used (from its class's prototype, if it has the mixin). A field built around a child that its
+constructor binds (a list serializer, a ``ListField`` or ``DictField``, a many-related field)
+gets a copy of the child too, attached to the copy.
 
 Only for classes whose ``get_fields`` depends on the class alone (not on the instance, its
 context or its data), which is DRF's own behaviour unless a subclass overrides it.
@@ -18,29 +18,34 @@ context or its data), which is DRF's own behaviour unless a subclass overrides i
 
 from __future__ import annotations
 
-import copy
-
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
-# Fields whose state includes other fields bound to them: a shallow copy would share those.
-_COMPOSITE = (
-    serializers.ListSerializer,
-    drf_fields.ListField,
-    drf_fields.DictField,
-    drf_fields.HStoreField,
-    relations.ManyRelatedField,
+# Fields built around a child field that their constructor binds to them (field name "").
+_CHILD_ATTRIBUTE: tuple[tuple[type[drf_fields.Field], str], ...] = (
+    (serializers.ListSerializer, "child"),
+    (drf_fields.ListField, "child"),
+    (drf_fields.DictField, "child"),  # and HStoreField
+    (relations.ManyRelatedField, "child_relation"),
 )
 
 
 def _instance_copy(field: drf_fields.Field) -> drf_fields.Field:
-    if isinstance(field, _COMPOSITE):
-        return copy.deepcopy(field)
     # A shallow copy of the prototype, which is never bound nor used: its __dict__ holds only
     # what the constructor set (a nested serializer has not built its fields). Faster than
-    # copy.copy, which goes through __reduce_ex__.
+    # copy.copy, which goes through __reduce_ex__, let alone DRF's deep copy, which calls the
+    # constructor again.
     clone = object.__new__(type(field))
     clone.__dict__ = field.__dict__.copy()
+    for kind, attribute in _CHILD_ATTRIBUTE:
+        if isinstance(field, kind):
+            # The child gets a copy of its own, bound to the clone: binding it again under the
+            # same empty name would set the same name, label and source, so only the parent
+            # changes.
+            child = _instance_copy(getattr(field, attribute))
+            child.parent = clone  # type: ignore[assignment]  # DRF's own typing is narrower
+            setattr(clone, attribute, child)
+            break
     return clone
 
 

@@ -73,17 +73,21 @@ def test_validation_is_drf_s_own(data: dict[str, Any]) -> None:
 
 def test_every_instance_has_its_own_bound_fields_and_the_prototype_stays_unbound() -> None:
     first, second = Prototyped(data=CASES[0]), Prototyped(data=CASES[1])
-    for name in first.fields.keys():
-        assert first.fields[name] is not second.fields[name]
-        assert first.fields[name].parent is first
+    for name, field in first.fields.items():
+        assert field is not second.fields[name]
+        assert field.parent is first
         assert second.fields[name].parent is second
     nested = first.fields["address"]
     assert nested.fields["city"].parent is nested
     assert nested.fields["city"] is not second.fields["address"].fields["city"]
     assert first.fields["tags"].child.parent is first.fields["tags"]
     assert first.fields["addresses"].child.parent is first.fields["addresses"]
+    for name in ("tags", "addresses"):
+        assert first.fields[name].child is not second.fields[name].child
+        assert first.fields[name].child.field_name == ""
     prototype = Prototyped.__dict__["_prototype_fields"]
     assert all(getattr(field, "parent", None) is None for field in prototype.values())
+    assert prototype["tags"].child.parent is prototype["tags"]
     assert "fields" not in prototype["address"].__dict__
 
 

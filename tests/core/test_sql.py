@@ -14,7 +14,7 @@ from django.db.transaction import TransactionManagementError
 
 from core.sql import CompiledQuery
 from itineraries.models import Departure
-from tests.bookings.helpers import booking_body, bookable_departure
+from tests.bookings.helpers import bookable_departure, booking_body
 
 pytestmark = pytest.mark.django_db
 
