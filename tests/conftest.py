@@ -67,3 +67,18 @@ def assert_problem(
         if field is not None:
             assert (field, code) in rows, rows
     return body
+
+
+def empty_local_redis(location: str) -> None:
+    """Empty this database of the local Redis, or skip the test when Redis is not running (fail
+    instead where the concurrency tests must run, as in CI)."""
+    import os
+
+    import redis
+
+    try:
+        redis.Redis.from_url(location, socket_connect_timeout=0.5).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")

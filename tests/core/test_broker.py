@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,22 +9,17 @@ import pytest
 from celery import Celery
 from kombu import Connection
 
+from tests.conftest import empty_local_redis
+
 LOCATION = "redis://127.0.0.1:6379/10"  # a database of its own, emptied
 
 
 @pytest.fixture
 def connection() -> Iterator[Connection]:
-    import redis
-
-    try:
-        redis.Redis.from_url(LOCATION, socket_connect_timeout=0.5).flushdb()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    empty_local_redis(LOCATION)
     with Connection(LOCATION, transport="core.broker:Transport") as conn:
         yield conn
-    redis.Redis.from_url(LOCATION).flushdb()
+    empty_local_redis(LOCATION)
 
 
 def test_messages_go_through_one_client_until_the_pool_is_dropped(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
 from tests.bookings.helpers import book, bookable_departure
+from tests.conftest import empty_local_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -69,20 +69,12 @@ def test_staff_reads_are_never_cached(staff_api: Any, api: Any) -> None:
 @pytest.fixture
 def redis_cache() -> Any:
     """The production cache backend on the local Redis (a database of its own, emptied)."""
-    import redis
-
     from core.cache_backend import ResilientRedisCache
 
     location = "redis://127.0.0.1:6379/9"
-    try:
-        redis.Redis.from_url(location, socket_connect_timeout=0.5).flushdb()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    backend = ResilientRedisCache(location, {})
-    yield backend
-    redis.Redis.from_url(location).flushdb()
+    empty_local_redis(location)
+    yield ResilientRedisCache(location, {})
+    empty_local_redis(location)
 
 
 def test_redis_incr_counts_a_present_key_and_refuses_a_missing_one(redis_cache: Any) -> None:
