@@ -12,12 +12,14 @@ used (from its class's prototype, if it has the mixin). A field built around a c
 constructor binds (a list serializer, a ``ListField`` or ``DictField``, a many-related field)
 gets a copy of the child too, attached to the copy.
 
-Only for classes whose ``get_fields`` depends on the class alone (not on the instance, its
-context or its data), which is DRF's own behaviour unless a subclass overrides it.
+Fields share their validators with the prototype, so there is one prototype per language (see
+``get_fields``). Only for classes whose ``get_fields`` depends on the class alone (not on the
+instance, its context or its data), which is DRF's own behaviour unless a subclass overrides it.
 """
 
 from __future__ import annotations
 
+from django.utils import translation
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
@@ -50,15 +52,24 @@ def _instance_copy(field: drf_fields.Field) -> drf_fields.Field:
 
 
 class PrototypeFieldsMixin:
-    """Build the serializer's fields once per class; each instance gets its own copies."""
+    """Build the serializer's fields once per class and language; each instance gets copies."""
 
     def get_fields(self) -> dict[str, drf_fields.Field]:
         cls = type(self)
         # Looked up in the class's own namespace: a subclass has fields of its own.
-        prototype: dict[str, drf_fields.Field] | None = cls.__dict__.get("_prototype_fields")
+        by_language: dict[str | None, dict[str, drf_fields.Field]] | None = cls.__dict__.get(
+            "_prototype_fields"
+        )
+        if by_language is None:
+            by_language = {}
+            cls._prototype_fields = by_language  # type: ignore[attr-defined]
+        # One prototype per language: the validators a field builds in its constructor carry
+        # messages that DRF formats once (``lazy_format`` keeps its first result), in the
+        # language active then, and the copies share those validators.
+        language = translation.get_language()
+        prototype = by_language.get(language)
         if prototype is None:
             # Two threads may both build it at first: either result is the same, and complete
             # before it is published.
-            prototype = super().get_fields()  # type: ignore[misc]
-            cls._prototype_fields = prototype  # type: ignore[attr-defined]
+            prototype = by_language[language] = super().get_fields()  # type: ignore[misc]
         return {name: _instance_copy(field) for name, field in prototype.items()}
