@@ -361,6 +361,16 @@ def _ok(answer: Answer, status: int) -> bool:
     return answer.status == status
 
 
+def timed_get(port: int, path: str) -> Timed:
+    """A baseline's timed job: GET ``path``, which must answer 200."""
+
+    def job(index: int) -> tuple[float, bool]:
+        answer = fetch(port, "GET", path)
+        return answer.seconds, _ok(answer, 200)
+
+    return job
+
+
 def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) -> Rows:
     """The programme PDF, the guide feed and the invoice issue, and their cached answers."""
     rows: Rows = {}
@@ -385,11 +395,7 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
         answer = programme(WARM_UP + index)
         return answer.seconds, _ok(answer, 200)
 
-    def bare_pdf(index: int) -> tuple[float, bool]:
-        answer = fetch(port, "GET", bare_programme)
-        return answer.seconds, _ok(answer, 200)
-
-    rows["programme_pdf"] = interleaved_latency(ours_programme, bare_pdf)
+    rows["programme_pdf"] = interleaved_latency(ours_programme, timed_get(port, bare_programme))
     cached_path = f"/api/v1/bookings/{first_reference}/programme.pdf"
     token_header = {"X-Booking-Token": first_token}
     first = fetch(port, "GET", cached_path, headers=token_header)  # rendered and cached
@@ -410,13 +416,9 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
         answer = fetch(port, "GET", feed_path)
         return answer.seconds, _ok(answer, 200)
 
-    def bare_build(index: int) -> tuple[float, bool]:
-        answer = fetch(port, "GET", bare_feed)
-        return answer.seconds, _ok(answer, 200)
-
     for index in range(WARM_UP):
         ours_feed(index)
-    rows["guide_feed"] = interleaved_latency(ours_feed, bare_build)
+    rows["guide_feed"] = interleaved_latency(ours_feed, timed_get(port, bare_feed))
     built, bare_built = fetch(port, "GET", feed_path), fetch(port, "GET", bare_feed)
     etag = built.headers["etag"]
     rows["guide_feed"][0]["events"] = built.body.count(b"BEGIN:VEVENT")
@@ -446,13 +448,9 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
         pdf = fetch(port, "GET", f"/api/v1/invoices/{number}/pdf", headers=staff)
         return issued.seconds + pdf.seconds, _ok(pdf, 200) and pdf.body.startswith(b"%PDF")
 
-    def bare_invoice_pdf(index: int) -> tuple[float, bool]:
-        answer = fetch(port, "GET", bare_invoice)
-        return answer.seconds, _ok(answer, 200)
-
     for index in range(WARM_UP):
         ours_invoice(index)
-    rows["invoice_issue"] = interleaved_latency(ours_invoice, bare_invoice_pdf)
+    rows["invoice_issue"] = interleaved_latency(ours_invoice, timed_get(port, bare_invoice))
     return rows
 
 
