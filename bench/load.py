@@ -40,7 +40,7 @@ import traceback
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from time import monotonic, perf_counter
@@ -128,29 +128,13 @@ def thicken_season() -> None:
     django.setup()
     from django.utils import timezone
 
-    from core.errors import DomainError
-    from itineraries import demo, services
-    from itineraries.models import Departure, Itinerary
+    from itineraries.management.commands.load_demo import schedule_season
+    from itineraries.models import Departure
 
     today = timezone.localdate()
-    created = 0
-    for slug, _weekday, start, language, _every in demo.SEASON:
-        itinerary = Itinerary.objects.get(slug=slug)
-        for offset in range(1, SEASON_DAYS + 1):
-            starts_at = timezone.make_aware(
-                datetime.combine(today + timedelta(days=offset), time.fromisoformat(start))
-            )
-            if starts_at <= timezone.now() + timedelta(days=itinerary.lead_time_days):
-                continue
-            if Departure.objects.filter(itinerary=itinerary, starts_at=starts_at).exists():
-                continue
-            try:
-                services.departure_schedule(
-                    itinerary=itinerary, starts_at=starts_at, language=language
-                )
-            except DomainError:
-                continue  # the sites are taken by another slot at that time
-            created += 1
+    every_day = [today + timedelta(days=offset) for offset in range(1, SEASON_DAYS + 1)]
+    # The sites taken by another slot at a time are skipped quietly.
+    created = schedule_season(lambda _weekday, _every: every_day)
     print(f"season: {created} departures added, {Departure.objects.count()} in all")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -63,24 +64,37 @@ class Command(BaseCommand):
     def _season(self) -> int:
         today = timezone.localdate()
         first_monday = today - timedelta(days=today.weekday())
-        created = 0
-        for slug, weekday, start, language, every in demo.SEASON:
-            itinerary = Itinerary.objects.get(slug=slug)
-            for day in _days(today, first_monday, weekday, every):
-                starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)))
-                if starts_at <= timezone.now() + timedelta(days=itinerary.lead_time_days):
-                    continue
-                if Departure.objects.filter(itinerary=itinerary, starts_at=starts_at).exists():
-                    continue
-                try:
-                    services.departure_schedule(
-                        itinerary=itinerary, starts_at=starts_at, language=language
-                    )
-                except DomainError as exc:
-                    self.stdout.write(f"Skipped {slug} on {starts_at:%Y-%m-%d %H:%M}: {exc}")
-                    continue
-                created += 1
-        return created
+        return schedule_season(
+            lambda weekday, every: _days(today, first_monday, weekday, every),
+            on_skip=self.stdout.write,
+        )
+
+
+def schedule_season(
+    days_of: Callable[[int, int], Iterable[date]], on_skip: Callable[[str], Any] | None = None
+) -> int:
+    """Schedule each demo slot (itinerary, time, language) on the days ``days_of(weekday,
+    every)`` gives, past the itinerary's lead time, unless already there; return how many were
+    added. A day whose sites are taken is skipped (told to ``on_skip``)."""
+    created = 0
+    for slug, weekday, start, language, every in demo.SEASON:
+        itinerary = Itinerary.objects.get(slug=slug)
+        for day in days_of(weekday, every):
+            starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)))
+            if starts_at <= timezone.now() + timedelta(days=itinerary.lead_time_days):
+                continue
+            if Departure.objects.filter(itinerary=itinerary, starts_at=starts_at).exists():
+                continue
+            try:
+                services.departure_schedule(
+                    itinerary=itinerary, starts_at=starts_at, language=language
+                )
+            except DomainError as exc:
+                if on_skip is not None:
+                    on_skip(f"Skipped {slug} on {starts_at:%Y-%m-%d %H:%M}: {exc}")
+                continue
+            created += 1
+    return created
 
 
 def _days(today: date, first_monday: date, weekday: int, every: int) -> list[date]:
