@@ -280,6 +280,10 @@ SPECTACULAR_SETTINGS = {
 # bookings and private-date requests while the office decides.
 BOOKING_CARD_HOLD_MINUTES = env.int("BOOKING_CARD_HOLD_MINUTES", default=30)
 BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
+# No visit on the public holidays of this country (python-holidays' code; "FR" is metropolitan
+# France, the Pas-de-Calais has no local ones). Staff enter other closures in the admin.
+CLOSED_ON_PUBLIC_HOLIDAYS = env.bool("CLOSED_ON_PUBLIC_HOLIDAYS", default=True)
+PUBLIC_HOLIDAYS_COUNTRY = env.str("PUBLIC_HOLIDAYS_COUNTRY", default="FR")
 # Card payments through Stripe Checkout: off (invoice only) until STRIPE_SECRET_KEY is set.
 # STRIPE_API_BASE points the SDK at another address (the tests' loopback fake).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

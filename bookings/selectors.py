@@ -14,7 +14,7 @@ from django.utils import timezone
 from bookings.models import HELD_STATUSES, Booking, BookingStatus, seats_taking_q
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
-from itineraries.selectors import first_conflict, site_intervals, stop_windows
+from itineraries.selectors import closed_days, first_conflict, site_intervals, stop_windows
 
 PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Sequence[datetime]]
 
@@ -116,8 +116,18 @@ def availability(
     days: dict[date, dict[str, Any]] = {}
     day = first_day
     while day <= last_day:
-        days[day] = {"date": day.isoformat(), "departures": [], "private_start_times": []}
+        days[day] = {
+            "date": day.isoformat(),
+            "closed": None,
+            "departures": [],
+            "private_start_times": [],
+        }
         day += timedelta(days=1)
+    site_ids = {stop.site_id for stop in itinerary.stops.all()}  # prefetched by the catalogue
+    for day, reason in closed_days(
+        site_ids=site_ids, first_day=first_day, last_day=last_day
+    ).items():
+        days[day]["closed"] = reason
     for departure in departures:
         seats_left = max(departure.capacity - departure.seats_taken_now, 0)  # type: ignore[attr-defined]
         days[timezone.localtime(departure.starts_at, tz).date()]["departures"].append(
@@ -163,6 +173,8 @@ def _private_times(
     )
     candidates: list[tuple[dict[str, Any], datetime]] = []
     for day, entry in days.items():
+        if entry["closed"]:
+            continue
         for start in itinerary.private_start_times:
             starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)), tz)
             if starts_at < earliest:

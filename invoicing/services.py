@@ -242,11 +242,16 @@ def _lines_for(booking: Booking, kind: str, deposits: list[Invoice]) -> list[dic
     return _price_lines(booking)
 
 
-def _due_date(issue_date: date, seller: SellerProfile, booking: Booking) -> date:
+def _due_date(issue_date: date, seller: SellerProfile, booking: Booking, kind: str) -> date:
+    """The seller's terms (capped for public bodies); a deposit is due before the visit it
+    secures, at the latest the day before, and never before the day it is issued."""
     days = seller.payment_terms_days
     if booking.organisation_type == OrganisationType.PUBLIC_BODY:
         days = min(days, PUBLIC_BODY_MAX_TERMS_DAYS)
-    return issue_date + timedelta(days=days)
+    due = issue_date + timedelta(days=days)
+    if kind == DEPOSIT:
+        due = max(min(due, _service_date(booking) - timedelta(days=1)), issue_date)
+    return due
 
 
 @transaction.atomic
@@ -278,7 +283,7 @@ def invoice_issue(
         booking=locked,
         issue_date=issue_date,
         service_date=_service_date(locked),
-        due_date=_due_date(issue_date, seller, locked),
+        due_date=_due_date(issue_date, seller, locked, kind),
         seller=_seller_snapshot(seller),
         buyer=_buyer_snapshot(locked),
         lines=lines,

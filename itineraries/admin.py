@@ -9,11 +9,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
 from itineraries import selectors, services
-from itineraries.models import Departure, DepartureStatus, Itinerary, Option, Site, Stop, Theme
+from itineraries.models import (
+    Closure,
+    Departure,
+    DepartureStatus,
+    Itinerary,
+    Option,
+    Site,
+    Stop,
+    Theme,
+)
 
 
 @admin.register(Theme)
@@ -21,6 +31,28 @@ class ThemeAdmin(TranslationAdmin):  # type: ignore[type-arg]
     list_display = ["name", "slug", "position"]
     search_fields = ["slug", "name_fr", "name_en"]
     prepopulated_fields = {"slug": ("name_fr",)}
+
+
+@admin.register(Closure)
+class ClosureAdmin(TranslationAdmin):  # type: ignore[type-arg]
+    """Days without visits. Saving one never touches departures already scheduled on those days:
+    the admin lists them, for staff to move or cancel with the groups."""
+
+    list_display = ["__str__", "starts_on", "ends_on", "reason"]
+    list_filter = ["site"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["site"]
+
+    def save_model(self, request: HttpRequest, obj: Closure, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        held = list(selectors.departures_during(closure=obj)[:20])
+        if held:
+            self.message_user(
+                request,
+                _("Departures already scheduled on these days, to move or cancel: %(list)s")
+                % {"list": "; ".join(str(departure) for departure in held)},
+                level=messages.WARNING,
+            )
 
 
 class SiteForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -303,8 +304,49 @@ class Departure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.itinerary} — {self.starts_at:%Y-%m-%d %H:%M}"
+        # Europe/Paris, as everywhere people read a time (the admin's lists and messages).
+        return f"{self.itinerary} — {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_scheduled(self) -> bool:
         return self.status == DepartureStatus.SCHEDULED
+
+
+class Closure(models.Model):
+    """Days on which no visit is held: a site closed (works, an event), or the office closed.
+
+    French public holidays close every site too (``CLOSED_ON_PUBLIC_HOLIDAYS``) without a row
+    here. Closed days are never offered for private dates and refused when a departure is
+    scheduled or moved onto them; departures already scheduled there are left for staff to move.
+    """
+
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("site"),
+        help_text=_("Leave empty when the office is closed: no visit at all on those days."),
+    )
+    starts_on = models.DateField(_("first closed day"))
+    ends_on = models.DateField(_("last closed day"))
+    reason = models.CharField(
+        _("reason shown to groups"), max_length=160, help_text=_("For example: “Site closed”.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        indexes = [models.Index(fields=["ends_on", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.site.name if self.site is not None else _("Office")
+        return f"{where}: {self.starts_on:%Y-%m-%d} → {self.ends_on:%Y-%m-%d}"

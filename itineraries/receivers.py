@@ -8,9 +8,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from core.cache import bump
-from itineraries.models import Departure, Itinerary, Option, Site, Stop, Theme
+from itineraries.models import Closure, Departure, Itinerary, Option, Site, Stop, Theme
 
-CATALOGUE_MODELS = (Theme, Site, Itinerary, Stop, Option, Departure)
+CATALOGUE_MODELS = (Theme, Site, Itinerary, Stop, Option, Departure, Closure)
 
 
 @receiver(post_save)

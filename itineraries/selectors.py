@@ -5,11 +5,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Max, Prefetch, QuerySet
+import holidays
+from django.conf import settings
+from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.utils import timezone, translation
 
-from itineraries.models import Departure, DepartureStatus, Itinerary, Site, Stop
+from itineraries.models import Closure, Departure, DepartureStatus, Itinerary, Site, Stop
+
+# The holidays library's name for each language the site speaks.
+_HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
 
 
 def itinerary_queryset(*, include_unpublished: bool = False) -> QuerySet[Itinerary]:
@@ -179,3 +185,47 @@ def site_peak_load(*, site: Site) -> int:
         return 0
     load = site_intervals(site_ids={site.pk}, span_start=now, span_end=last).get(site.pk)
     return load.peak(now, last) if load else 0
+
+
+def closed_days(*, site_ids: set[int], first_day: date, last_day: date) -> dict[date, str]:
+    """The days from ``first_day`` to ``last_day`` on which a visit of these sites cannot be held,
+    each with its reason in the active language: the office's closures and these sites' own
+    (one query), and the public holidays of ``PUBLIC_HOLIDAYS_COUNTRY`` when
+    ``CLOSED_ON_PUBLIC_HOLIDAYS`` is on. A site's closure comes before a holiday's name."""
+    closed: dict[date, str] = {}
+    if settings.CLOSED_ON_PUBLIC_HOLIDAYS:
+        language = _HOLIDAY_LANGUAGES.get(translation.get_language() or "fr", "fr")
+        public = holidays.country_holidays(
+            settings.PUBLIC_HOLIDAYS_COUNTRY,
+            years=range(first_day.year, last_day.year + 1),
+            language=language,
+        )
+        closed.update(
+            (day, str(name)) for day, name in public.items() if first_day <= day <= last_day
+        )
+    closures = Closure.objects.filter(
+        Q(site__isnull=True) | Q(site_id__in=site_ids),
+        starts_on__lte=last_day,
+        ends_on__gte=first_day,
+    ).order_by("starts_on", "pk")
+    for closure in closures:
+        day = max(closure.starts_on, first_day)
+        while day <= min(closure.ends_on, last_day):
+            closed[day] = closure.reason
+            day += timedelta(days=1)
+    return closed
+
+
+def departures_during(*, closure: Closure) -> QuerySet[Departure]:
+    """Scheduled departures held on a closure's days, at its site (every site for the office)."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(closure.starts_on, datetime.min.time()), tz)
+    end = timezone.make_aware(
+        datetime.combine(closure.ends_on + timedelta(days=1), datetime.min.time()), tz
+    )
+    qs = Departure.objects.filter(
+        status=DepartureStatus.SCHEDULED, starts_at__lt=end, ends_at__gt=start
+    )
+    if closure.site_id is not None:
+        qs = qs.filter(itinerary__stops__site_id=closure.site_id).distinct()
+    return qs.select_related("itinerary").order_by("starts_at")

@@ -28,7 +28,7 @@ from itineraries.models import (
     Stop,
     Theme,
 )
-from itineraries.selectors import occupancy_conflict, stop_windows
+from itineraries.selectors import closed_days, occupancy_conflict, stop_windows
 
 SITE_CAPACITY_EXCEEDED = "site_capacity_exceeded"
 SITE_NOT_BOOKABLE = "site_not_bookable"
@@ -38,6 +38,7 @@ ITINERARY_WITHOUT_STOPS = "itinerary_without_stops"
 DEPARTURE_CANCELLED = "departure_cancelled"
 ITINERARY_HAS_DEPARTURES = "itinerary_has_departures"
 STOP_POSITION_DUPLICATE = "stop_position_duplicate"
+CLOSED_DAY = "closed_day"
 
 # Sent inside the scheduling transaction, after the departure row is locked and before it is
 # moved, so that higher apps (bookings: seats taken) can refuse a change that would break their
@@ -132,6 +133,29 @@ def _check_departure_input(
     if starts_at <= timezone.now():
         raise InvalidInput(
             STARTS_IN_PAST, _("A departure must start in the future."), field="starts_at"
+        )
+    _check_open(stops=stops, starts_at=starts_at)
+
+
+def _check_open(*, stops: list[Stop], starts_at: datetime) -> None:
+    """Refuse a visit on a day its sites or the office are closed, or a public holiday.
+
+    Every day the visit covers counts, for all its sites (a two-day trip is refused when one of
+    its sites is closed on either day): simple to explain, and closures are rare.
+    """
+    first_day = timezone.localdate(starts_at)
+    last_day = timezone.localdate(starts_at + itinerary_duration(stops))
+    closed = closed_days(
+        site_ids={stop.site_id for stop in stops}, first_day=first_day, last_day=last_day
+    )
+    if closed:
+        day, reason = min(closed.items())
+        raise Conflict(
+            CLOSED_DAY,
+            _("No visit can be held on %(day)s: %(reason)s.")
+            % {"day": date_format(day, "DATE_FORMAT"), "reason": reason},
+            field="starts_at",
+            extra={"closed_on": day.isoformat()},
         )
 
 

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from itineraries.models import Itinerary, Option, Site, Stop, Theme
+from itineraries.models import Closure, Itinerary, Option, Site, Stop, Theme
 
 
 @register(Theme)
@@ -28,3 +28,8 @@ class StopTranslation(TranslationOptions):
 @register(Option)
 class OptionTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(Closure)
+class ClosureTranslation(TranslationOptions):
+    fields = ("reason",)

@@ -82,3 +82,10 @@ def empty_local_redis(location: str) -> None:
         if os.environ.get("REQUIRE_CONCURRENCY_TESTS"):
             pytest.fail("Redis is not running on 127.0.0.1:6379")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+@pytest.fixture(autouse=True)
+def _no_public_holidays(settings: Any) -> None:
+    """Tests pick their dates relative to today; a public holiday falling on one of them must not
+    change what they see. tests/itineraries/test_closures.py turns the rule on where it tests it."""
+    settings.CLOSED_ON_PUBLIC_HOLIDAYS = False

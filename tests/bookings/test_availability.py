@@ -92,8 +92,8 @@ def test_availability_query_count_is_fixed_whatever_the_range(
         schedule(departure.itinerary, days=day, capacity=30)
     book(api, departure, participants=3)
     # itinerary with themes, stops and options; departures with seats; stops; site occupancy (2);
-    # the guides check: guides, their weekly hours, time off and assignments
-    with django_assert_num_queries(12) as short:
+    # the closures; the guides check: guides, their weekly hours, time off and assignments
+    with django_assert_num_queries(13) as short:
         _availability(api, departure)
     start = timezone.localtime(departure.starts_at).date()
     with django_assert_num_queries(len(short.captured_queries)):

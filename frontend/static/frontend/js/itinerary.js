@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { bookingForm } from "./bookingform.js";
 import { h, render, navigate } from "./dom.js";
-import { duration, languageName, money, monthTitle, offset, time, weekdayNames } from "./format.js";
+import { dateLong, duration, languageName, money, monthTitle, offset, time, weekdayNames } from "./format.js";
 import { t } from "./i18n.js";
 import { routeMap } from "./map.js";
 
@@ -65,6 +65,7 @@ function availabilityCalendar(it, onChoose) {
   let month = today.getMonth();
   let participants = it.min_participants;
   const grid = h("div", { class: "month", "aria-live": "polite" });
+  const closures = h("div", { class: "closures" });
   const title = h("h3", { class: "month-title" });
   const size = h("input", { id: "avail-size", type: "number", min: it.min_participants, max: it.max_participants, value: participants });
 
@@ -78,17 +79,21 @@ function availabilityCalendar(it, onChoose) {
     const cells = [...weekdayNames().map((name) => h("div", { class: "dow", "aria-hidden": "true" }, name))];
     for (let i = 0; i < offsetDays; i += 1) cells.push(h("div", { class: "day empty", "aria-hidden": "true" }));
     let anything = false;
+    const closed = [];
     for (const day of data.days) {
+      if (day.closed) closed.push(h("li", {}, t("closedOn", { day: dateLong(day.date), reason: day.closed })));
       const slots = [
         ...day.departures.map((d) => ({ kind: "departure", ...d })),
         ...day.private_start_times.map((at) => ({ kind: "private", starts_at: at })),
       ];
       anything ||= slots.length > 0;
-      cells.push(h("div", { class: `day${slots.length ? " has-slots" : ""}` },
+      cells.push(h("div", { class: `day${slots.length ? " has-slots" : ""}${day.closed ? " closed" : ""}` },
         h("span", { class: "num" }, Number(day.date.slice(8))),
+        day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
         slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
     }
     grid.replaceChildren(...cells, anything ? "" : h("p", { class: "hint wide" }, t("noDates")));
+    closures.replaceChildren(...(closed.length ? [h("h4", {}, t("closedDays")), h("ul", {}, closed)] : []));
   };
 
   const move = (delta) => { month += delta; if (month < 0) { month = 11; year -= 1; } if (month > 11) { month = 0; year += 1; } load(); };
@@ -102,7 +107,7 @@ function availabilityCalendar(it, onChoose) {
       h("button", { type: "button", onclick: () => move(-1), "aria-label": t("previousMonth") }, "‹"),
       title,
       h("button", { type: "button", onclick: () => move(1), "aria-label": t("nextMonth") }, "›")),
-    grid);
+    grid, closures);
 }
 
 function slotButton(slot, date, participants, onChoose) {
