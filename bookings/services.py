@@ -33,7 +33,7 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
-from bookings.selectors import possible_private_starts, seats_taken
+from bookings.selectors import possible_private_starts, refundable_cents, seats_taken
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
 from core.sql import CompiledQuery
@@ -470,8 +470,10 @@ def booking_cancel(
             _("A visit that has started can no longer be cancelled online."),
             field="status",
         )
-    percent = 100 if full_refund else cancellation_terms(locked)["refund_percent"]
-    refund = percent_of(locked.amount_paid_cents, percent)
+    # Read under the booking lock: no refund can be created or settled in the meantime.
+    terms = cancellation_terms(locked)
+    percent = 100 if full_refund else terms["refund_percent"]
+    refund = percent_of(terms["refundable_cents"], percent)
     locked.status = BookingStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.hold_expires_at = None
@@ -494,14 +496,17 @@ def booking_cancel(
 
 
 def cancellation_terms(booking: Booking) -> dict[str, int]:
-    """What cancelling now would give back: the policy tier met today, applied to what was paid."""
+    """What cancelling now would give back: the policy tier met today, applied to what was paid
+    and is not already being given back (``bookings.selectors.refundable_cents``)."""
     days_before = (booking.departure.starts_at - timezone.now()).days
     percent = refund_percent(booking.departure.itinerary.cancellation_policy, days_before)
+    refundable = refundable_cents(booking)
     return {
         "days_before": max(days_before, 0),
         "refund_percent": percent,
-        "refund_cents": percent_of(booking.amount_paid_cents, percent),
+        "refund_cents": percent_of(refundable, percent),
         "amount_paid_cents": booking.amount_paid_cents,
+        "refundable_cents": refundable,
     }
 
 
