@@ -418,13 +418,15 @@ def booking_change(
         _check_participants(itinerary, participants)
         if departure.kind == DepartureKind.PUBLIC:
             _check_seats(departure, participants, exclude=locked.pk)
-        locked.participants = participants
-        locked.price = price_booking(
+        price = price_booking(
             itinerary=itinerary,
             participants=participants,
             options=list(itinerary.options.filter(code__in=locked.options)),
             language=locked.correspondence_language,
         )
+        _check_no_rise_while_payment_pending(locked, price)
+        locked.participants = participants
+        locked.price = price
         locked.total_cents = locked.price["total_cents"]
         locked.sequence += 1
         fields += ["participants", "price", "total_cents", "sequence"]
@@ -442,6 +444,26 @@ def booking_change(
     _event(locked, actor, "changed", before=before, fields=sorted(set(fields) - {"updated_at"}))
     _after_commit("changed", locked, signals.booking_changed)
     return locked
+
+
+def _check_no_rise_while_payment_pending(booking: Booking, price: dict[str, Any]) -> None:
+    """A card booking awaiting its payment may not raise what it owes (the total or the deposit).
+
+    Its Checkout Session was opened for the old amount and stays payable at Stripe; paying it
+    confirms the booking. Growing first would confirm it with part of the new price unpaid.
+    The group adds participants once the payment is received; the balance is then due.
+    """
+    if booking.status != BookingStatus.PENDING_PAYMENT:
+        return
+    old = booking.price
+    if price["total_cents"] > old["total_cents"] or int(price.get("deposit_cents") or 0) > int(
+        old.get("deposit_cents") or 0
+    ):
+        raise Conflict(
+            errors.PAYMENT_PENDING,
+            _("Your payment is awaited: participants can be added once it has been received."),
+            field="participants",
+        )
 
 
 @transaction.atomic
