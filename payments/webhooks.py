@@ -67,11 +67,20 @@ def _session_payment(session: dict[str, Any]) -> Payment | None:
     payment_id = str(metadata.get("payment_id", ""))
     if not payment_id.isdigit():
         return None
-    return Payment.objects.filter(
+    payment = Payment.objects.filter(
         pk=int(payment_id),
         method=PaymentMethod.CARD,
         booking__reference=metadata.get("booking_reference"),
     ).first()
+    # The metadata finds a payment whose session id is not stored yet (the event came before
+    # our own update); a payment that already has another session is not this session's.
+    if payment is not None and payment.stripe_checkout_session_id not in (None, session["id"]):
+        raise EventRefused(
+            errors.SESSION_MISMATCH,
+            f"Session {session['id']} names payment {payment.pk}, which is "
+            f"session {payment.stripe_checkout_session_id}.",
+        )
+    return payment
 
 
 def _intent_payment(payment_intent: Any, metadata: dict[str, Any] | None = None) -> Payment | None:

@@ -132,3 +132,20 @@ def test_a_refund_without_an_id_does_not_settle_a_refund_not_yet_sent(
     refund.refresh_from_db()
     assert (refund.status, refund.stripe_refund_id) == (RefundStatus.PENDING, None)
     assert get_booking(api, body)["amount_paid_cents"] == payment.amount_cents
+
+
+def test_a_session_naming_a_payment_that_has_another_session_is_refused(
+    api: Any, stripe_fake: FakeStripe, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = card_booking(api)
+    payment = only_payment(body["reference"])
+    session = stripe_fake.completed_session(payment.stripe_checkout_session_id)
+    session["id"] = "cs_another_session"  # its metadata still names our payment
+    event = stripe_event("checkout.session.completed", session)
+
+    with caplog.at_level(logging.WARNING):
+        response = signed_webhook(api, event)
+
+    _assert_refused(response, errors.SESSION_MISMATCH, caplog, event["id"])
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
