@@ -2,7 +2,9 @@
 
 The event row and the handler's effects are written in one transaction: a database error rolls
 both back and the view answers 5xx, so Stripe delivers the event again; nothing is half written.
-A handler returns ``processed`` or ``ignored`` (not about one of our payments, nothing to do).
+A handler returns ``processed`` or ``ignored`` (not about one of our payments, nothing to do),
+or raises ``EventRefused`` when the event contradicts our records (another amount, currency or
+session, an object without id): the event is then stored as ``failed`` and nothing is applied.
 """
 
 from __future__ import annotations
