@@ -73,7 +73,7 @@ EXPECTED_REFUSALS: dict[str, dict[int, set[str]]] = {
         409: {"sold_out", "departure_not_bookable", "departure_started"},
         400: {"lead_time_not_respected"},
     },
-    "booking change": {409: {"sold_out", "change_cutoff_passed"}},
+    "booking change": {409: {"sold_out", "change_cutoff_passed", "payment_pending"}},
     "booking checkout": {409: {"booking_not_payable", "nothing_due"}},
     "booking cancel": {409: {"departure_started"}},
 }

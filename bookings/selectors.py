@@ -38,6 +38,26 @@ def possible_private_starts(
     return possible
 
 
+# Extension point for the app that owns refunds (payments), which must not be imported from
+# here: each contributor returns the cents of the booking's refunds that are decided but not
+# yet paid back (pending at Stripe, owed by staff). ``Booking.amount_paid_cents`` already
+# deducts the refunds done. The contributor reads rows that change only under the booking
+# lock, so a caller holding that lock gets a stable answer.
+RefundsInFlight = Callable[[Booking], int]
+refunds_in_flight: list[RefundsInFlight] = []
+
+
+def refundable_cents(booking: Booking) -> int:
+    """What the cancellation policy applies to: what was paid minus every refund pending, owed
+    or done. The one base of the terms shown in advance, the cancel answer and the refund.
+
+    Applying the percentage to the gross amount paid would give back twice what a smaller group
+    is already being refunded (a pending overpayment refund, then 100 % of the gross).
+    """
+    in_flight = sum(contributor(booking) for contributor in refunds_in_flight)
+    return max(booking.amount_paid_cents - in_flight, 0)
+
+
 # ``seats_taking_q`` written out: this count runs in every booking while the departure row is
 # locked, and building the same query through the ORM costs six times its CPU. A test checks
 # that both definitions agree on every status and hold.

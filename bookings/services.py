@@ -33,7 +33,7 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
-from bookings.selectors import possible_private_starts, seats_taken
+from bookings.selectors import possible_private_starts, refundable_cents, seats_taken
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
 from core.sql import CompiledQuery
@@ -418,13 +418,15 @@ def booking_change(
         _check_participants(itinerary, participants)
         if departure.kind == DepartureKind.PUBLIC:
             _check_seats(departure, participants, exclude=locked.pk)
-        locked.participants = participants
-        locked.price = price_booking(
+        price = price_booking(
             itinerary=itinerary,
             participants=participants,
             options=list(itinerary.options.filter(code__in=locked.options)),
             language=locked.correspondence_language,
         )
+        _check_no_rise_while_payment_pending(locked, price)
+        locked.participants = participants
+        locked.price = price
         locked.total_cents = locked.price["total_cents"]
         locked.sequence += 1
         fields += ["participants", "price", "total_cents", "sequence"]
@@ -442,6 +444,26 @@ def booking_change(
     _event(locked, actor, "changed", before=before, fields=sorted(set(fields) - {"updated_at"}))
     _after_commit("changed", locked, signals.booking_changed)
     return locked
+
+
+def _check_no_rise_while_payment_pending(booking: Booking, price: dict[str, Any]) -> None:
+    """A card booking awaiting its payment may not raise what it owes (the total or the deposit).
+
+    Its Checkout Session was opened for the old amount and stays payable at Stripe; paying it
+    confirms the booking. Growing first would confirm it with part of the new price unpaid.
+    The group adds participants once the payment is received; the balance is then due.
+    """
+    if booking.status != BookingStatus.PENDING_PAYMENT:
+        return
+    old = booking.price
+    if price["total_cents"] > old["total_cents"] or int(price.get("deposit_cents") or 0) > int(
+        old.get("deposit_cents") or 0
+    ):
+        raise Conflict(
+            errors.PAYMENT_PENDING,
+            _("Your payment is awaited: participants can be added once it has been received."),
+            field="participants",
+        )
 
 
 @transaction.atomic
@@ -470,8 +492,10 @@ def booking_cancel(
             _("A visit that has started can no longer be cancelled online."),
             field="status",
         )
-    percent = 100 if full_refund else cancellation_terms(locked)["refund_percent"]
-    refund = percent_of(locked.amount_paid_cents, percent)
+    # Read under the booking lock: no refund can be created or settled in the meantime.
+    terms = cancellation_terms(locked)
+    percent = 100 if full_refund else terms["refund_percent"]
+    refund = percent_of(terms["refundable_cents"], percent)
     locked.status = BookingStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.hold_expires_at = None
@@ -494,14 +518,17 @@ def booking_cancel(
 
 
 def cancellation_terms(booking: Booking) -> dict[str, int]:
-    """What cancelling now would give back: the policy tier met today, applied to what was paid."""
+    """What cancelling now would give back: the policy tier met today, applied to what was paid
+    and is not already being given back (``bookings.selectors.refundable_cents``)."""
     days_before = (booking.departure.starts_at - timezone.now()).days
     percent = refund_percent(booking.departure.itinerary.cancellation_policy, days_before)
+    refundable = refundable_cents(booking)
     return {
         "days_before": max(days_before, 0),
         "refund_percent": percent,
-        "refund_cents": percent_of(booking.amount_paid_cents, percent),
+        "refund_cents": percent_of(refundable, percent),
         "amount_paid_cents": booking.amount_paid_cents,
+        "refundable_cents": refundable,
     }
 
 

@@ -173,7 +173,10 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["stripe_id", "type", "status", "received_at"]
+    """Filter on ``failed``: events refused by a service, or contradicting our records (another
+    amount or currency, an object without id), which nothing was applied from."""
+
+    list_display = ["stripe_id", "type", "status", "error", "received_at"]
     list_filter = ["status", "type"]
     search_fields = ["stripe_id"]
     readonly_fields = ["stripe_id", "type", "payload", "status", "error", "received_at"]

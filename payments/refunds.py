@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking
+from bookings.selectors import refundable_cents
 from core.errors import Conflict, InvalidInput
 from payments import errors, signals, stripe_gateway
 from payments.models import (
@@ -128,8 +129,10 @@ def refunds_for_cancellation(*, booking_id: int, refund_cents: int) -> list[Refu
             ).exists()
         ):
             return []
+        # The amount was computed on ``refundable_cents`` under the same lock when cancelling;
+        # the same base caps it here, should a refund have moved since.
         return _spread(
-            booking, min(refund_cents, booking.amount_paid_cents), RefundReason.CANCELLATION
+            booking, min(refund_cents, refundable_cents(booking)), RefundReason.CANCELLATION
         )
 
 
@@ -145,12 +148,7 @@ def refunds_for_excess(*, booking_id: int) -> list[Refund]:
         booking, _payment = _lock(booking_id)
         if booking.status not in PAYABLE_STATUSES:
             return []
-        refunding = sum(
-            Refund.objects.filter(
-                payment__booking=booking, status__in=(RefundStatus.PENDING, RefundStatus.OWED)
-            ).values_list("amount_cents", flat=True)
-        )
-        excess = booking.amount_paid_cents - refunding - booking.total_cents
+        excess = refundable_cents(booking) - booking.total_cents
         return _spread(booking, excess, RefundReason.OVERPAYMENT)
 
 

@@ -107,6 +107,22 @@ def as_new_booking(booking: Booking) -> Booking:
     return booking
 
 
+def refunds_in_flight_cents(booking: Booking) -> int:
+    """The booking's refunds decided but not yet paid back: pending at Stripe or owed by staff.
+
+    Registered into ``bookings.selectors.refunds_in_flight``. Uses the ``refund_pending_cents``
+    annotation of ``with_payment_totals`` when the booking carries it (lists: no query per row).
+    """
+    annotated = getattr(booking, "refund_pending_cents", None)
+    if annotated is not None:
+        return int(annotated)
+    return int(
+        Refund.objects.filter(
+            payment__booking_id=booking.pk, status__in=(RefundStatus.PENDING, RefundStatus.OWED)
+        ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    )
+
+
 def booking_paid_cents(booking_id: int) -> int:
     """Succeeded payments minus succeeded refunds: what ``amount_paid_cents`` must hold."""
     paid = Payment.objects.filter(booking_id=booking_id, status=PaymentStatus.SUCCEEDED).aggregate(
