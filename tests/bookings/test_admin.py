@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.contrib import admin
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client, RequestFactory, TestCase
 
 from bookings.models import Booking, BookingStatus
-from itineraries.models import DepartureStatus
+from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
+from itineraries.models import Departure, DepartureStatus
 from tests.bookings.helpers import book, bookable_departure
 from tests.factories import UserFactory
 
@@ -71,6 +74,25 @@ def test_admin_cancelling_a_departure_cancels_its_bookings(
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.CANCELLED
     assert Booking.objects.get().status == BookingStatus.CANCELLED
+
+
+def test_the_catalogues_own_cancel_action_cancels_the_bookings_too(api: Any) -> None:
+    """Whichever app's departure admin is registered last, the catalogue's action is enough:
+    it goes through the one service that cancels a departure, and the bookings follow."""
+    departure = bookable_departure()
+    reference = book(api, departure).json()["reference"]
+    request = RequestFactory().post("/admin/itineraries/departure/")
+    request.user = UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[assignment]
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]
+    catalogue_admin = CatalogueDepartureAdmin(Departure, admin.site)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        catalogue_admin.cancel_departures(request, Departure.objects.filter(pk=departure.pk))
+    departure.refresh_from_db()
+    assert departure.status == DepartureStatus.CANCELLED
+    booking = Booking.objects.get(reference=reference)
+    assert booking.status == BookingStatus.CANCELLED
+    event = booking.events.get(action="cancelled")
+    assert (event.actor_kind, event.data["refund_percent"]) == ("staff", 100)
 
 
 def test_admin_cannot_shrink_a_site_below_its_scheduled_visitors(
