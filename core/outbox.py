@@ -43,6 +43,8 @@ NOT_ATOMIC: set[str] = set()  # handlers that run outside a transaction (``atomi
 MAX_BACKOFF = timedelta(hours=6)
 # How long a claimed non-atomic consequence is left to its runner before the sweep retries it.
 LEASE = timedelta(minutes=10)
+# Done rows are kept this long (to answer "was it done, when?"), then purged.
+DONE_KEPT = timedelta(days=30)
 SWEEP_BATCH = 100
 
 
@@ -150,3 +152,11 @@ def consequences_sweep(*, limit: int = SWEEP_BATCH) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(consequence_run(consequence_id=pk) for pk in list(due))
+
+
+def consequences_purge_done(*, older_than: timedelta = DONE_KEPT) -> int:
+    """Delete the rows done before ``older_than`` ago; rows still to do are never purged."""
+    deleted, _by_model = Consequence.objects.filter(
+        done_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

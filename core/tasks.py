@@ -31,6 +31,12 @@ def sweep_consequences() -> int:
     return outbox.consequences_sweep()
 
 
+@shared_task
+def purge_done_consequences() -> int:
+    """Beat: forget the consequences done a month ago."""
+    return outbox.consequences_purge_done()
+
+
 def enqueue(task: Any, *args: Any) -> None:
     """Queue a task; if the broker cannot take it, run it here and now instead.
 

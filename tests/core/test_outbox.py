@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.models import Consequence, IdempotencyKey
-from core.tasks import sweep_consequences
+from core.tasks import purge_done_consequences, sweep_consequences
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,15 @@ def test_a_handler_that_talks_to_the_outside_runs_with_no_transaction_open() -> 
         outbox.consequence_record(handler="tests.send_out", key="k6", payload={"key": "k6"})
     assert calls == [{"key": "k6", "autocommit": True}]
     assert Consequence.objects.get().done_at is not None
+
+
+def test_done_consequences_are_purged_after_a_month_and_pending_ones_never() -> None:
+    failures_left["n"] = 1
+    _record("old")
+    _record("failing")
+    month_ago = timezone.now() - timedelta(days=31)
+    Consequence.objects.filter(key="old").update(done_at=month_ago, created_at=month_ago)
+    Consequence.objects.filter(key="failing").update(created_at=month_ago)
+    _record("recent")
+    assert purge_done_consequences.apply().get() == 1
+    assert sorted(Consequence.objects.values_list("key", flat=True)) == ["failing", "recent"]
