@@ -10,6 +10,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory, TestCase
 
 from bookings.models import Booking, BookingStatus
+from itineraries import services as itinerary_services
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
 from itineraries.models import Departure, DepartureStatus
 from tests.bookings.helpers import book, bookable_departure
@@ -93,6 +94,19 @@ def test_the_catalogues_own_cancel_action_cancels_the_bookings_too(api: Any) -> 
     assert booking.status == BookingStatus.CANCELLED
     event = booking.events.get(action="cancelled")
     assert (event.actor_kind, event.data["refund_percent"]) == ("staff", 100)
+
+
+def test_cancelling_again_a_departure_left_with_live_bookings_cancels_them(api: Any) -> None:
+    """A departure cancelled before its bookings followed it (the old catalogue action) is
+    repaired by cancelling it again: the service tells the bookings even when nothing changes."""
+    departure = bookable_departure()
+    reference = book(api, departure).json()["reference"]
+    Departure.objects.filter(pk=departure.pk).update(status=DepartureStatus.CANCELLED)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = itinerary_services.departure_cancel(departure=departure, reason="repair")
+    assert result.changed is False
+    assert [booking.reference for booking in result.cancelled] == [reference]
+    assert Booking.objects.get(reference=reference).status == BookingStatus.CANCELLED
 
 
 def test_admin_cannot_shrink_a_site_below_its_scheduled_visitors(
