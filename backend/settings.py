@@ -134,6 +134,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "retry-stripe-refunds": {"task": "payments.tasks.retry_refunds", "schedule": 600.0},
+    # Consequences of committed changes whose task never ran or failed (core/outbox.py).
+    "sweep-consequences": {"task": "core.tasks.sweep_consequences", "schedule": 60.0},
+    "purge-done-consequences": {"task": "core.tasks.purge_done_consequences", "schedule": 86400.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -102,10 +102,10 @@ admin.site.unregister(Departure)
 
 @admin.register(Departure)
 class DepartureAdmin(CatalogueDepartureAdmin):
-    """The catalogue's departure admin, with seats and a cancel action that cancels bookings."""
+    """The catalogue's departure admin, with seats. Its cancel action needs nothing more: the
+    catalogue's service cancels the bookings too (``departure_cancelling``)."""
 
     list_display = [*CatalogueDepartureAdmin.list_display, "seats_left"]
-    actions = ["cancel_departures"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Departure]:
         return selectors.with_seats_taken(super().get_queryset(request))
@@ -113,13 +113,3 @@ class DepartureAdmin(CatalogueDepartureAdmin):
     @admin.display(description="Seats left")
     def seats_left(self, obj: Departure) -> int:
         return max(obj.capacity - getattr(obj, "seats_taken_now", 0), 0)
-
-    @admin.action(description="Cancel the selected departures and all their bookings (full refund)")
-    def cancel_departures(self, request: HttpRequest, queryset: QuerySet[Departure]) -> None:
-        actor = services.Actor.staff(request.user)
-        _run(
-            self,
-            request,
-            queryset,
-            lambda d: services.departure_cancel(departure=d, actor=actor, reason="admin"),
-        )

@@ -8,14 +8,14 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
-from bookings import errors
+from bookings import errors, services
 from bookings.models import Booking
 from bookings.programme import booking_namespace
 from bookings.selectors import seats_taken
 from core.cache import bump, bump_after_commit
 from core.errors import Conflict
 from itineraries.models import Departure
-from itineraries.services import departure_changing
+from itineraries.services import departure_cancelling, departure_changing
 
 
 @receiver(departure_changing)
@@ -36,6 +36,14 @@ def refuse_capacity_below_seats_taken(
             field="capacity",
             extra={"seats_taken": taken},
         )
+
+
+@receiver(departure_cancelling)
+def cancel_bookings_of_cancelled_departure(
+    sender: Any, departure: Departure, by: Any = None, reason: str = "", **kwargs: Any
+) -> list[Booking]:
+    """Runs inside the departure's cancellation, its row locked: no booking outlives it."""
+    return services.bookings_cancel_for_departure(departure=departure, by=by, reason=reason)
 
 
 @receiver(post_save, sender=Booking)

@@ -49,6 +49,11 @@ _lock_departure: bool = True
 # Test-only seam: called between counting the seats and writing, so that a race test can hold
 # concurrent bookings there and show what the departure lock prevents.
 _after_seat_count: Callable[[], None] | None = None
+# Test-only seam: called between a transaction's first and second row lock, so that the lock
+# order test can hold the hold-expiry job there while a cancellation takes its own locks.
+_between_row_locks: Callable[[], None] | None = None
+# Test-only switch for the negative control of the lock order test; never changed in production.
+_expiry_locks_booking_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,9 @@ def new_reference() -> str:
     return "VA-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _event(booking: Booking, actor: Actor, action: str, **data: Any) -> None:
+def _event(booking: Booking, actor: Actor, action: str, **data: Any) -> BookingEvent:
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
-    BookingEvent.objects.create(
+    return BookingEvent.objects.create(
         booking=booking, actor_kind=actor.kind, actor=user, action=action, data=data
     )
 
@@ -363,11 +368,31 @@ def _transition(booking: Booking, target: str) -> None:
         )
 
 
-def _lock_booking(booking: Booking) -> Booking:
+def lock_booking(*, booking_id: int, departure_id: int | None = None) -> Booking:
+    """Lock a booking's departure row, then the booking row: the one lock order of every app.
+
+    Every transaction that writes a booking, or rows that hang off it, takes its locks through
+    this helper, and a higher app locks its own rows after it (payments: the payment row, then
+    a refund; invoicing: the invoice counter). With one order, two transactions on the same
+    booking queue on its departure instead of each holding what the other waits for
+    (tests/concurrency/test_lock_order.py). ``departure_id`` saves a read when the caller
+    knows it (a booking never moves to another departure). Returns the booking, re-read under
+    its lock, with its departure (read after the departure's lock) and itinerary.
+    """
+    if departure_id is None:
+        departure_id = Booking.objects.values_list("departure_id", flat=True).get(pk=booking_id)
+    _lock_departure_row(departure_id)
+    if _between_row_locks is not None:
+        _between_row_locks()
+    return _lock_booking_row(booking_id)
+
+
+def _lock_booking_row(booking_id: int) -> Booking:
+    """The booking's row lock alone; only ``lock_booking`` (after the departure) takes it."""
     return (
         Booking.objects.select_for_update(of=("self",))
         .select_related("departure__itinerary")
-        .get(pk=booking.pk)
+        .get(pk=booking_id)
     )
 
 
@@ -394,8 +419,8 @@ def booking_change(
     Locks the departure row, then the booking; re-checks seats (and, for a private departure,
     the sites through the scheduling service); recomputes the price; audits the change.
     """
-    departure = _lock_departure_row(booking.departure_id)
-    locked = _lock_booking(booking)
+    locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
+    departure = locked.departure
     itinerary = departure.itinerary
     if not _is_live(locked):
         raise Conflict(
@@ -441,7 +466,12 @@ def booking_change(
     if "participants" in fields and departure.kind == DepartureKind.PRIVATE:
         # A private departure's capacity is its group: move it with the group (sites re-checked).
         itinerary_services.departure_reschedule(departure=departure, capacity=participants)
-    _event(locked, actor, "changed", before=before, fields=sorted(set(fields) - {"updated_at"}))
+    event = _event(
+        locked, actor, "changed", before=before, fields=sorted(set(fields) - {"updated_at"})
+    )
+    if "participants" in fields:
+        # What a smaller group gets back (refund, credit note) is recorded in this transaction.
+        signals.booking_changed_in_transaction.send(sender=Booking, booking=locked, event=event)
     _after_commit("changed", locked, signals.booking_changed)
     return locked
 
@@ -476,8 +506,7 @@ def booking_cancel(
     cancellation. A private departure is cancelled with its only booking, freeing its sites.
     Locks the departure row before the booking, the order every booking service follows.
     """
-    _lock_departure_row(booking.departure_id)
-    locked = _lock_booking(booking)
+    locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
     departure = locked.departure
     if locked.status == BookingStatus.CANCELLED:
         event = locked.events.filter(action="cancelled").last()
@@ -505,7 +534,12 @@ def booking_cancel(
     )
     _event(locked, actor, "cancelled", reason=reason, refund_percent=percent, refund_cents=refund)
     if departure.kind == DepartureKind.PRIVATE:
-        itinerary_services.departure_mark_cancelled(departure=departure)
+        itinerary_services.departure_cancel(departure=departure, by=actor.user, reason=reason)
+    # The refund and credit note this cancellation owes are recorded now, in its transaction,
+    # by the higher apps' receivers (outbox rows): a crash after the commit cannot lose them.
+    signals.booking_cancelled_in_transaction.send(
+        sender=Booking, booking=locked, refund_percent=percent, refund_cents=refund
+    )
     _after_commit(
         "cancelled",
         locked,
@@ -539,8 +573,8 @@ def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
     Locks the departure row then the booking; re-checks seats when the hold has expired in the
     meantime (the seats may have gone). Idempotent for an already confirmed booking.
     """
-    departure = _lock_departure_row(booking.departure_id)
-    locked = _lock_booking(booking)
+    locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
+    departure = locked.departure
     if locked.status == BookingStatus.CONFIRMED:
         return locked
     _transition(locked, BookingStatus.CONFIRMED)
@@ -560,8 +594,7 @@ def booking_decline(*, booking: Booking, actor: Actor, reason: str = "") -> Book
     """Staff decline a request; a private departure is cancelled with it.
 
     Locks the departure row, then the booking."""
-    _lock_departure_row(booking.departure_id)
-    locked = _lock_booking(booking)
+    locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
     if locked.status == BookingStatus.DECLINED:
         return locked
     _transition(locked, BookingStatus.DECLINED)
@@ -574,7 +607,7 @@ def booking_decline(*, booking: Booking, actor: Actor, reason: str = "") -> Book
     locked.save(update_fields=["status", "hold_expires_at", "updated_at"])
     _event(locked, actor, "declined", reason=reason)
     if locked.departure.kind == DepartureKind.PRIVATE:
-        itinerary_services.departure_mark_cancelled(departure=locked.departure)
+        itinerary_services.departure_cancel(departure=locked.departure, by=actor.user)
     _after_commit("declined", locked)
     return locked
 
@@ -584,19 +617,23 @@ def bookings_expire_holds() -> int:
 
     Seats were already free (expiry is lazy: an expired hold simply stops counting); this tidies
     the status, frees a private departure's sites, and sends the e-mail. One transaction per
-    booking, so a long run never holds many locks.
+    booking, so a long run never holds many locks. Each locks the departure, then the booking
+    (``lock_booking``), like a cancellation of the same booking: taken the other way round, the
+    two would wait on each other.
     """
     due = Booking.objects.filter(
         status__in=HELD_STATUSES, hold_expires_at__lte=timezone.now()
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "departure_id")
     count = 0
-    for pk in list(due):
+    for pk, departure_id in list(due):
         with transaction.atomic():
-            locked = (
-                Booking.objects.select_for_update(of=("self",))
-                .select_related("departure")
-                .get(pk=pk)
-            )
+            if _expiry_locks_booking_first:  # the negative control's old, wrong order
+                locked = _lock_booking_row(pk)
+                if _between_row_locks is not None:
+                    _between_row_locks()
+                _lock_departure_row(departure_id)
+            else:
+                locked = lock_booking(booking_id=pk, departure_id=departure_id)
             if locked.status not in HELD_STATUSES or _is_live(locked):
                 continue
             locked.status = BookingStatus.EXPIRED
@@ -604,21 +641,35 @@ def bookings_expire_holds() -> int:
             locked.save(update_fields=["status", "sequence", "updated_at"])
             _event(locked, Actor.system(), "expired")
             if locked.departure.kind == DepartureKind.PRIVATE:
-                itinerary_services.departure_mark_cancelled(departure=locked.departure)
+                itinerary_services.departure_cancel(departure=locked.departure)
             _after_commit("expired", locked, signals.booking_expired)
             count += 1
     return count
 
 
-@transaction.atomic
 def departure_cancel(*, departure: Departure, actor: Actor, reason: str = "") -> list[Booking]:
-    """Cancel a whole departure (weather, strike): every live booking cancelled, fully refunded.
+    """Cancel a whole departure (weather, strike) through the one service that does it,
+    ``itineraries.services.departure_cancel``, and answer the bookings it cancelled with it
+    (``bookings_cancel_for_departure``, by the ``departure_cancelling`` signal).
 
     Locks the departure row, then each booking in turn.
     """
-    locked, _changed = itinerary_services.departure_mark_cancelled(departure=departure)
+    result = itinerary_services.departure_cancel(departure=departure, by=actor.user, reason=reason)
+    return [item for item in result.cancelled if isinstance(item, Booking)]
+
+
+def bookings_cancel_for_departure(
+    *, departure: Departure, by: Any = None, reason: str = ""
+) -> list[Booking]:
+    """A departure is being cancelled: every live booking on it is cancelled, fully refunded.
+
+    Runs inside the departure's cancellation, with its row locked; locks each booking in turn.
+    ``by`` is the staff user who cancels, or None for the system.
+    """
+    actor = Actor.staff(by) if by is not None else Actor.system()
     cancelled = []
-    for booking in Booking.objects.filter(departure=locked, status__in=ACTIVE_STATUSES):
+    live = Booking.objects.filter(departure=departure, status__in=ACTIVE_STATUSES).order_by("pk")
+    for booking in live:
         result = booking_cancel(booking=booking, actor=actor, reason=reason, full_refund=True)
         cancelled.append(result.booking)
     return cancelled

@@ -1,6 +1,18 @@
-"""Signals the bookings app sends after commit, for the higher apps (payments, invoicing, guides).
+"""Signals the bookings app sends, for the higher apps (payments, invoicing, guides).
 
-Each is sent with ``booking`` and, for cancellations, ``refund_percent`` and ``by_staff``.
+Sent after commit (``transaction.on_commit``), for what may be done late or not at all (a feed
+refresh): ``booking_confirmed``, ``booking_cancelled`` (with ``refund_percent``,
+``refund_cents`` and ``by_staff``), ``booking_changed`` and ``booking_expired``, each with
+``booking``.
+
+Sent inside the change's transaction, with the departure and booking rows locked, for the
+consequences that must not be lost (refunds, credit notes): receivers record them as outbox
+rows (``core.outbox.consequence_record``), which commit with the change or not at all. A
+receiver must not raise for a consequence it cannot record: that would undo the change.
+
+- ``booking_cancelled_in_transaction``: ``booking``, ``refund_percent``, ``refund_cents``.
+- ``booking_changed_in_transaction``: ``booking``, ``event`` (the ``changed`` audit event, whose
+  id tells one change from the next); sent when the head count changed.
 """
 
 from django.dispatch import Signal
@@ -9,3 +21,6 @@ booking_confirmed = Signal()
 booking_cancelled = Signal()
 booking_changed = Signal()
 booking_expired = Signal()
+
+booking_cancelled_in_transaction = Signal()
+booking_changed_in_transaction = Signal()

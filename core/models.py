@@ -56,3 +56,39 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+
+class Consequence(models.Model):
+    """Something that must happen because a change committed (a refund, a credit note, the
+    delivery of an invoice): the outbox row of ``core.outbox``.
+
+    Written in the change's own transaction, so that it exists if and only if the change does;
+    carried out after commit by a task, and by the periodic sweep when that task never ran (the
+    process died) or failed. ``handler`` names a function a higher app registered.
+    """
+
+    handler = models.CharField(max_length=100)
+    # Unique: recording the same consequence of the same change twice records it once.
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it may run (again): now at first, later after each failure (backoff).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consequence")
+        verbose_name_plural = _("consequences")
+        indexes = [
+            # What the sweep reads: the rows not done yet, by when they are due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(done_at__isnull=True),
+                name="consequence_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} {self.key} ({'done' if self.done_at else 'to do'})"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.cache import bump
 from core.errors import Conflict, DomainError, InvalidInput
+from core.tasks import enqueue
 from core.tokens import new_token
 from guides import selectors, tasks
 from guides.calendar import FEED_NAMESPACE
@@ -65,7 +66,7 @@ def _local(moment: datetime) -> str:
 
 def _tell_guide(guide_id: int, departure_id: int, kind: str) -> None:
     """E-mail the guide once the transaction has committed (never under the row locks)."""
-    transaction.on_commit(lambda: tasks.send_guide_email.delay(guide_id, departure_id, kind))
+    transaction.on_commit(lambda: enqueue(tasks.send_guide_email, guide_id, departure_id, kind))
 
 
 def _user_or_none(by: Any) -> Any:

@@ -10,8 +10,11 @@ class InvoicingConfig(AppConfig):
 
         # The payments app may be absent (it is optional for invoicing): import it lazily.
         if apps.is_installed("payments"):
-            from payments.signals import payment_succeeded  # type: ignore[import-not-found,unused-ignore]
+            from payments.signals import (  # type: ignore[import-not-found,unused-ignore]
+                payment_succeeded_in_transaction,
+            )
 
-            payment_succeeded.connect(
-                receivers.invoice_on_payment, dispatch_uid="invoicing.invoice_on_payment"
+            payment_succeeded_in_transaction.connect(
+                receivers.record_invoice_for_payment,
+                dispatch_uid="invoicing.record_invoice_for_payment",
             )

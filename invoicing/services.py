@@ -5,9 +5,11 @@ Numbering: the number comes from the ``InvoiceSequence`` row of its series and y
 with no gap and no duplicate (a rolled-back issue rolls its number back too). Everything is
 validated before the number is taken. Lock order: the booking row, then the counter row.
 
-The PDF (PDF/A-3b + Factur-X) is rendered after commit by a Celery task, from the row's frozen
-content, and stored once: the counter lock is held only for the insert, so numbering stays fast.
-The task then e-mails the PDF to the booking's contact.
+The PDF (PDF/A-3b + Factur-X) is rendered after commit, from the row's frozen content, and
+stored once: the counter lock is held only for the insert, so numbering stays fast. It is then
+e-mailed to the booking's contact. That delivery is recorded in the issuing transaction as an
+outbox row (``core.outbox``): a broker outage or a crash after the commit delays it, never
+loses it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, OrganisationType
+from bookings.services import lock_booking
+from core import outbox
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of, vat_on
-from invoicing import amounts, errors, tasks
+from invoicing import amounts, errors
 from invoicing.models import Invoice, InvoiceKind, InvoiceSequence, InvoiceSeries, SellerProfile
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ _after_sequence_read: Callable[[], None] | None = None
 
 PUBLIC_BODY_MAX_TERMS_DAYS = 30  # public buyers: 30 days at most (STANDARDS.md)
 FINAL, FULL, DEPOSIT = "final", "full", "deposit"
+DELIVER_INVOICE = "invoicing.deliver_invoice"  # the outbox handler (invoicing/receivers.py)
 
 DEMO_SELLER: dict[str, Any] = {
     "legal_name": "Voyages apprenants (DÉMONSTRATION)",
@@ -109,11 +114,8 @@ def _take_number(series: str, year: int) -> str:
 
 
 def _lock_booking(booking_id: int) -> Booking:
-    return (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("departure__itinerary")
-        .get(pk=booking_id)
-    )
+    """The booking's departure, then the booking: the lock order of every app."""
+    return lock_booking(booking_id=booking_id)
 
 
 # --- What is already invoiced ---------------------------------------------------------------
@@ -369,8 +371,23 @@ def _credit_lines(original: Invoice, amount: int, remaining: int) -> list[dict[s
 
 
 def _after_issue(invoice: Invoice) -> None:
-    invoice_id = invoice.pk
-    transaction.on_commit(lambda: tasks.render_and_send_invoice.delay(invoice_id))
+    """Record the invoice's delivery in the issuing transaction (run after commit)."""
+    outbox.consequence_record(
+        handler=DELIVER_INVOICE,
+        key=f"deliver:invoice:{invoice.pk}",
+        payload={"invoice_id": invoice.pk},
+    )
+
+
+def invoice_deliver(*, invoice_id: int) -> None:
+    """Render and store the PDF of an issued invoice, then e-mail it to the booking's contact.
+
+    Runs with no transaction open (no lock held while the mail server answers); at least once.
+    """
+    from invoicing.emails import invoice_email
+
+    invoice = Invoice.objects.select_related("booking", "credited_invoice").get(pk=invoice_id)
+    invoice_email(invoice, invoice_pdf(invoice=invoice)).send()
 
 
 # --- Reactions to the booking's life and to payments ----------------------------------------

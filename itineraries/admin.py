@@ -209,11 +209,12 @@ class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
             return HttpResponseRedirect(request.get_full_path())
 
-    @admin.action(description="Cancel the selected departures")
+    @admin.action(description="Cancel the selected departures and all their bookings (full refund)")
     def cancel_departures(self, request: HttpRequest, queryset: Any) -> None:
+        # The one service: the bookings (and what they owe) follow, whichever admin is shown.
         count = 0
-        for departure in queryset.filter(status=DepartureStatus.SCHEDULED):
-            services.departure_mark_cancelled(departure=departure)
+        for departure in queryset:
+            services.departure_cancel(departure=departure, by=request.user, reason="admin")
             count += 1
         self.message_user(request, f"{count} departure(s) cancelled.")
 

@@ -8,6 +8,7 @@ to more than the site's ``max_visitors``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,10 @@ CLOSED_DAY = "closed_day"
 departure_changing = Signal()
 # Sent after commit when a departure's time, capacity or language changed.
 departure_rescheduled = Signal()
+# Sent inside ``departure_cancel``'s transaction, with the departure row locked and already
+# cancelled: higher apps cancel what depends on it (bookings: every live booking, fully
+# refunded) and return the list of what they cancelled. Arguments: departure, by, reason.
+departure_cancelling = Signal()
 
 # Test-only seam: called after the occupancy count and before the write, so that a concurrency
 # test can hold two schedulers between "count" and "write" and show what the lock prevents.
@@ -262,20 +267,35 @@ def departure_reschedule(
     return locked
 
 
-@transaction.atomic
-def departure_mark_cancelled(*, departure: Departure) -> tuple[Departure, bool]:
-    """Set a departure's status to cancelled (frees its sites). Locks the departure row.
+@dataclass(frozen=True)
+class DepartureCancellation:
+    departure: Departure
+    changed: bool  # False when the departure was already cancelled
+    cancelled: list[Any]  # what the receivers of ``departure_cancelling`` cancelled with it
 
-    Returns the departure and whether this call changed it. The bookings app wraps this to cancel
-    and refund the departure's bookings in the same transaction.
+
+@transaction.atomic
+def departure_cancel(
+    *, departure: Departure, by: Any = None, reason: str = ""
+) -> DepartureCancellation:
+    """Cancel a departure (weather, strike, or its only private group gone): frees its sites,
+    and, through ``departure_cancelling``, cancels whatever the higher apps hold on it.
+
+    The one service that cancels a departure, whoever calls it (the staff API, any admin, the
+    bookings app for a private date). Locks the departure row; receivers lock their rows after
+    it (bookings: each booking). ``by`` is the staff user, or None for the system. Idempotent:
+    an already cancelled departure is not changed, but its receivers still run, so what a
+    departure cancelled before them (or by hand) left alive is cancelled now.
     """
     locked = Departure.objects.select_for_update().get(pk=departure.pk)
-    if locked.status == DepartureStatus.CANCELLED:
-        return locked, False
-    locked.status = DepartureStatus.CANCELLED
-    locked.sequence += 1
-    locked.save(update_fields=["status", "sequence", "updated_at"])
-    return locked, True
+    changed = locked.status != DepartureStatus.CANCELLED
+    if changed:
+        locked.status = DepartureStatus.CANCELLED
+        locked.sequence += 1
+        locked.save(update_fields=["status", "sequence", "updated_at"])
+    answers = departure_cancelling.send(sender=Departure, departure=locked, by=by, reason=reason)
+    cancelled = [item for _receiver, items in answers for item in items or []]
+    return DepartureCancellation(locked, changed, cancelled)
 
 
 # --- Itineraries ----------------------------------------------------------------------------

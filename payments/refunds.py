@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking
 from bookings.selectors import refundable_cents
 from core.errors import Conflict, InvalidInput
-from payments import errors, signals, stripe_gateway
+from core.tasks import enqueue
+from payments import errors, signals, stripe_gateway, tasks
 from payments.models import (
     REFUND_STATUS_RANK,
     Payment,
@@ -109,8 +110,9 @@ def _refund_create(
         reason=reason,
     )
     if card and stripe_id is None:
+        # The pending row is the durable record: a lost task is sent again by refunds_retry.
         refund_id = refund.pk
-        transaction.on_commit(lambda: refund_execute(refund_id=refund_id))
+        transaction.on_commit(lambda: enqueue(tasks.execute_refund, refund_id))
     return refund
 
 

@@ -25,7 +25,7 @@ from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
 from core.errors import Conflict, DomainError, InvalidInput
 from core.money import percent_of
-from itineraries.models import Departure
+from core.tasks import enqueue
 from payments import errors, selectors, signals, stripe_gateway
 from payments.models import (
     PAYMENT_STATUS_RANK,
@@ -63,20 +63,15 @@ _after_due_check: Callable[[], None] | None = None
 
 
 def _lock(booking_id: int, payment_id: int | None = None) -> tuple[Booking, Payment | None]:
-    """Lock the departure, the booking and (if given) the payment, in that order."""
-    departure_id = Booking.objects.values_list("departure_id", flat=True).get(pk=booking_id)
-    departures = Departure.objects.filter(pk=departure_id)
-    bookings = Booking.objects.select_related("departure__itinerary")
-    payments = Payment.objects.all()
-    if _lock_rows:
-        departures = departures.select_for_update()
-        bookings = bookings.select_for_update(of=("self",))
-        payments = payments.select_for_update()
-    list(departures.values_list("pk"))
-    booking = bookings.get(pk=booking_id)
+    """Lock the departure and the booking (``bookings.services.lock_booking``, the one order of
+    every app), then, if given, the payment."""
+    if not _lock_rows:  # the negative control of the race tests: no lock at all
+        booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
+        return booking, None if payment_id is None else Payment.objects.get(pk=payment_id)
+    booking = booking_services.lock_booking(booking_id=booking_id)
     payment = None
     if payment_id is not None:
-        payment = payments.get(pk=payment_id)
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
     return booking, payment
 
 
@@ -96,6 +91,8 @@ def sync_amount_paid(booking: Booking) -> None:
 
 
 def _announce_payment(payment: Payment) -> None:
+    """Inside the payment's transaction: its invoice is recorded now, issued after commit."""
+    signals.payment_succeeded_in_transaction.send(sender=Payment, payment=payment)
     transaction.on_commit(lambda: signals.payment_succeeded.send(sender=Payment, payment=payment))
 
 
@@ -319,7 +316,7 @@ def _settle_booking(booking: Booking, payment: Payment) -> bool:
     from payments import tasks
 
     booking_id, amount = booking.pk, payment.amount_cents
-    transaction.on_commit(lambda: tasks.send_late_payment_email.delay(booking_id, amount))
+    transaction.on_commit(lambda: enqueue(tasks.send_late_payment_email, booking_id, amount))
     return False
 
 

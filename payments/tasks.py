@@ -15,6 +15,14 @@ def send_late_payment_email(booking_id: int, amount_cents: int) -> None:
 
 
 @shared_task
+def execute_refund(refund_id: int) -> None:
+    """Send a pending card refund to Stripe; on failure it stays pending for ``retry_refunds``."""
+    from payments.refunds import refund_execute
+
+    refund_execute(refund_id=refund_id)
+
+
+@shared_task
 def retry_refunds() -> int:
     from payments.refunds import refunds_retry
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.contrib import admin
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client, RequestFactory, TestCase
 
 from bookings.models import Booking, BookingStatus
-from itineraries.models import DepartureStatus
+from itineraries import services as itinerary_services
+from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
+from itineraries.models import Departure, DepartureStatus
 from tests.bookings.helpers import book, bookable_departure
 from tests.factories import UserFactory
 
@@ -71,6 +75,38 @@ def test_admin_cancelling_a_departure_cancels_its_bookings(
     departure.refresh_from_db()
     assert departure.status == DepartureStatus.CANCELLED
     assert Booking.objects.get().status == BookingStatus.CANCELLED
+
+
+def test_the_catalogues_own_cancel_action_cancels_the_bookings_too(api: Any) -> None:
+    """Whichever app's departure admin is registered last, the catalogue's action is enough:
+    it goes through the one service that cancels a departure, and the bookings follow."""
+    departure = bookable_departure()
+    reference = book(api, departure).json()["reference"]
+    request = RequestFactory().post("/admin/itineraries/departure/")
+    request.user = UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[assignment]
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]
+    catalogue_admin = CatalogueDepartureAdmin(Departure, admin.site)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        catalogue_admin.cancel_departures(request, Departure.objects.filter(pk=departure.pk))
+    departure.refresh_from_db()
+    assert departure.status == DepartureStatus.CANCELLED
+    booking = Booking.objects.get(reference=reference)
+    assert booking.status == BookingStatus.CANCELLED
+    event = booking.events.get(action="cancelled")
+    assert (event.actor_kind, event.data["refund_percent"]) == ("staff", 100)
+
+
+def test_cancelling_again_a_departure_left_with_live_bookings_cancels_them(api: Any) -> None:
+    """A departure cancelled before its bookings followed it (the old catalogue action) is
+    repaired by cancelling it again: the service tells the bookings even when nothing changes."""
+    departure = bookable_departure()
+    reference = book(api, departure).json()["reference"]
+    Departure.objects.filter(pk=departure.pk).update(status=DepartureStatus.CANCELLED)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = itinerary_services.departure_cancel(departure=departure, reason="repair")
+    assert result.changed is False
+    assert [booking.reference for booking in result.cancelled] == [reference]
+    assert Booking.objects.get(reference=reference).status == BookingStatus.CANCELLED
 
 
 def test_admin_cannot_shrink_a_site_below_its_scheduled_visitors(

@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from bookings.models import Booking
-from invoicing import services, tasks
+from invoicing import services
 from invoicing.models import Invoice, InvoiceSequence
 from tests.concurrency.conftest import run_in_threads
 from tests.invoicing.helpers import confirmed_booking
@@ -26,7 +26,7 @@ RACERS = 50
 @pytest.fixture(autouse=True)
 def _no_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """The PDF is rendered after commit, outside the numbering: not what is raced here."""
-    monkeypatch.setattr(tasks.render_and_send_invoice, "delay", lambda invoice_id: None)
+    monkeypatch.setattr(services, "invoice_deliver", lambda invoice_id: None)
 
 
 @contextlib.contextmanager

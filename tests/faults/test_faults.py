@@ -74,6 +74,51 @@ services.booking_create(data=data)
 """
 
 
+def test_a_process_killed_between_a_cancellation_and_its_refund_loses_neither(
+    scratch_database: str,
+) -> None:
+    """The cancellation commits, then the process dies before anything runs on commit: the
+    refund and the credit note it owes are still made, by the periodic tasks alone."""
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{scratch_database}"}
+    env.pop("REDIS_URL", None)  # tasks run eagerly, in the process that dispatches them
+    script = [sys.executable, "-m", "tests.faults.cancel_victim"]
+    setup = subprocess.run(  # noqa: S603
+        [*script, "setup"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    booking = setup.stdout.strip().splitlines()[-1]
+    victim = subprocess.Popen(  # noqa: S603
+        [*script, "cancel", booking], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert victim.stdout is not None
+    assert victim.stdout.readline().strip() == "COMMITTED"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    victim.stdout.close()
+    url = f"{PG}/{scratch_database}"
+    refunds = "SELECT count(*), coalesce(sum(amount_cents), 0) FROM payments_refund"
+    notes = (
+        "SELECT count(*), coalesce(sum(total_incl_vat_cents), 0) FROM invoicing_invoice"
+        " WHERE kind = 'credit_note'"
+    )
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT status, total_cents FROM bookings_booking WHERE id = %s", (int(booking),)
+        ).fetchone()
+        assert row is not None
+        status, total = row
+        assert status == "cancelled"
+        assert conn.execute(refunds).fetchone() == (0, 0)  # the process died before them
+    subprocess.run([*script, "beat"], cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
+    with psycopg.connect(url) as conn:
+        assert conn.execute(refunds).fetchone() == (1, total)
+        assert conn.execute(notes).fetchone() == (1, total)
+    # A second round of the periodic tasks makes neither again.
+    subprocess.run([*script, "beat"], cwd=ROOT, env=env, check=True, timeout=120)  # noqa: S603
+    with psycopg.connect(url) as conn:
+        assert conn.execute(refunds).fetchone() == (1, total)
+        assert conn.execute(notes).fetchone() == (1, total)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

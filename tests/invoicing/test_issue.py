@@ -6,8 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery.app.task import Task
 from django.core import mail
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from bookings.models import BookingStatus
 from invoicing import errors
@@ -78,6 +80,23 @@ def test_full_invoice_carries_the_booking_price_and_is_emailed_with_its_pdf(
     assert len(sent) == 1
     assert sent[0].to == ["claire@example.org"]
     assert sent[0].attachments[0][0] == f"{body['number']}.pdf"
+
+
+def test_a_broker_outage_still_answers_the_invoice_and_sends_it(
+    staff_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booking = confirmed_booking()
+    mail.outbox.clear()
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", broker_down)
+    response = issue(staff_api, booking, "full")
+    assert response.status_code == 201, response.content
+    number = response.json()["number"]
+    assert [m.subject for m in mail.outbox if number in m.subject]  # delivered in the request
+    assert bytes(Invoice.objects.get(number=number).pdf).startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,19 @@
-"""A payment received issues its invoice marked paid (receiver of payments.payment_succeeded).
+"""A payment received issues its invoice marked paid (receiver of
+payments.payment_succeeded_in_transaction, which records it as an outbox row).
 
-The signal is sent here with a stand-in payment, as the payments app sends it after commit."""
+The signal is sent here with a stand-in payment, inside a transaction as the payments app
+sends it; the invoice is issued once that commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
 
@@ -33,14 +37,15 @@ class StandInPayment:
     kind: str
     method: str = "card"
     paid_at: datetime | None = None
+    pk: int = field(default_factory=itertools.count(1).__next__)
 
 
 def _pay(booking: Booking, kind: str, amount_cents: int) -> None:
-    from payments.signals import payment_succeeded
+    from payments.signals import payment_succeeded_in_transaction
 
     payment = StandInPayment(booking, amount_cents, kind, paid_at=timezone.now())
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        payment_succeeded.send(sender=StandInPayment, payment=payment)
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        payment_succeeded_in_transaction.send(sender=StandInPayment, payment=payment)
 
 
 def test_a_card_deposit_issues_the_deposit_invoice_marked_paid(staff_api: Any) -> None:

@@ -203,3 +203,54 @@ def test_a_smaller_group_after_paying_in_full_gets_the_difference_back(
     assert again.status_code == 200
     assert Refund.objects.count() == 1
     assert_money_invariant()
+
+
+def test_a_cancellation_whose_process_dies_after_commit_is_refunded_by_the_sweep(
+    api: Any, stripe_fake: FakeStripe
+) -> None:
+    from django.test import TestCase
+
+    from bookings import services as booking_services
+    from bookings.models import Booking
+    from core.models import Consequence
+    from core.tasks import sweep_consequences
+
+    body = card_booking(api, days=40)
+    payment = only_payment(body["reference"])
+    pay(api, stripe_fake, payment)
+    booking = Booking.objects.get(reference=body["reference"])
+    with TestCase.captureOnCommitCallbacks(execute=False):  # committed; nothing after it ran
+        booking_services.booking_cancel(booking=booking, actor=booking_services.Actor.group())
+    assert not Refund.objects.exists()
+    assert Consequence.objects.filter(done_at__isnull=True).count() == 2  # refund, credit note
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert sweep_consequences.apply().get() == 2
+    refund = Refund.objects.get()
+    assert (refund.amount_cents, refund.reason) == (payment.amount_cents, RefundReason.CANCELLATION)
+    assert refund.stripe_refund_id is not None  # sent to Stripe by its own task
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert sweep_consequences.apply().get() == 0
+    assert Refund.objects.count() == 1
+    assert len(stripe_fake.calls("/v1/refunds")) == 1
+
+
+def test_a_broker_outage_still_refunds_a_cancellation(
+    api: Any, stripe_fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery.app.task import Task
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    body = card_booking(api, days=40)
+    payment = only_payment(body["reference"])
+    pay(api, stripe_fake, payment)
+    monkeypatch.setattr(Task, "apply_async", broker_down)
+    cancel = api.post(
+        f"/api/v1/bookings/{body['reference']}/cancel/", HTTP_X_BOOKING_TOKEN=body["token"]
+    )
+    assert cancel.status_code == 200, cancel.content
+    refund = Refund.objects.get()
+    assert refund.amount_cents == payment.amount_cents
+    assert refund.stripe_refund_id is not None
