@@ -91,6 +91,12 @@ PersonalDataSection = Callable[[Booking], dict[str, Any]]
 erasure_checks: list[ErasureCheck] = []
 personal_data_sections: list[PersonalDataSection] = []
 
+# Test-only switch for the negative control of the race tests; never changed in production.
+_lock_rows: bool = True
+# Test-only seam: called between the checks and the write, so that a race test can hold two
+# concurrent runs there and show what the row locks prevent.
+_after_checks: Callable[[], None] | None = None
+
 
 def _visit_upcoming(booking: Booking) -> bool:
     """The booking still takes seats and its visit has not ended."""
@@ -127,12 +133,13 @@ def erasure_blockers(booking: Booking) -> list[Blocker]:
 
 def _lock(booking: Booking) -> Booking:
     """Lock the departure row, then the booking (the order of every booking service)."""
-    list(Departure.objects.select_for_update().filter(pk=booking.departure_id).values("pk"))
-    return (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("departure__itinerary")
-        .get(pk=booking.pk)
-    )
+    departures = Departure.objects.filter(pk=booking.departure_id)
+    bookings = Booking.objects.select_related("departure__itinerary")
+    if _lock_rows:
+        departures = departures.select_for_update()
+        bookings = bookings.select_for_update(of=("self",))
+    list(departures.values("pk"))
+    return bookings.get(pk=booking.pk)
 
 
 def _audit(booking: Booking, actor: Actor, action: str, **data: Any) -> None:
@@ -154,7 +161,6 @@ def _scrub_events(booking: Booking) -> None:
             BookingEvent.objects.filter(pk=event.pk).update(data={**event.data, "reason": ""})
 
 
-@transaction.atomic
 def booking_anonymise(*, booking: Booking, actor: Actor, reason: str) -> Booking:
     """Erase the contact of a booking; its organisation, head count, prices and history stay.
 
@@ -163,9 +169,15 @@ def booking_anonymise(*, booking: Booking, actor: Actor, reason: str) -> Booking
     the visit is to come or money is open. Issued invoices are not touched: they keep their own
     buyer snapshot, as the law requires.
     """
+    return _anonymise(booking, actor, reason)[0]
+
+
+@transaction.atomic
+def _anonymise(booking: Booking, actor: Actor, reason: str) -> tuple[Booking, bool]:
+    """``booking_anonymise``, also saying whether this call did the erasure."""
     locked = _lock(booking)
     if locked.anonymised_at is not None:
-        return locked
+        return locked, False
     blockers = erasure_blockers(locked)
     if blockers:
         raise Conflict(
@@ -174,13 +186,15 @@ def booking_anonymise(*, booking: Booking, actor: Actor, reason: str) -> Booking
             field="status",
             extra={"blocked_by": [{"code": b.code, "message": b.message} for b in blockers]},
         )
+    if _after_checks is not None:
+        _after_checks()
     for name in PERSONAL_FIELDS:
         setattr(locked, name, "")
     locked.anonymised_at = timezone.now()
     locked.save(update_fields=[*PERSONAL_FIELDS, "anonymised_at", "updated_at"])
     _scrub_events(locked)
     _audit(locked, actor, "anonymised", reason=reason, fields=list(PERSONAL_FIELDS))
-    return locked
+    return locked, True
 
 
 @transaction.atomic
@@ -246,12 +260,12 @@ def bookings_apply_retention(*, now: datetime | None = None) -> RetentionRun:
         reason = REASON_BOOKING if visit_past else REASON_UNBOOKED
         target = Booking(pk=pk, departure_id=departure_id)
         try:
-            booking_anonymise(booking=target, actor=Actor.system(), reason=reason)
+            _booking, done = _anonymise(target, Actor.system(), reason)
         except Conflict as exc:
             logger.info("retention deferred for booking %s: %s", pk, exc.code)
             run.deferred += 1
         else:
-            run.anonymised += 1
+            run.anonymised += done
     return run
 
 
