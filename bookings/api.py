@@ -259,12 +259,16 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
         return services.cancellation_terms(obj)
 
     @extend_schema_field(PERSONAL_DATA_STATE)
-    def get_personal_data(self, obj: Booking) -> dict[str, Any]:
+    def get_personal_data(self, obj: Booking) -> dict[str, str | None]:
+        """Whether the group asked for erasure, and whether its data were erased (GDPR)."""
         field = serializers.DateTimeField()
+        moments = {
+            "erasure_requested_at": obj.erasure_requested_at,
+            "anonymised_at": obj.anonymised_at,
+        }
         return {
-            "erasure_requested_at": obj.erasure_requested_at
-            and field.to_representation(obj.erasure_requested_at),
-            "anonymised_at": obj.anonymised_at and field.to_representation(obj.anonymised_at),
+            name: None if value is None else field.to_representation(value)
+            for name, value in moments.items()
         }
 
 
