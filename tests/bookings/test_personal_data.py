@@ -103,6 +103,18 @@ def test_changing_the_contact_keeps_no_address_in_the_audit_trail(
     assert changed.data["fields"] == ["contact_email", "contact_name"]
 
 
+def test_an_audit_event_refuses_a_personal_value(requested: dict[str, Any]) -> None:
+    """The shared guard: whatever service writes an event, a personal field cannot go in."""
+    booking = Booking.objects.get(reference=requested["reference"])
+    with pytest.raises(ValueError, match="contact_email"):
+        BookingEvent.objects.create(
+            booking=booking, actor_kind="system", action="x", data={"old": {"contact_email": "a"}}
+        )
+    BookingEvent.objects.create(
+        booking=booking, actor_kind="system", action="x", data={"fields": ["contact_email"]}
+    )
+
+
 # --- Retention: requests that never became bookings ----------------------------------------
 
 

@@ -9,11 +9,17 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from bookings import retention
 from bookings.models import Booking
+from bookings.services import Actor
+from core.errors import Conflict
 from invoicing.models import Invoice
-from payments.models import StripeEvent
+from payments import refunds
+from payments.models import Refund, StripeEvent
+from payments.retention import stripe_payload_pruned
+from tests.bookings.helpers import book, bookable_departure
 from tests.bookings.test_personal_data import _move_visit_back, run_beat_schedule
 from tests.fakes.stripe_server import FakeStripe, signed_webhook, stripe_event
 from tests.payments.helpers import card_booking, only_payment
@@ -92,3 +98,75 @@ def test_a_paid_booking_is_anonymised_after_three_years_and_its_invoice_keeps_th
     invoice.refresh_from_db()
     assert invoice.buyer["contact_email"] == EMAIL  # Code de commerce L123-22: ten years
     assert invoice.buyer["name"] == "Mairie d'Arras"
+
+
+def test_erasure_waits_for_an_owed_refund_to_be_paid_back(api: Any, staff_api: Any) -> None:
+    body = book(api, bookable_departure(days=40)).json()
+    url = f"/api/v1/bookings/{body['reference']}/"
+    assert staff_api.post(url + "confirm/", {}, format="json").status_code == 200
+    paid = staff_api.post(
+        url + "payments/",
+        {
+            "method": "bank_transfer",
+            "amount_cents": body["price"]["total_cents"],
+            "date": timezone.localdate().isoformat(),
+            "reference": "VIR-1",
+        },
+        format="json",
+    )
+    assert paid.status_code == 201, paid.content
+    cancelled = api.post(url + "cancel/", {}, HTTP_X_BOOKING_TOKEN=body["token"])
+    assert cancelled.status_code == 200 and cancelled.json()["refund_cents"] > 0
+    booking = Booking.objects.get(reference=body["reference"])
+    staff = Actor.staff(None)
+    with pytest.raises(Conflict) as refused, translation.override("fr"):
+        retention.booking_anonymise(booking=booking, actor=staff, reason=retention.REASON_REQUEST)
+    assert refused.value.code == retention.ERASURE_MONEY_OPEN
+    assert refused.value.extra["blocked_by"] == [
+        {"code": "erasure_money_open", "message": "Un remboursement doit encore vous être versé."}
+    ]
+
+    refunds.refund_mark_paid(refund=Refund.objects.get(), actor=staff)
+    retention.booking_anonymise(booking=booking, actor=staff, reason=retention.REASON_REQUEST)
+    booking.refresh_from_db()
+    assert booking.contact_email == "" and booking.anonymised_at is not None
+
+
+def test_pruning_drops_billing_details_and_dispute_evidence_and_keeps_refund_ids() -> None:
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "amount": 45360,
+        "amount_refunded": 45360,
+        "currency": "eur",
+        "status": "succeeded",
+        "refunded": True,
+        "payment_intent": {"id": "pi_1", "receipt_email": EMAIL},
+        "billing_details": {"email": EMAIL, "name": "Claire Martin", "phone": "+336"},
+        "receipt_email": EMAIL,
+        "metadata": {"booking_reference": "VA-AAAAAA", "note": "Claire Martin"},
+        "refunds": {
+            "object": "list",
+            "data": [{"id": "re_1", "amount": 45360, "status": "succeeded", "charge": "ch_1"}],
+        },
+        "evidence": {"customer_email_address": EMAIL, "customer_name": "Claire Martin"},
+    }
+    event = stripe_event("charge.refunded", charge, "evt_refund")
+    pruned = stripe_payload_pruned(event)
+    assert "Claire" not in json.dumps(pruned) and EMAIL not in json.dumps(pruned)
+    assert pruned["data"]["object"] == {
+        "id": "ch_1",
+        "object": "charge",
+        "amount": 45360,
+        "amount_refunded": 45360,
+        "currency": "eur",
+        "status": "succeeded",
+        "refunded": True,
+        "payment_intent": "pi_1",
+        "metadata": {"booking_reference": "VA-AAAAAA"},
+        "refunds": {
+            "data": [{"id": "re_1", "amount": 45360, "status": "succeeded", "charge": "ch_1"}]
+        },
+    }
+    assert pruned["id"] == "evt_refund" and pruned["type"] == "charge.refunded"
+    assert stripe_payload_pruned(pruned) == pruned
