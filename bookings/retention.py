@@ -24,14 +24,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from bookings import tasks
 from bookings.models import (
     HELD_STATUSES,
     PERSONAL_FIELDS,
@@ -41,6 +45,7 @@ from bookings.models import (
 )
 from bookings.services import Actor
 from core.errors import Conflict
+from core.tasks import enqueue
 from itineraries.models import Departure
 
 logger = logging.getLogger(__name__)
@@ -210,8 +215,25 @@ def booking_erasure_request(*, booking: Booking, actor: Actor) -> ErasureRequest
         locked.erasure_requested_at = timezone.now()
         locked.save(update_fields=["erasure_requested_at"])
         _audit(locked, actor, "erasure_requested")
+        transaction.on_commit(partial(enqueue, tasks.send_erasure_request_notice, locked.pk))
     blockers = [] if locked.anonymised_at is not None else erasure_blockers(locked)
     return ErasureRequest(locked, blockers)
+
+
+def erasure_request_notice(booking_id: int) -> EmailMessage:
+    """The office's e-mail about an erasure request: the reference and the admin page, and no
+    personal data (the message itself would outlive the erasure in a mailbox)."""
+    booking = Booking.objects.get(pk=booking_id)
+    admin_url = settings.SITE_URL + reverse("admin:bookings_booking_change", args=[booking.pk])
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Erasure request for booking %(reference)s") % {"reference": booking.reference}
+        body = _(
+            "The group of booking %(reference)s asked for its personal data to be erased. "
+            "The GDPR gives us one month to act: erase them in the admin once the visit is "
+            "over and nothing is owed, with the action “Erase the contact's personal data”.\n\n"
+            "%(url)s\n"
+        ) % {"reference": booking.reference, "url": admin_url}
+    return EmailMessage(subject=str(subject), body=str(body), to=[settings.OFFICE_EMAIL])
 
 
 # --- Retention ------------------------------------------------------------------------------

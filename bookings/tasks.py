@@ -32,3 +32,11 @@ def apply_retention() -> dict[str, int]:
 
     run = bookings_apply_retention()
     return {"anonymised": run.anonymised, "deferred": run.deferred}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_erasure_request_notice(booking_id: int) -> None:
+    """Tell the office that a group asked for erasure: the GDPR gives it one month to act."""
+    from bookings.retention import erasure_request_notice
+
+    erasure_request_notice(booking_id).send()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
@@ -216,6 +217,7 @@ def test_the_download_needs_the_booking_token(api: Any, requested: dict[str, Any
 def test_the_group_asks_for_erasure_and_is_told_what_defers_it(
     api: Any, requested: dict[str, Any]
 ) -> None:
+    mail.outbox.clear()
     response = api.post(_url(requested, "erasure-request/"), {}, format="json", **_auth(requested))
     assert response.status_code == 202, response.content
     body = response.json()
@@ -229,10 +231,19 @@ def test_the_group_asks_for_erasure_and_is_told_what_defers_it(
     assert event.actor_kind == "group"
     assert _personal_values_in(booking) == []
 
+    # The office is told, by reference only: the e-mail must not outlive the erasure.
+    (notice,) = mail.outbox
+    assert notice.to == [settings.OFFICE_EMAIL]
+    assert notice.subject == f"Demande d'effacement pour la réservation {requested['reference']}"
+    assert notice.body.startswith(f"Le groupe de la réservation {requested['reference']}")
+    assert f"/admin/bookings/booking/{booking.pk}/change/" in notice.body
+    assert not [value for value in CONTACT_VALUES if value in notice.body + notice.subject]
+
     again = api.post(_url(requested, "erasure-request/"), {}, format="json", **_auth(requested))
     assert again.status_code == 202
     assert again.json()["requested_at"] == body["requested_at"]
     assert booking.events.filter(action="erasure_requested").count() == 1
+    assert len(mail.outbox) == 1
 
     shown = api.get(_url(requested), **_auth(requested)).json()
     assert shown["personal_data"]["erasure_requested_at"] == body["requested_at"]
