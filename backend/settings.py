@@ -137,6 +137,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Consequences of committed changes whose task never ran or failed (core/outbox.py).
     "sweep-consequences": {"task": "core.tasks.sweep_consequences", "schedule": 60.0},
     "purge-done-consequences": {"task": "core.tasks.purge_done_consequences", "schedule": 86400.0},
+    # Personal data past its retention (docs/operations.md): nightly is plenty, days matter here.
+    "apply-booking-retention": {"task": "bookings.tasks.apply_retention", "schedule": 86400.0},
+    "prune-stripe-payloads": {"task": "payments.tasks.prune_stripe_payloads", "schedule": 86400.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -296,6 +299,15 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # What is due when booking by card: the deposit when the visit is further away than this.
 PAYMENT_DEPOSIT_MIN_DAYS_BEFORE = env.int("PAYMENT_DEPOSIT_MIN_DAYS_BEFORE", default=30)
+# Retention of personal data (docs/operations.md, "Personal data: retention and erasure").
+# A request that never became a booking (declined, expired, cancelled before confirmation):
+# its contact is erased this long after its last change.
+RETENTION_UNBOOKED_REQUEST_DAYS = env.int("RETENTION_UNBOOKED_REQUEST_DAYS", default=90)
+# A booking: its contact is anonymised this long after the visit (CNIL: three years after the
+# end of the business relationship). Issued invoices keep their own buyer snapshot ten years.
+RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", default=3 * 365)
+# Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
+RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
 # The office's emergency contact, printed on the programme the group hands to every participant.
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")

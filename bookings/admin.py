@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from bookings import selectors, services
+from bookings import retention, selectors, services
 from bookings.models import Booking, BookingEvent
 from core.errors import DomainError
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
@@ -43,6 +43,23 @@ def _run(
         modeladmin.message_user(request, f"{done} done.", level=messages.SUCCESS)
 
 
+class ErasureFilter(admin.SimpleListFilter):
+    """Erasure requests to act on (pending), and bookings already anonymised (done)."""
+
+    title = "erasure of personal data"
+    parameter_name = "erasure"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("pending", "Requested, not done yet"), ("done", "Anonymised")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+        if self.value() == "pending":
+            return queryset.filter(erasure_requested_at__isnull=False, anonymised_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(anonymised_at__isnull=False)
+        return queryset
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Bookings are read here and moved only by the actions (the same services as the API)."""
@@ -60,6 +77,7 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "created_at",
     ]
     list_filter = [
+        ErasureFilter,
         "status",
         "payment_method",
         "organisation_type",
@@ -69,7 +87,7 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["reference", "organisation_name", "contact_name", "contact_email", "siret"]
     date_hierarchy = "created_at"
     list_select_related = ["departure__itinerary"]
-    actions = ["confirm", "decline", "cancel"]
+    actions = ["confirm", "decline", "cancel", "erase_personal_data"]
     exclude = ["token_hash"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -95,6 +113,19 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, actor=actor))
+
+    @admin.action(description="Erase the contact's personal data (on request; invoices are kept)")
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        """Refused, with the reason shown, while the visit is to come or money is open."""
+        actor = services.Actor.staff(request.user)
+        _run(
+            self,
+            request,
+            queryset,
+            lambda b: retention.booking_anonymise(
+                booking=b, actor=actor, reason=retention.REASON_REQUEST
+            ),
+        )
 
 
 admin.site.unregister(Departure)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -22,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from stdnum import luhn
 
-from bookings import programme, selectors, services
+from bookings import programme, retention, selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
@@ -33,6 +41,7 @@ from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
 TOKEN_HEADER = "HTTP_X_BOOKING_TOKEN"  # noqa: S105 (a header name, not a secret)
+TOKEN_PARAMETER = OpenApiParameter("X-Booking-Token", str, OpenApiParameter.HEADER)
 MAX_AVAILABILITY_DAYS = 92
 
 # --- Input ----------------------------------------------------------------------------------
@@ -145,6 +154,14 @@ class ReasonSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
 
 # --- Output ---------------------------------------------------------------------------------
 
+PERSONAL_DATA_STATE = inline_serializer(
+    "PersonalDataState",
+    {
+        "erasure_requested_at": serializers.DateTimeField(allow_null=True),
+        "anonymised_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+
 
 class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
     departure = serializers.SerializerMethodField()
@@ -154,6 +171,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
     checkout_url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     cancellation_terms = serializers.SerializerMethodField()
+    personal_data = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -175,6 +193,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "links",
             "cancellation_terms",
             "notes",
+            "personal_data",
             "created_at",
             "updated_at",
         ]
@@ -238,6 +257,34 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
         ):
             return None
         return services.cancellation_terms(obj)
+
+    @extend_schema_field(PERSONAL_DATA_STATE)
+    def get_personal_data(self, obj: Booking) -> dict[str, str | None]:
+        """Whether the group asked for erasure, and whether its data were erased (GDPR)."""
+        field = serializers.DateTimeField()
+        moments = {
+            "erasure_requested_at": obj.erasure_requested_at,
+            "anonymised_at": obj.anonymised_at,
+        }
+        return {
+            name: None if value is None else field.to_representation(value)
+            for name, value in moments.items()
+        }
+
+
+class BlockerSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErasureRequestSerializer(serializers.Serializer[Any]):
+    """What became of the group's erasure request: ``pending`` (staff act on it within a month),
+    ``deferred`` (``blocked_by`` says why: the visit to come, money still open) or ``done``."""
+
+    status = serializers.ChoiceField(choices=["pending", "deferred", "done"])
+    requested_at = serializers.DateTimeField(source="booking.erasure_requested_at", allow_null=True)
+    anonymised_at = serializers.DateTimeField(source="booking.anonymised_at", allow_null=True)
+    blocked_by = BlockerSerializer(many=True)
 
 
 class CreatedBookingSerializer(BookingSerializer):
@@ -406,6 +453,41 @@ class BookingViewSet(
             reason=serializer.validated_data.get("reason", ""),
         )
         return self._answer(booking)
+
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="personal-data",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def personal_data(self, request: Request, reference: str) -> HttpResponse:
+        """Everything the office holds about the group of this booking, as a JSON file (GDPR
+        art. 15 and 20): the booking, its audit trail, payments, refunds and invoices."""
+        booking = self.get_object()
+        data = retention.booking_personal_data(booking=booking)
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json")
+        filename = f"{booking.reference}-personal-data.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER], request=None, responses={202: ErasureRequestSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="erasure-request")
+    def erasure_request(self, request: Request, reference: str) -> Response:
+        """Ask for the group's personal data to be erased (GDPR art. 17). Staff act on it; the
+        answer says what defers it. Asking again answers the first request."""
+        result = retention.booking_erasure_request(booking=self.get_object(), actor=self._actor())
+        return Response(ErasureRequestSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "text/calendar"): bytes})
     def calendar(self, request: Request, reference: str) -> HttpResponse:

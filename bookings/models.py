@@ -97,6 +97,10 @@ class Booking(models.Model):
     # iCalendar SEQUENCE of the group's event: bumped on every change of time, size or status.
     sequence = models.PositiveIntegerField(default=0)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # GDPR (bookings.retention): when the group asked for erasure, and when the personal data
+    # were erased. Set once each, never cleared.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +135,28 @@ class Booking(models.Model):
         return "fr" if self.language == Language.FR else "en"
 
 
+# The fields of a booking that describe a natural person (the group's contact), erased by
+# ``bookings.retention``. Organisation name, type, SIRET and VAT number describe a legal person.
+PERSONAL_FIELDS = (
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "notes",
+    "billing_address",
+)
+
+
+def _personal_keys(data: Any) -> set[str]:
+    if isinstance(data, dict):
+        found = {key for key in data if key in PERSONAL_FIELDS}
+        for value in data.values():
+            found |= _personal_keys(value)
+        return found
+    if isinstance(data, list):
+        return set().union(*(_personal_keys(item) for item in data))
+    return set()
+
+
 class ActorKind(models.TextChoices):
     GROUP = "group", _("Group (booking token)")
     STAFF = "staff", _("Staff")
@@ -160,6 +186,10 @@ class BookingEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Booking events are append-only.")
+        # An append-only row cannot be erased later: it records which fields changed (their
+        # names, as a list), never a personal value keyed by a personal field.
+        if keys := _personal_keys(self.data):
+            raise ValueError(f"Booking events keep no personal values: {sorted(keys)}")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

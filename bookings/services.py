@@ -437,7 +437,9 @@ def booking_change(
             % {"hours": itinerary.change_cutoff_hours},
             field="participants",
         )
-    before = {"participants": locked.participants, "contact_email": locked.contact_email}
+    # The audit trail keeps the fact of a change (which fields), never personal values: a
+    # contact's old address would outlive its erasure in this append-only table.
+    before = {"participants": locked.participants}
     fields = ["updated_at"]
     if participants is not None and participants != locked.participants:
         _check_participants(itinerary, participants)

@@ -6,7 +6,15 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self) -> None:
+        from bookings.retention import erasure_checks, personal_data_sections
         from invoicing import receivers
+        from invoicing.retention import invoice_unpaid, invoices_personal_data
+
+        # GDPR: no erasure while an invoice is unpaid; the invoices in the group's download.
+        if invoice_unpaid not in erasure_checks:
+            erasure_checks.append(invoice_unpaid)
+        if invoices_personal_data not in personal_data_sections:
+            personal_data_sections.append(invoices_personal_data)
 
         # The payments app may be absent (it is optional for invoicing): import it lazily.
         if apps.is_installed("payments"):

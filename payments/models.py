@@ -193,6 +193,8 @@ class StripeEvent(models.Model):
     status = models.CharField(max_length=10, choices=StripeEventStatus.choices)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # Set when ``payload`` was cut down to what reconciliation needs (payments.retention).
+    payload_pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

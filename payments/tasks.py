@@ -11,6 +11,8 @@ def send_late_payment_email(booking_id: int, amount_cents: int) -> None:
     from payments.emails import late_payment_email
 
     booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
+    if not booking.contact_email:
+        return  # anonymised (bookings.retention): nobody left to write to
     late_payment_email(booking, amount_cents).send()
 
 
@@ -27,3 +29,11 @@ def retry_refunds() -> int:
     from payments.refunds import refunds_retry
 
     return refunds_retry()
+
+
+@shared_task
+def prune_stripe_payloads() -> int:
+    """Cut old Stripe payloads down to what reconciliation needs (docs/operations.md)."""
+    from payments.retention import stripe_payloads_prune
+
+    return stripe_payloads_prune()

@@ -3,6 +3,7 @@ import { api, ApiError } from "./api.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, money } from "./format.js";
 import { t } from "./i18n.js";
+import { personalDataSection } from "./personaldata.js";
 
 let countdown = null;
 
@@ -57,7 +58,8 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
     live ? changeSection(booking, token) : null,
-    live ? cancelSection(booking, token) : null);
+    live ? cancelSection(booking, token) : null,
+    personalDataSection(booking, token));
 }
 
 function startCountdown(node, until) {

@@ -17,7 +17,8 @@ export function h(tag, attrs = {}, ...children) {
 
 export function render(...nodes) {
   const main = document.getElementById("main");
-  main.replaceChildren(...nodes);
+  // replaceChildren would write a missing section (null) as the text "null".
+  main.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined && node !== false));
   return main;
 }
 
