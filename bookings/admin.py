@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from bookings import selectors, services
 from bookings.models import Booking, BookingEvent
 from core.errors import DomainError
+from core.permissions import admin_permission
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
 from itineraries.models import Departure
 
@@ -71,6 +72,9 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ["departure__itinerary"]
     actions = ["confirm", "decline", "cancel"]
     exclude = ["token_hash"]
+    # The actions need the same permissions as the API's confirm, decline and cancel.
+    has_confirm_booking_permission = admin_permission("bookings.confirm_booking")
+    has_cancel_booking_permission = admin_permission("bookings.cancel_booking")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Booking._meta.fields if field.name != "token_hash"]
@@ -81,17 +85,20 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Confirm the selected requests")
+    @admin.action(description="Confirm the selected requests", permissions=["confirm_booking"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_confirm(booking=b, actor=actor))
 
-    @admin.action(description="Decline the selected requests")
+    @admin.action(description="Decline the selected requests", permissions=["confirm_booking"])
     def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_decline(booking=b, actor=actor))
 
-    @admin.action(description="Cancel the selected bookings (refund by the policy)")
+    @admin.action(
+        description="Cancel the selected bookings (refund by the policy)",
+        permissions=["cancel_booking"],
+    )
     def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, actor=actor))
@@ -114,7 +121,10 @@ class DepartureAdmin(CatalogueDepartureAdmin):
     def seats_left(self, obj: Departure) -> int:
         return max(obj.capacity - getattr(obj, "seats_taken_now", 0), 0)
 
-    @admin.action(description="Cancel the selected departures and all their bookings (full refund)")
+    @admin.action(
+        description="Cancel the selected departures and all their bookings (full refund)",
+        permissions=["cancel_departure"],
+    )
     def cancel_departures(self, request: HttpRequest, queryset: QuerySet[Departure]) -> None:
         actor = services.Actor.staff(request.user)
         _run(

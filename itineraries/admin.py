@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
+from core.permissions import admin_permission
 from itineraries import selectors, services
 from itineraries.models import Departure, DepartureStatus, Itinerary, Option, Site, Stop, Theme
 
@@ -177,7 +178,9 @@ class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
             return HttpResponseRedirect(request.get_full_path())
 
-    @admin.action(description="Cancel the selected departures")
+    has_cancel_departure_permission = admin_permission("itineraries.cancel_departure")
+
+    @admin.action(description="Cancel the selected departures", permissions=["cancel_departure"])
     def cancel_departures(self, request: HttpRequest, queryset: Any) -> None:
         count = 0
         for departure in queryset.filter(status=DepartureStatus.SCHEDULED):
