@@ -325,6 +325,16 @@ class BookingViewSet(
         token = self.request.META.get(TOKEN_HEADER) or self.request.query_params.get("token")
         return token or None
 
+    def finalize_response(
+        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # A booking's answer holds the group's contact and, on creation, its token: no cache,
+        # shared or the browser's own, may keep it. The documents set their own policy.
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
     def get_object(self) -> Booking:
         reference = self.kwargs["reference"]
         if self._as_staff():
