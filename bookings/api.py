@@ -326,8 +326,8 @@ class BookingViewSet(
         return token or None
 
     def finalize_response(
-        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         # A booking's answer holds the group's contact and, on creation, its token: no cache,
         # shared or the browser's own, may keep it. The documents set their own policy.
