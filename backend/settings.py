@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # refuses absurdly nested JSON
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -322,7 +322,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "core.logging.RequestContextFilter"}},
+    "filters": {
+        "context": {"()": "core.logging.RequestContextFilter"},
+        "client_error": {"()": "core.logging.ClientErrorFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "core.logging.JsonFormatter"},
@@ -342,6 +345,8 @@ LOGGING = {
             "level": "WARNING",
             "propagate": False,
             "handlers": ["console"],
+            # Django logs it at ERROR with the traceback: the filter makes it a WARNING line.
+            "filters": ["client_error"],
         },
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

@@ -22,6 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
@@ -31,6 +32,7 @@ from core.tokens import new_token  # noqa: E402
 from guides.models import Assignment, AssignmentRole, Guide  # noqa: E402
 from guides.selectors import buffered_range  # noqa: E402
 from invoicing import services as invoicing  # noqa: E402
+from invoicing.staff_groups import ACCOUNTING  # noqa: E402
 from itineraries.models import Departure, Itinerary, Option, Site, Stop, Theme  # noqa: E402
 
 ITINERARIES = 20
@@ -279,6 +281,8 @@ def documents(
     invoice = invoicing.invoice_issue(booking=template, kind=invoicing.FULL)
 
     staff = user_model.objects.create(username="bench-office", is_staff=True, password="!")  # noqa: S106
+    # Issues invoices and reads them through the staff API: the accounting group's rights.
+    staff.groups.set(Group.objects.filter(name=ACCOUNTING))
     return {
         "feed_tokens": [token for token, _hash in tokens],
         "feed_guides": [guide.pk for guide in guides],

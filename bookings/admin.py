@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from bookings import retention, selectors, services
 from bookings.models import Booking, BookingEvent
 from core.errors import DomainError
+from core.permissions import admin_permission
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
 from itineraries.models import Departure
 
@@ -89,6 +90,9 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ["departure__itinerary"]
     actions = ["confirm", "decline", "cancel", "erase_personal_data"]
     exclude = ["token_hash"]
+    # The actions need the same permissions as the API's confirm, decline and cancel.
+    has_confirm_booking_permission = admin_permission("bookings.confirm_booking")
+    has_cancel_booking_permission = admin_permission("bookings.cancel_booking")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Booking._meta.fields if field.name != "token_hash"]
@@ -99,22 +103,28 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Confirm the selected requests")
+    @admin.action(description="Confirm the selected requests", permissions=["confirm_booking"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_confirm(booking=b, actor=actor))
 
-    @admin.action(description="Decline the selected requests")
+    @admin.action(description="Decline the selected requests", permissions=["confirm_booking"])
     def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_decline(booking=b, actor=actor))
 
-    @admin.action(description="Cancel the selected bookings (refund by the policy)")
+    @admin.action(
+        description="Cancel the selected bookings (refund by the policy)",
+        permissions=["cancel_booking"],
+    )
     def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, actor=actor))
 
-    @admin.action(description="Erase the contact's personal data (on request; invoices are kept)")
+    @admin.action(
+        description="Erase the contact's personal data (on request; invoices are kept)",
+        permissions=["change"],
+    )
     def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         """Refused, with the reason shown, while the visit is to come or money is open."""
         actor = services.Actor.staff(request.user)

@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,7 +35,7 @@ from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
 from core.idempotency import idempotent
-from core.permissions import IsStaff, is_staff
+from core.permissions import StaffPermission, is_staff_user, staff_may
 from core.serializers import PrototypeFieldsMixin
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
@@ -337,10 +337,33 @@ class BookingViewSet(
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"
         return super().get_throttles()
 
+    # The permission each action needs on the staff path. "list", "confirm" and "decline" are
+    # staff only; the others also serve the group with its token.
+    staff_permissions: dict[str, str] = {
+        "list": "bookings.view_booking",
+        "retrieve": "bookings.view_booking",
+        "programme": "bookings.view_booking",
+        "calendar": "bookings.view_booking",
+        "partial_update": "bookings.change_booking",
+        "confirm": "bookings.confirm_booking",
+        "decline": "bookings.confirm_booking",
+        "cancel": "bookings.cancel_booking",
+    }
+    staff_only = frozenset({"list", "confirm", "decline"})
+
+    def staff_permission(self) -> str | None:
+        return self.staff_permissions.get(self.action or "")
+
     def get_permissions(self) -> list[Any]:
-        if self.action in ("list", "confirm", "decline"):
-            return [IsStaff()]
+        perm = self.staff_permission()
+        if self.action in self.staff_only and perm is not None:
+            return [StaffPermission(perm)]
         return [AllowAny()]
+
+    def _as_staff(self) -> bool:
+        """Whether this request acts as the office: staff holding the action's permission."""
+        perm = self.staff_permission()
+        return perm is not None and staff_may(self.request, perm)
 
     def get_queryset(self) -> QuerySet[Booking]:
         return selectors.staff_booking_queryset().order_by("-created_at", "-pk")
@@ -349,14 +372,27 @@ class BookingViewSet(
         token = self.request.META.get(TOKEN_HEADER) or self.request.query_params.get("token")
         return token or None
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # A booking's answer holds the group's contact and, on creation, its token: no cache,
+        # shared or the browser's own, may keep it. The documents set their own policy.
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
     def get_object(self) -> Booking:
         reference = self.kwargs["reference"]
-        if is_staff(self.request):
+        if self._as_staff():
             booking = (
                 Booking.objects.select_related("departure__itinerary")
                 .filter(reference=reference)
                 .first()
             )
+        elif self._token() is None and is_staff_user(self.request):
+            # Staff without the action's permission and without the group's token.
+            raise PermissionDenied()
         else:
             booking = selectors.booking_for_token(reference=reference, token=self._token())
         if booking is None:
@@ -396,7 +432,7 @@ class BookingViewSet(
         return self._answer(booking)
 
     def _actor(self) -> services.Actor:
-        if is_staff(self.request):
+        if self._as_staff():
             return services.Actor.staff(self.request.user)
         return services.Actor.group()
 
@@ -515,7 +551,7 @@ class BookingViewSet(
         The ETag is the booking's version: send it back in If-None-Match to get 304 until the
         booking, its departure or the itinerary changes.
         """
-        token = None if is_staff(request) else self._token()
+        token = None if self._as_staff() else self._token()
         head = None if token is None else programme.programme_head(reference, token)
         if head is None:
             versions = programme.programme_versions_read(reference)
@@ -564,7 +600,7 @@ class DepartureViewSet(catalogue.DepartureViewSet):
 
     def get_permissions(self) -> list[Any]:
         if self.action == "cancel":
-            return [IsStaff()]
+            return [StaffPermission("itineraries.cancel_departure")]
         return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[Departure]:

@@ -108,6 +108,11 @@ class Booking(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
+        # Staff actions beyond view and change, checked by the API and the admin alike.
+        permissions = [
+            ("confirm_booking", "Can confirm or decline a booking request"),
+            ("cancel_booking", "Can cancel a booking for its group"),
+        ]
         indexes = [
             models.Index(fields=["departure", "status"]),
             models.Index(fields=["status", "hold_expires_at"]),

@@ -7,12 +7,15 @@ for WeasyPrint twice.
 Higher apps add sections without this module importing them: the guides app appends a callable to
 ``programme_sections`` (in its ``AppConfig.ready()``); each callable gets the booking, runs inside
 the booking's language, and returns guides as dicts with ``name`` and optional ``phone`` and
-``detail`` strings.
+``detail`` strings. What a section returns is part of the document's version; a contributor
+bumps ``SECTIONS_NAMESPACE`` whenever what it returns may have changed, which makes the tokens'
+cached heads (below) stale.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ VISIT_TIMEZONE = ZoneInfo("Europe/Paris")
 
 ProgrammeSection = Callable[[Booking], list[dict[str, Any]]]
 programme_sections: list[ProgrammeSection] = []
+SECTIONS_NAMESPACE = "programme-sections"
 
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 480, 270, 28
 
@@ -62,8 +66,15 @@ def programme_version(booking: Booking) -> str:
         departure.updated_at.isoformat(),
         departure.itinerary.updated_at.isoformat(),
         booking.correspondence_language,
+        json.dumps(_sections(booking), sort_keys=True, default=str),
     )
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def _sections(booking: Booking) -> list[dict[str, Any]]:
+    """What the higher apps add (the guides), in the booking's language."""
+    with translation.override(booking.correspondence_language):
+        return [entry for section in programme_sections for entry in section(booking)]
 
 
 def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
@@ -82,8 +93,9 @@ def programme_pdf(booking: Booking, *, version: str | None = None) -> bytes:
 # PDF is cached by version above; the "head" below remembers, under the hash of the reference
 # and the token, the document that token was last served (its version, name and bytes), with
 # the cache versions of what it shows: the catalogue namespace (itineraries, stops, sites,
-# departures) and the booking's own namespace, bumped by every save of the booking
-# (bookings.receivers). While both are unchanged, a fetch costs one cache round trip and no
+# departures), the booking's own namespace, bumped by every save of the booking
+# (bookings.receivers), and the sections' namespace (the guides app bumps it when a guide or an
+# assignment changes). While all are unchanged, a fetch costs one cache round trip and no
 # query. The head is only ever stored after the token was checked against the database, so a
 # wrong token finds no head and takes the database path (and its 404).
 
@@ -98,7 +110,11 @@ def _head_key(reference: str, token: str) -> str:
 
 
 def _version_keys(reference: str) -> list[str]:
-    return [VERSION_KEY.format("catalogue"), VERSION_KEY.format(booking_namespace(reference))]
+    return [
+        VERSION_KEY.format("catalogue"),
+        VERSION_KEY.format(booking_namespace(reference)),
+        VERSION_KEY.format(SECTIONS_NAMESPACE),
+    ]
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,7 @@ def programme_head_store(
     if versions is None:  # first fetch: create the versions; the next fetch stores the head
         namespace_version("catalogue")
         namespace_version(booking_namespace(booking.reference))
+        namespace_version(SECTIONS_NAMESPACE)
         return
     stored = {"versions": versions, **vars(head)}
     cache.set(_head_key(booking.reference, token), stored, CACHE_SECONDS)
@@ -166,7 +183,7 @@ def _context(booking: Booking) -> dict[str, Any]:
     starts_at = timezone.localtime(departure.starts_at, VISIT_TIMEZONE)
     rows = [_row(number, departure.starts_at, stop) for number, stop in enumerate(stops, start=1)]
     sites = list({stop.site_id: stop.site for stop in stops}.values())
-    guides = [guide for section in programme_sections for guide in section(booking)]
+    guides = _sections(booking)
     return {
         "booking": booking,
         "itinerary": itinerary,

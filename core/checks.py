@@ -7,6 +7,8 @@ from django.core.checks import CheckMessage, Error, Tags, register
 
 E001 = "core.E001"
 E002 = "core.E002"
+E003 = "core.E003"
+PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 
 
 @register(Tags.security, deploy=False)
@@ -34,4 +36,31 @@ def production_secrets_check(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id=E002,
             )
         )
+    return errors
+
+
+@register(Tags.caches, deploy=False)
+def shared_cache_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG off, the cache must be shared by every process that serves.
+
+    Production runs several gunicorn workers (and may run several containers). A per-process
+    cache gives each its own copy of the cached catalogue, seats left and throttle counters,
+    invalidated only in the process that wrote: after a cancellation the others keep showing the
+    old ``seats_left``. Nothing in the process can tell how many siblings it has, so the
+    per-process cache is refused outright; ``migrate`` runs the checks, and ``web`` starts only
+    after it succeeded.
+    """
+    if settings.DEBUG:
+        return []
+    errors: list[CheckMessage] = []
+    for alias, config in settings.CACHES.items():
+        if config.get("BACKEND") in PER_PROCESS_CACHES:
+            errors.append(
+                Error(
+                    f"DEBUG is off but the cache {alias!r} is per process ({config['BACKEND']}): "
+                    "each web process would serve its own stale seats and counters.",
+                    hint="Set REDIS_URL, so that every process shares one cache.",
+                    id=E003,
+                )
+            )
     return errors

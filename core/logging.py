@@ -39,6 +39,25 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class ClientErrorFilter(logging.Filter):
+    """Logs a client's mistake (a forged Host header) as one WARNING line without traceback.
+
+    Django reports ``DisallowedHost`` at ERROR with the exception attached, so that a scanner
+    would fill the logs with tracebacks and page whoever watches for errors. The record is kept
+    (a burst still says something), only lowered. Attach to the logger, not to a handler, so
+    that every handler sees the lowered record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = (
+                logging.WARNING,
+                logging.getLevelName(logging.WARNING),
+            )
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.permissions import IsStaff
+from core.permissions import StaffPermission
 from guides import selectors, services
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff
 from itineraries.models import Departure, Language, Theme
@@ -237,7 +237,15 @@ class GuideViewSet(
     """Guides, their time off and their feed tokens (staff)."""
 
     serializer_class = GuideSerializer
-    permission_classes = [IsStaff]
+    staff_permissions = {
+        "create": "guides.add_guide",
+        "time_off": "guides.add_timeoff",
+        "feed_token": "guides.change_guide",
+    }
+
+    def get_permissions(self) -> list[Any]:
+        return [StaffPermission(self.staff_permissions.get(self.action, "guides.view_guide"))]
+
     lookup_value_regex = "[0-9]+"
     filter_backends: list[Any] = []
 
@@ -284,7 +292,9 @@ def _departure(pk: int) -> Departure:
 class GuideSuggestionsView(APIView):
     """Free, active guides who speak the departure's language, best first (staff)."""
 
-    permission_classes = [IsStaff]
+    def get_permissions(self) -> list[Any]:
+        # Suggestions serve assigning: the permission to assign.
+        return [StaffPermission("guides.add_assignment")]
 
     @extend_schema(responses={200: SuggestionsSerializer})
     def get(self, request: Request, pk: int) -> Response:
@@ -302,7 +312,10 @@ class GuideSuggestionsView(APIView):
 class DepartureAssignmentsView(APIView):
     """Assign a guide to a departure, or release them (staff)."""
 
-    permission_classes = [IsStaff]
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "DELETE":
+            return [StaffPermission("guides.delete_assignment")]
+        return [StaffPermission("guides.add_assignment")]
 
     @extend_schema(request=AssignmentInputSerializer, responses={201: AssignmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -326,7 +339,8 @@ class DepartureAssignmentsView(APIView):
 class DeparturesLackingGuidesView(APIView):
     """Scheduled departures with fewer guides than they need (default: the next four weeks)."""
 
-    permission_classes = [IsStaff]
+    def get_permissions(self) -> list[Any]:
+        return [StaffPermission("guides.view_assignment")]
 
     @extend_schema(
         parameters=[OpenApiParameter("from", date), OpenApiParameter("to", date)],

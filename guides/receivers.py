@@ -10,6 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from bookings.models import Booking, BookingStatus
+from bookings.programme import SECTIONS_NAMESPACE
 from bookings.signals import booking_cancelled, booking_changed, booking_confirmed
 from core.cache import bump
 from guides import services
@@ -56,6 +57,14 @@ def guides_changed(sender: Any, **kwargs: Any) -> None:
 # What a feed shows: the guides (theirs and their team's names), the assignments, the departures,
 # and the itineraries with their stops and sites.
 FEED_MODELS = (Guide, Assignment, Departure, Itinerary, Stop, Site)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def programme_guides_changed(sender: Any, **kwargs: Any) -> None:
+    """The programmes list the departures' guides (names, phones, roles)."""
+    if sender in (Guide, Assignment):
+        bump(SECTIONS_NAMESPACE)
 
 
 @receiver(post_save)

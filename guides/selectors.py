@@ -28,7 +28,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import seats_taken, with_seats_taken
 from core.tokens import hash_token, token_matches
-from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
+from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Itinerary, Stop
 
 PAST_EVENTS_KEPT = timedelta(days=30)
@@ -375,3 +375,20 @@ def private_starts_with_guides(
         if any(sum(code in guide.languages for guide in free) >= needed for code in languages):
             possible.append(starts_at)
     return possible
+
+
+def programme_guides(booking: Booking) -> list[dict[str, str]]:
+    """The guides section of a booking's programme (``bookings.programme.programme_sections``,
+    registered in ``GuidesConfig.ready()``): the departure's guides, lead guides first, with
+    their phone and role. Runs inside the booking's language."""
+    assignments = Assignment.objects.filter(departure_id=booking.departure_id).select_related(
+        "guide"
+    )
+    ordered = sorted(
+        assignments,
+        key=lambda a: (a.role != AssignmentRole.LEAD, a.guide.display_name, a.guide_id),
+    )
+    return [
+        {"name": a.guide.display_name, "phone": a.guide.phone, "detail": a.get_role_display()}
+        for a in ordered
+    ]

@@ -6,6 +6,7 @@ The "issue" actions sit on the bookings list (an invoice is issued for a booking
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 
 from bookings.models import Booking
 from core.errors import DomainError
+from core.permissions import admin_permission
 from invoicing import services
 from invoicing.models import Invoice, InvoiceSequence, SellerProfile
 
@@ -23,7 +25,7 @@ class SellerProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["legal_name", "siret", "vat_number", "is_demo"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not SellerProfile.objects.exists()
+        return super().has_add_permission(request) and not SellerProfile.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -89,21 +91,24 @@ def _issue(request: HttpRequest, queryset: QuerySet[Booking], kind: str) -> None
         messages.warning(request, "No booking selected.")
 
 
-@admin.action(description="Issue the deposit invoice")
+@admin.action(description="Issue the deposit invoice", permissions=["issue_invoice"])
 def issue_deposit_invoice(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Booking]
 ) -> None:
     _issue(request, queryset, services.DEPOSIT)
 
 
-@admin.action(description="Issue the final invoice (deducting the deposit invoice)")
+@admin.action(
+    description="Issue the final invoice (deducting the deposit invoice)",
+    permissions=["issue_invoice"],
+)
 def issue_final_invoice(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Booking]
 ) -> None:
     _issue(request, queryset, services.FINAL)
 
 
-@admin.action(description="Issue a single invoice for everything")
+@admin.action(description="Issue a single invoice for everything", permissions=["issue_invoice"])
 def issue_full_invoice(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Booking]
 ) -> None:
@@ -118,3 +123,7 @@ _booking_admin.actions = [
     issue_final_invoice,
     issue_full_invoice,
 ]
+# The permission the actions above name, as the API's POST /api/v1/invoices/ needs it.
+_booking_admin.has_issue_invoice_permission = MethodType(  # type: ignore[attr-defined]
+    admin_permission("invoicing.issue_invoice"), _booking_admin
+)

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from bookings.models import Booking
 from core.errors import DomainError
 from core.idempotency import idempotent
-from core.permissions import IsStaff
+from core.permissions import StaffPermission
 from invoicing import errors, selectors, services
 from invoicing.models import Invoice, InvoiceKind
 
@@ -138,8 +138,16 @@ class InvoiceViewSet(
     lookup_value_regex = "[A-Z]{1,2}[0-9]{4}-[0-9]{6}"
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
-    permission_classes = [IsStaff]
     http_method_names = ["get", "post", "head", "options"]
+    staff_permissions = {
+        "create": "invoicing.issue_invoice",
+        "credit_note": "invoicing.issue_credit_note",
+        "export": "invoicing.export_accounts",
+    }
+
+    def get_permissions(self) -> list[Any]:
+        # Reading (list, retrieve, pdf) needs the view permission; the rest their own.
+        return [StaffPermission(self.staff_permissions.get(self.action, "invoicing.view_invoice"))]
 
     def get_queryset(self) -> QuerySet[Invoice]:
         return selectors.invoice_queryset().order_by("-issue_date", "-pk")

@@ -129,6 +129,12 @@ class Invoice(models.Model):
         ordering = ["-issue_date", "-number"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        # Invoices are never added or changed as rows: they are issued, credited and exported.
+        permissions = [
+            ("issue_invoice", "Can issue an invoice or a deposit invoice"),
+            ("issue_credit_note", "Can issue a credit note"),
+            ("export_accounts", "Can export the accounts"),
+        ]
         indexes = [models.Index(fields=["issue_date"]), models.Index(fields=["booking", "kind"])]
         constraints = [
             models.CheckConstraint(

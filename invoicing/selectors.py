@@ -17,6 +17,19 @@ def invoice_queryset() -> QuerySet[Invoice]:
     return Invoice.objects.select_related("booking", "credited_invoice").defer("pdf")
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell of the export, quoted so that a spreadsheet shows it instead of running it.
+
+    Only text that comes from people (names, references) goes through here; the amounts are
+    written by us and stay numbers, negative ones included.
+    """
+    return "'" + value if value.startswith(FORMULA_LEADS) else value
+
+
 def invoices_csv(*, date_from: date | None, date_to: date | None) -> str:
     """One line per invoice issued in [from, to], oldest first; a column of VAT per rate seen.
 
@@ -61,9 +74,9 @@ def invoices_csv(*, date_from: date | None, date_to: date | None) -> str:
                 invoice.issue_date.isoformat(),
                 invoice.number,
                 invoice.kind,
-                invoice.buyer.get("name", ""),
-                invoice.buyer.get("siret", ""),
-                invoice.booking.reference,
+                csv_text(invoice.buyer.get("name", "")),
+                csv_text(invoice.buyer.get("siret", "")),
+                csv_text(invoice.booking.reference),
                 money(sign * invoice.total_excl_vat_cents),
                 *[money(sign * vat.get(rate, 0)) for rate in rates],
                 money(sign * invoice.vat_cents),

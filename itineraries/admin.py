@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
+from core.permissions import admin_permission
 from itineraries import selectors, services
 from itineraries.models import (
     Closure,
@@ -209,7 +210,12 @@ class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
             return HttpResponseRedirect(request.get_full_path())
 
-    @admin.action(description="Cancel the selected departures and all their bookings (full refund)")
+    has_cancel_departure_permission = admin_permission("itineraries.cancel_departure")
+
+    @admin.action(
+        description="Cancel the selected departures and all their bookings (full refund)",
+        permissions=["cancel_departure"],
+    )
     def cancel_departures(self, request: HttpRequest, queryset: Any) -> None:
         # The one service: the bookings (and what they owe) follow, whichever admin is shown.
         count = 0

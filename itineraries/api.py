@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from core.cache import CachedReadMixin
 from core.idempotency import idempotent
-from core.permissions import IsStaff, is_staff
+from core.permissions import StaffPermission, staff_may
 from itineraries import selectors, services
 from itineraries.models import (
     Departure,
@@ -377,12 +377,14 @@ class ItineraryViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self) -> list[Any]:
-        if self.action in ("create", "partial_update", "update"):
-            return [IsStaff()]
+        if self.action == "create":
+            return [StaffPermission("itineraries.add_itinerary")]
+        if self.action in ("partial_update", "update"):
+            return [StaffPermission("itineraries.change_itinerary")]
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Itinerary]:
-        staff = is_staff(self.request)
+        staff = staff_may(self.request, "itineraries.view_itinerary")
         if self.action == "list":
             return selectors.itinerary_queryset(include_unpublished=staff)
         return selectors.itinerary_detail_queryset(include_unpublished=staff)
@@ -444,13 +446,15 @@ class DepartureViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_permissions(self) -> list[Any]:
-        if self.action in ("create", "partial_update", "update"):
-            return [IsStaff()]
+        if self.action == "create":
+            return [StaffPermission("itineraries.add_departure")]
+        if self.action in ("partial_update", "update"):
+            return [StaffPermission("itineraries.change_departure")]
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Departure]:
         qs = Departure.objects.select_related("itinerary").order_by("starts_at", "pk")
-        if is_staff(self.request):
+        if staff_may(self.request, "itineraries.view_departure"):
             return qs
         return qs.filter(
             status=DepartureStatus.SCHEDULED,

@@ -286,6 +286,8 @@ class Departure(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("departure")
         verbose_name_plural = _("departures")
+        # Cancelling cancels every booking on it, with full refunds: more than a change.
+        permissions = [("cancel_departure", "Can cancel a departure and all its bookings")]
         indexes = [
             models.Index(fields=["itinerary", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),

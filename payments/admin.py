@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from core.errors import DomainError
+from core.permissions import admin_permission
 from payments import refunds, services
 from payments.models import (
     OFFLINE_METHODS,
@@ -93,8 +95,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     inlines = [RefundInline]
     actions = ["refund_in_full"]
     change_list_template = "admin/payments/payment/change_list.html"
+    has_refund_payment_permission = admin_permission("payments.refund_payment")
 
-    @admin.action(description="Refund what remains of the selected payments")
+    @admin.action(
+        description="Refund what remains of the selected payments", permissions=["refund_payment"]
+    )
     def refund_in_full(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         done = 0
         for payment in queryset.filter(status=PaymentStatus.SUCCEEDED):
@@ -123,6 +128,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     def record_offline_view(self, request: HttpRequest) -> HttpResponse:
         """Record a transfer, mandate or cheque through ``payment_record_offline``."""
+        if not request.user.has_perm("payments.record_payment"):
+            raise PermissionDenied
         form = OfflinePaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -156,8 +163,12 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ["payment__booking__reference", "stripe_refund_id"]
     list_select_related = ["payment__booking"]
     actions = ["mark_paid_back", "send_to_stripe_again"]
+    has_refund_payment_permission = admin_permission("payments.refund_payment")
 
-    @admin.action(description="Mark owed refunds as paid back (transfer, cheque)")
+    @admin.action(
+        description="Mark owed refunds as paid back (transfer, cheque)",
+        permissions=["refund_payment"],
+    )
     def mark_paid_back(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
         for refund in queryset:
             try:
@@ -165,7 +176,9 @@ class RefundAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{refund}: {exc.message}", level=messages.ERROR)
 
-    @admin.action(description="Send pending card refunds to Stripe again")
+    @admin.action(
+        description="Send pending card refunds to Stripe again", permissions=["refund_payment"]
+    )
     def send_to_stripe_again(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
         for refund in queryset:
             refunds.refund_execute(refund_id=refund.pk)

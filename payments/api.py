@@ -23,7 +23,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
 from core.errors import DomainError
 from core.idempotency import idempotent
-from core.permissions import IsStaff
+from core.permissions import StaffPermission
 from core.problems import problem_response
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.models import OFFLINE_METHODS, Payment
@@ -148,9 +148,20 @@ class PaymentBookingViewSet(bookings_api.BookingViewSet):
 
     serializer_class = PaymentBookingSerializer
 
+    def staff_permission(self) -> str | None:
+        if self.action == "payments":
+            return (
+                "payments.view_payment"
+                if self.request.method == "GET"
+                else "payments.record_payment"
+            )
+        if self.action == "checkout":
+            return "bookings.view_booking"
+        return super().staff_permission()
+
     def get_permissions(self) -> list[Any]:
         if self.action == "payments":
-            return [IsStaff()]
+            return [StaffPermission(self.staff_permission() or "")]
         return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[Booking]:

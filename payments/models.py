@@ -88,6 +88,11 @@ class Payment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        # Money moves only through the services: these, not add or change, allow it.
+        permissions = [
+            ("record_payment", "Can record an offline payment"),
+            ("refund_payment", "Can refund a payment"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(

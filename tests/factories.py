@@ -8,8 +8,10 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from invoicing.staff_groups import STAFF_GROUPS, staff_groups_create
 from itineraries import services
 from itineraries.models import Departure, Itinerary, Option, Site, Stop, Theme
 
@@ -25,7 +27,23 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """Staff in the shipped groups that are named (all of them by default), so that the tests
+    go through the real permissions; ``groups=[]`` gives staff who may do nothing."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
     is_staff = True
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if not create:
+            return
+        names = list(STAFF_GROUPS) if extracted is None else list(extracted)
+        # The migration made them; a transactional test's flush empties the table.
+        if Group.objects.filter(name__in=names).count() < len(names):
+            staff_groups_create(names=names)
+        self.groups.set(Group.objects.filter(name__in=names))
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

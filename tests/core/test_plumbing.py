@@ -76,3 +76,22 @@ def test_production_check_accepts_a_real_configuration() -> None:
     with override_settings(DEBUG=False, ALLOWED_HOSTS=["visites.example"], SECRET_KEY="k" * 50):
         ids = {message.id for message in run_checks()}
     assert not {checks.E001, checks.E002} & ids
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS = {"default": {"BACKEND": "core.cache_backend.ResilientRedisCache", "LOCATION": "redis://x"}}
+PRODUCTION = {"ALLOWED_HOSTS": ["visites.example"], "SECRET_KEY": "k" * 50}
+
+
+def test_production_check_refuses_a_per_process_cache() -> None:
+    with override_settings(DEBUG=False, CACHES=LOCMEM, **PRODUCTION):
+        messages = [message for message in run_checks() if message.id == checks.E003]
+    assert len(messages) == 1
+    assert messages[0].hint == "Set REDIS_URL, so that every process shares one cache."
+
+
+def test_per_process_cache_is_accepted_in_development_and_a_shared_one_in_production() -> None:
+    with override_settings(DEBUG=True, CACHES=LOCMEM):
+        assert checks.E003 not in {message.id for message in run_checks()}
+    with override_settings(DEBUG=False, CACHES=REDIS, **PRODUCTION):
+        assert checks.E003 not in {message.id for message in run_checks()}

@@ -105,7 +105,8 @@ def test_the_guide_list_is_for_staff_and_costs_a_fixed_number_of_queries(
     theme = ThemeFactory()
     for _ in range(5):
         make_guide(themes=[theme])
-    with django_assert_num_queries(4):  # count, guides, themes, weekly hours
+    # The user's and their groups' permissions, count, guides, themes, weekly hours.
+    with django_assert_num_queries(6):
         response = staff_api.get("/api/v1/guides/")
     assert response.status_code == 200
     assert response.json()["count"] == 5

