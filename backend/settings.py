@@ -145,6 +145,9 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lockout counts the client's address by the rule the throttles and idempotency use: behind
+# NUM_PROXIES trusted proxies, the one they report, never the proxy's own (core/clients.py).
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -236,7 +239,8 @@ REST_FRAMEWORK = {
         "booking_lookup": _throttle_rate("THROTTLE_BOOKING_LOOKUP", "120/minute"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
-    # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise.
+    # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
+    # throttles, the sign-in lockout and idempotency all read it through core/clients.py.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.problems.exception_handler",

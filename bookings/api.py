@@ -19,7 +19,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from stdnum import luhn
 
 from bookings import programme, selectors, services
@@ -29,6 +28,7 @@ from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from core.serializers import PrototypeFieldsMixin
+from core.throttling import ClientScopedRateThrottle
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
@@ -284,7 +284,7 @@ class BookingViewSet(
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
 
     def get_throttles(self) -> list[Any]:
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"

@@ -47,6 +47,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.clients import client_address
 from core.models import IdempotencyKey, IdempotencyStatus
 from core.problems import CONTENT_TYPE, problem_body
 
@@ -169,8 +170,9 @@ def _identify(request: Request, key: str) -> _Identity:
         credentials.append(b"booking-token:" + token.encode("latin-1"))
     if not credentials:
         # Anonymous clients are told apart by address, so that one client can never be replayed
-        # another's answer (a new booking's answer carries its secret token).
-        address = request.META.get("REMOTE_ADDR") or ""
+        # another's answer (a new booking's answer carries its secret token). Behind a proxy,
+        # the address it reports: its own is every client's.
+        address = client_address(request)
         credentials.append(b"anonymous:" + address.encode("latin-1", errors="replace"))
     scope = _sha256(*credentials)
     path = request.get_full_path().encode("latin-1", errors="replace")
