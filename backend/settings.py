@@ -170,6 +170,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/guide/"
+# The guide page's "sign out" button posts to /accounts/logout/, which comes back to it.
+LOGOUT_REDIRECT_URL = "/guide/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
