@@ -2,8 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.apidocs import LocalRedocView
 from core.health import healthz
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -11,7 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("backend.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc/", LocalRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     # Only the sign-in and sign-out of guides: no password-reset or -change pages (a forgotten
     # password is reset by the office in the admin; docs/operations.md).
