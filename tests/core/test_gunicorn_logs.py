@@ -57,6 +57,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://visites.example.org",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": str(tmp_path / "static"),
         # The e-mails carry the token by design; they are not a log (see docs/operations.md).

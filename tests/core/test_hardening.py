@@ -29,6 +29,7 @@ def test_deploy_check_is_clean_with_production_settings() -> None:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "visites.example.org",
+        "SITE_URL": "https://visites.example.org",
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
