@@ -16,3 +16,7 @@ wsgi_app = "backend.wsgi:application"
 accesslog = "-"
 errorlog = "-"
 logger_class = "core.gunicorn_logging.RedactingLogger"
+
+# gunicorn 25.1+ opens a control socket under $HOME by default; the image's $HOME (/app) is not
+# the process's to write, and nothing here uses `gunicornc`.
+control_socket_disable = True
