@@ -25,6 +25,7 @@ from bookings import programme, selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
+from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import IsStaff, is_staff
 from core.serializers import PrototypeFieldsMixin
@@ -259,8 +260,8 @@ class BookingFilter(filters.FilterSet):
         field_name="departure__itinerary", to_field_name="slug", queryset=Itinerary.objects.all()
     )
     organisation_type = filters.ChoiceFilter(choices=OrganisationType.choices)
-    from_ = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="gte")
-    to = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="lt")
+    from_ = UtcIsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="gte")
+    to = UtcIsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="lt")
 
     class Meta:
         model = Booking
