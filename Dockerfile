@@ -54,5 +54,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.') or 'localhost'; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)" || exit 1
 
-# exec: gunicorn becomes PID 1 and receives the stop signal (graceful shutdown).
-CMD ["sh", "-c", "exec gunicorn backend.wsgi:application --bind 0.0.0.0:8000 --workers \"$GUNICORN_WORKERS\" --threads \"$GUNICORN_THREADS\" --timeout \"$GUNICORN_TIMEOUT\" --access-logfile - --error-logfile -"]
+# exec: gunicorn becomes PID 1 and receives the stop signal (graceful shutdown). Its settings
+# (bind 0.0.0.0:8000, GUNICORN_* sizes, both logs on the standard streams, with tokens masked)
+# are in backend/gunicorn_conf.py, which tests/core/test_gunicorn_logs.py runs as is.
+CMD ["gunicorn", "-c", "python:backend.gunicorn_conf"]

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "axes",
     "drf_spectacular",
@@ -153,6 +152,9 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lockout counts the client's address by the rule the throttles and idempotency use: behind
+# NUM_PROXIES trusted proxies, the one they report, never the proxy's own (core/clients.py).
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,6 +177,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/guide/"
+# The guide page's "sign out" button posts to /accounts/logout/, which comes back to it.
+LOGOUT_REDIRECT_URL = "/guide/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
@@ -210,8 +214,15 @@ if not DEBUG:
     # Health checks come over plain HTTP from inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Subdomains and the browsers' preload list are opt-in: both bind every host under the
+    # domain to HTTPS for a year or more, and preloading is hard to undo. Django's deploy check
+    # warns when they are off; that is the decision, not an oversight.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 
 # Requests with a larger body are refused with 413 before any view runs.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
@@ -226,10 +237,9 @@ def _throttle_rate(name: str, default: str) -> str | None:
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-    ],
+    # Sessions only: staff and guides sign in. DRF's bearer tokens (kept in clear, never
+    # expiring) were removed unused; core migration 0003 drops their table.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # refuses absurdly nested JSON
@@ -244,7 +254,8 @@ REST_FRAMEWORK = {
         "booking_lookup": _throttle_rate("THROTTLE_BOOKING_LOOKUP", "120/minute"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
-    # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise.
+    # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
+    # throttles, the sign-in lockout and idempotency all read it through core/clients.py.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.problems.exception_handler",

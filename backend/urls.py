@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
+from core.apidocs import LocalRedocView
 from core.health import healthz
 from core.openapi import ApiDocsView
 
@@ -11,9 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("backend.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc/", LocalRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Only the sign-in and sign-out of guides: no password-reset or -change pages (a forgotten
+    # password is reset by the office in the admin; docs/operations.md).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Guides' calendar subscriptions: /calendar/guides/<token>.ics
     path("calendar/", include("guides.urls")),
     # The web app last: its pages are the remaining paths.

@@ -1,6 +1,6 @@
 """A realistic data set for `make bench`: 20 itineraries, 2,000 departures, 20,000 bookings,
 and for the documents and feeds: 10 guides with 1,000 assignments each, bookings with their
-tokens for the programme PDF, confirmed bookings ready to invoice and a staff API token.
+tokens for the programme PDF, confirmed bookings ready to invoice and a signed-in staff session.
 
 Written with bulk inserts for speed (bench data, not demo data): the invariants hold by
 construction (sites sized generously, departures spread over the year, a guide's visits two a
@@ -21,10 +21,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bookings.models import Booking, BookingStatus  # noqa: E402
 from bookings.pricing import price_booking  # noqa: E402
@@ -291,8 +292,15 @@ def documents(
         ],
         "invoice_bookings": [f"VA-I{i:05d}" for i in range(INVOICE_BOOKINGS)],
         "template_invoice": invoice.number,
-        "staff_token": Token.objects.create(user=staff).key,
+        "staff_session": _signed_in_session(staff),
     }
+
+
+def _signed_in_session(user: Any) -> str:
+    """A session in the database for ``user``, as the admin's sign-in leaves one: its key."""
+    browser = Client()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return str(browser.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
 if __name__ == "__main__":

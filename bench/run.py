@@ -434,7 +434,12 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
     # Invoice issue: the staff API issues the invoice, then its PDF is fetched (rendered on the
     # first fetch: PDF/A-3b, Factur-X XML checked against the XSD, stored). The baseline
     # renders the HTML of an invoice issued beforehand, with its XML, through the two libraries.
-    staff = {"Authorization": f"Token {data['staff_token']}"}
+    # The office's signed-in session; its POSTs carry the CSRF cookie and header, as a browser's.
+    csrf = secrets.token_hex(16)
+    staff = {
+        "Cookie": f"sessionid={data['staff_session']}; csrftoken={csrf}",
+        "X-CSRFToken": csrf,
+    }
     bookings = iter(data["invoice_bookings"])
     bare_invoice = f"/bench/invoice/{data['template_invoice']}.pdf"
     warm_workers(server, port, bare_invoice)

@@ -27,16 +27,17 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from stdnum import luhn
 
 from bookings import programme, retention, selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
+from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, is_staff_user, staff_may
 from core.serializers import PrototypeFieldsMixin
+from core.throttling import ClientScopedRateThrottle
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
@@ -306,8 +307,8 @@ class BookingFilter(filters.FilterSet):
         field_name="departure__itinerary", to_field_name="slug", queryset=Itinerary.objects.all()
     )
     organisation_type = filters.ChoiceFilter(choices=OrganisationType.choices)
-    from_ = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="gte")
-    to = filters.IsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="lt")
+    from_ = UtcIsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="gte")
+    to = UtcIsoDateTimeFilter(field_name="departure__starts_at", lookup_expr="lt")
 
     class Meta:
         model = Booking
@@ -331,7 +332,7 @@ class BookingViewSet(
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
 
     def get_throttles(self) -> list[Any]:
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking
 from bookings.programme import programme_filename, programme_pdf
+from core.emails import render_plain_text
 
 KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined")
 
@@ -27,7 +27,7 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
             "page_url": booking_page_url(booking),
             "site_url": settings.SITE_URL,
         }
-        text = render_to_string(f"bookings/email/{kind}_{lang}.txt", context).strip()
+        text = render_plain_text(f"bookings/email/{kind}_{lang}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
     message = EmailMessage(
         subject=subject.strip(),

@@ -1,6 +1,7 @@
 """System checks that refuse an unsafe production configuration."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
@@ -64,3 +65,27 @@ def shared_cache_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 )
             )
     return errors
+
+
+# --- SITE_URL over HTTPS (issue 13, item 18) -----------------------------------------------
+E_SITE_URL_NOT_HTTPS = "core.E010"
+
+
+@register(Tags.security, deploy=False)
+def site_url_https_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG off, SITE_URL must be https: every token link (booking pages, programme,
+    calendar, the guide's feed) is built from it, and would otherwise travel in clear.
+
+    ``SECURE_COOKIES=0`` (session cookies over plain HTTP) is the documented way to try a
+    ``DEBUG=0`` set-up over HTTP on a workstation; it lifts this check too."""
+    if settings.DEBUG or not settings.SESSION_COOKIE_SECURE:
+        return []
+    if urlsplit(settings.SITE_URL).scheme == "https":
+        return []
+    return [
+        Error(
+            f"DEBUG is off but SITE_URL ({settings.SITE_URL!r}) is not an https:// URL.",
+            hint="Set SITE_URL to the public https:// address the site is served under.",
+            id=E_SITE_URL_NOT_HTTPS,
+        )
+    ]

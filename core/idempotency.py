@@ -11,7 +11,10 @@ A client that may retry a POST sends ``Idempotency-Key: <unique value>``. With a
   ``idempotency_request_in_progress`` with ``Retry-After: 1``;
 - 5xx, 409 and 429 answers, and exceptions, release the key: those are worth retrying as is.
 
-Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (24) hours; an expired key is a new key.
+Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (24) hours; an expired key is a new key. The table
+holds no secret in clear: the key as its SHA-256, the credentials as a hash (``scope``), and the
+answer sealed with a key derived from the Idempotency-Key and ``SECRET_KEY`` (core/sealing.py),
+so that only a client presenting the key again reads a new booking's token from it.
 ``idempotency_key_purge_expired`` (command ``purge_idempotency_keys``, Celery task of the same
 name) deletes expired rows.
 
@@ -28,6 +31,7 @@ OpenAPI annotation of the ``Idempotency-Key`` header); anywhere around ``@extend
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -47,8 +51,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.clients import client_address
 from core.models import IdempotencyKey, IdempotencyStatus
 from core.problems import CONTENT_TYPE, problem_body
+from core.sealing import seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +66,16 @@ REPLAYED_HEADERS = ("Location",)
 INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 IDEMPOTENCY_REQUEST_IN_PROGRESS = "idempotency_request_in_progress"
+IDEMPOTENCY_ANSWER_UNREADABLE = "idempotency_answer_unreadable"
 
 INVALID_KEY_MESSAGE = _("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
 KEY_REUSED_MESSAGE = _("This Idempotency-Key was already used for a different request.")
 IN_PROGRESS_MESSAGE = _(
     "A request with this Idempotency-Key is still being processed; retry in a moment."
+)
+ANSWER_UNREADABLE_MESSAGE = _(
+    "The answer to this Idempotency-Key can no longer be read back; look the result up instead "
+    "of retrying."
 )
 
 # Visible ASCII (no space, no control character), as the header's draft recommends.
@@ -95,8 +106,16 @@ class _Identity:
     """What makes two requests "the same": credentials and key, then method, path and body."""
 
     scope: str
-    key: str
+    key: str  # in memory only: it opens the sealed answer, so only its hash is stored
     fingerprint: str
+
+    @property
+    def key_hash(self) -> str:
+        return hashlib.sha256(self.key.encode("ascii")).hexdigest()
+
+    def context(self, status_code: int) -> bytes:
+        """What a sealed answer is bound to: the row's identity and the answer's status."""
+        return f"{self.scope}:{self.key_hash}:{self.fingerprint}:{status_code}".encode()
 
 
 def idempotent(method: Handler) -> Handler:
@@ -115,7 +134,8 @@ def idempotent(method: Handler) -> Handler:
             return method(view, request, *args, **kwargs)
         if not KEY_PATTERN.fullmatch(raw_key):
             return _problem(400, INVALID_IDEMPOTENCY_KEY, str(INVALID_KEY_MESSAGE))
-        claim = _claim(_identify(request, raw_key))
+        identity = _identify(request, raw_key)
+        claim = _claim(identity)
         if isinstance(claim, Response):
             return claim
         try:
@@ -131,7 +151,7 @@ def idempotent(method: Handler) -> Handler:
         except BaseException:
             _release(claim)
             raise
-        _store(claim, response)
+        _store(claim, response, identity)
         return response
 
     # The handler keeps its signature (``cast``): views override DRF mixins' ``create``.
@@ -169,8 +189,9 @@ def _identify(request: Request, key: str) -> _Identity:
         credentials.append(b"booking-token:" + token.encode("latin-1"))
     if not credentials:
         # Anonymous clients are told apart by address, so that one client can never be replayed
-        # another's answer (a new booking's answer carries its secret token).
-        address = request.META.get("REMOTE_ADDR") or ""
+        # another's answer (a new booking's answer carries its secret token). Behind a proxy,
+        # the address it reports: its own is every client's.
+        address = client_address(request)
         credentials.append(b"anonymous:" + address.encode("latin-1", errors="replace"))
     scope = _sha256(*credentials)
     path = request.get_full_path().encode("latin-1", errors="replace")
@@ -211,14 +232,16 @@ def _claim(identity: _Identity) -> IdempotencyKey | Response:
             with transaction.atomic():
                 return IdempotencyKey.objects.create(
                     scope=identity.scope,
-                    key=identity.key,
+                    key_hash=identity.key_hash,
                     fingerprint=identity.fingerprint,
                     created_at=now,
                     expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
                 )
         except IntegrityError:
             pass
-        existing = IdempotencyKey.objects.filter(scope=identity.scope, key=identity.key).first()
+        existing = IdempotencyKey.objects.filter(
+            scope=identity.scope, key_hash=identity.key_hash
+        ).first()
         if existing is None:
             continue  # its request failed and released the key: claim it again
         if existing.expires_at <= now:
@@ -227,7 +250,7 @@ def _claim(identity: _Identity) -> IdempotencyKey | Response:
         if existing.fingerprint != identity.fingerprint:
             return _problem(422, IDEMPOTENCY_KEY_REUSED, str(KEY_REUSED_MESSAGE))
         if existing.status == IdempotencyStatus.DONE:
-            return _replay(existing)
+            return _replay(existing, identity)
         break
     return _problem(
         409,
@@ -245,19 +268,24 @@ def _is_final(status_code: int) -> bool:
     return 200 <= status_code < 300 or (400 <= status_code < 500 and status_code not in (409, 429))
 
 
-def _store(claim: IdempotencyKey, response: Response) -> None:
+def _store(claim: IdempotencyKey, response: Response, identity: _Identity) -> None:
     if not _is_final(response.status_code):
         _release(claim)
         return
     headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
     # The body is stored as the JSON renderer writes it: the API speaks JSON only.
     headers["Content-Type"] = response.content_type or JSONRenderer.media_type
+    answer = {"headers": headers, "body": JSONRenderer().render(response.data).decode()}
     try:
+        sealed = seal(
+            client_secret=identity.key.encode("ascii"),
+            context=identity.context(response.status_code),
+            plaintext=json.dumps(answer).encode(),
+        )
         IdempotencyKey.objects.filter(pk=claim.pk).update(
             status=IdempotencyStatus.DONE,
             response_status=response.status_code,
-            response_body=JSONRenderer().render(response.data).decode(),
-            response_headers=headers,
+            response_sealed=sealed,
         )
     except Exception:
         # The effect has happened: the client gets its answer all the same. The key stays
@@ -272,12 +300,25 @@ def _release(claim: IdempotencyKey) -> None:
 # --- Answers --------------------------------------------------------------------------------
 
 
-def _replay(stored: IdempotencyKey) -> Response:
-    """The stored answer, byte for byte: a response already rendered is not rendered again."""
+def _replay(stored: IdempotencyKey, identity: _Identity) -> Response:
+    """The stored answer, byte for byte: a response already rendered is not rendered again.
+
+    It opens only with the key the client sent; an answer sealed under a ``SECRET_KEY`` that is
+    neither the current one nor a fallback cannot be read, and running the request again could
+    repeat its effect: the client is told to look the result up (422)."""
     assert stored.response_status is not None  # the table's check constraint guarantees it
+    plaintext = unseal(
+        client_secret=identity.key.encode("ascii"),
+        context=identity.context(stored.response_status),
+        sealed=bytes(stored.response_sealed),
+    )
+    if plaintext is None:
+        logger.warning("Could not open the stored answer of idempotency key %s", stored.pk)
+        return _problem(422, IDEMPOTENCY_ANSWER_UNREADABLE, str(ANSWER_UNREADABLE_MESSAGE))
+    answer = json.loads(plaintext)
     response = Response(status=stored.response_status)
-    response.content = stored.response_body.encode()
-    for name, value in stored.response_headers.items():
+    response.content = answer["body"].encode()
+    for name, value in answer["headers"].items():
         response[name] = value
     response[REPLAYED_HEADER] = "true"
     return response

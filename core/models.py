@@ -20,7 +20,9 @@ class IdempotencyKey(models.Model):
     pick the same key without seeing each other's answers.
     """
 
-    key = models.CharField(max_length=255)
+    # SHA-256 (hex) of the Idempotency-Key: the key itself is the client's secret, which opens
+    # the sealed answer below, so it is never stored.
+    key_hash = models.CharField(max_length=64)
     # SHA-256 (hex) of the credentials the request came with, so no secret is stored in clear.
     scope = models.CharField(max_length=64)
     # SHA-256 (hex) of method, path with query string, and body bytes.
@@ -29,10 +31,9 @@ class IdempotencyKey(models.Model):
         max_length=20, choices=IdempotencyStatus.choices, default=IdempotencyStatus.IN_PROGRESS
     )
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The answer's JSON text, exactly as replayed; empty for an answer without a body.
-    response_body = models.TextField(blank=True)
-    # The headers worth replaying (Content-Type, Location), as {name: value}.
-    response_headers = models.JSONField(default=dict, blank=True)
+    # The answer's headers worth replaying and its JSON text, sealed (core/sealing.py) with a key
+    # derived from the Idempotency-Key and SECRET_KEY: a new booking's answer holds its token.
+    response_sealed = models.BinaryField(blank=True, default=b"")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 
@@ -42,7 +43,9 @@ class IdempotencyKey(models.Model):
         indexes = [models.Index(fields=["expires_at"], name="idempotency_key_expires_at")]
         constraints = [
             # The claim: of two identical requests arriving at once, only one inserts its row.
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_scope"),
+            models.UniqueConstraint(
+                fields=["scope", "key_hash"], name="idempotency_key_unique_scope"
+            ),
             models.CheckConstraint(
                 condition=Q(status=IdempotencyStatus.IN_PROGRESS)
                 | Q(response_status__isnull=False),
@@ -55,7 +58,7 @@ class IdempotencyKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} ({self.status})"
+        return f"{self.key_hash[:12]} ({self.status})"
 
 
 class Consequence(models.Model):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from core.emails import render_plain_text
 from guides.models import Assignment, Guide
 from itineraries.models import Departure
 
@@ -36,6 +36,6 @@ def guide_email(*, guide: Guide, departure: Departure, kind: str) -> EmailMessag
             "role": assignment.get_role_display().lower() if assignment else "",
             "guide_page_url": f"{settings.SITE_URL}/guide/",
         }
-        text = render_to_string(f"guides/email/{kind}_{lang}.txt", context).strip()
+        text = render_plain_text(f"guides/email/{kind}_{lang}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
     return EmailMessage(subject=subject.strip(), body=body.strip() + "\n", to=[email])

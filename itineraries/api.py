@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.cache import CachedReadMixin
+from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, staff_may
 from itineraries import selectors, services
@@ -332,8 +333,8 @@ class DepartureFilter(filters.FilterSet):
         field_name="itinerary", to_field_name="slug", queryset=Itinerary.objects.all()
     )
     language = filters.ChoiceFilter(choices=Language.choices)
-    from_ = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte", label="from")
-    to = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    from_ = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte", label="from")
+    to = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Departure

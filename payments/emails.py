@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from bookings.models import Booking
+from core.emails import render_plain_text
 
 
 def late_payment_email(booking: Booking, amount_cents: int) -> EmailMessage:
@@ -23,7 +23,7 @@ def late_payment_email(booking: Booking, amount_cents: int) -> EmailMessage:
             "amount": f"{amount_cents / 100:.2f} €",
             "site_url": settings.SITE_URL,
         }
-        text = render_to_string(f"payments/email/late_payment_{lang}.txt", context).strip()
+        text = render_plain_text(f"payments/email/late_payment_{lang}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
     return EmailMessage(
         subject=subject.strip(), body=body.strip() + "\n", to=[booking.contact_email]

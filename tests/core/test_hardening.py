@@ -32,6 +32,7 @@ def test_deploy_check_is_clean_with_production_settings() -> None:
         # Production shares one cache between its processes (core.E003); the check connects
         # to nothing.
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SITE_URL": "https://visites.example.org",
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only

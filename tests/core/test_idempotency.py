@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
@@ -43,6 +44,10 @@ def climb() -> Any:
 def hook() -> Iterator[None]:
     yield
     idempotency._after_claim = None
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _payload(**data: Any) -> dict[str, Any]:
@@ -100,7 +105,7 @@ def test_same_key_from_another_user_is_a_separate_key(staff_api: APIClient, clim
     assert "Idempotent-Replayed" not in second
     assert second.json()["id"] != first.json()["id"]
     assert Departure.objects.count() == 2
-    assert IdempotencyKey.objects.filter(key=KEY).count() == 2
+    assert IdempotencyKey.objects.filter(key_hash=_hash(KEY)).count() == 2
 
 
 def test_same_key_with_another_booking_token_is_a_separate_key(
@@ -132,7 +137,7 @@ def test_a_domain_refusal_stores_the_final_problem_body(staff_api: APIClient, cl
     second = _post(staff_api, payload)
     assert second.json() == first.json()
     assert second["Content-Type"] == "application/problem+json"
-    assert IdempotencyKey.objects.get().response_body == first.content.decode()
+    assert first.content not in bytes(IdempotencyKey.objects.get().response_sealed)
 
 
 def test_a_conflict_is_not_stored_so_the_same_request_can_be_retried(
@@ -233,12 +238,12 @@ def test_purge_deletes_only_expired_keys(staff_api: APIClient, climb: Any) -> No
     _post(staff_api, _payload(capacity=5), key="old-1")
     _post(staff_api, _payload(capacity=5), key="old-2")
     _post(staff_api, _payload(capacity=5), key="fresh")
-    IdempotencyKey.objects.exclude(key="fresh").update(expires_at=timezone.now())
+    IdempotencyKey.objects.exclude(key_hash=_hash("fresh")).update(expires_at=timezone.now())
 
     out = StringIO()
     call_command("purge_idempotency_keys", stdout=out)
     assert "Deleted 2 expired" in out.getvalue()
-    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
+    assert list(IdempotencyKey.objects.values_list("key_hash", flat=True)) == [_hash("fresh")]
 
     IdempotencyKey.objects.update(expires_at=timezone.now())
     assert purge_idempotency_keys.delay().get() == 1
@@ -256,3 +261,32 @@ def test_a_form_body_already_read_still_has_a_fingerprint() -> None:
 
     assert identity("a") == identity("a")
     assert identity("a") != identity("b")
+
+
+def test_the_stored_answer_is_sealed_with_the_key(staff_api: APIClient, climb: Any) -> None:
+    first = _post(staff_api, _payload(capacity=20))
+    row = IdempotencyKey.objects.get()
+    assert row.key_hash == _hash(KEY)
+    assert b'"id"' not in bytes(row.response_sealed)
+    # Another key's hash planted in the row cannot open it: the answer is bound to its key.
+    IdempotencyKey.objects.update(key_hash=_hash("another-key"))
+    stolen = _post(staff_api, _payload(capacity=20), key="another-key")
+    assert_problem(stolen, 422, idempotency.IDEMPOTENCY_ANSWER_UNREADABLE, "Idempotency-Key")
+    assert f'"id":{first.json()["id"]}' not in stolen.content.decode()
+
+
+def test_a_secret_key_rotation_keeps_the_answers_in_flight(
+    staff_api: APIClient, climb: Any, settings: Any
+) -> None:
+    first = _post(staff_api, _payload(capacity=20))
+    former = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-of-enough-length-0123456789abcdef"
+    settings.SECRET_KEY_FALLBACKS = [former]
+    replayed = _post(staff_api, _payload(capacity=20))
+    assert replayed.content == first.content
+    assert replayed["Idempotent-Replayed"] == "true"
+
+    settings.SECRET_KEY_FALLBACKS = []
+    lost = _post(staff_api, _payload(capacity=20))
+    assert_problem(lost, 422, idempotency.IDEMPOTENCY_ANSWER_UNREADABLE, "Idempotency-Key")
+    assert Departure.objects.count() == 1  # never run twice

@@ -163,7 +163,12 @@ def test_the_admin_offers_each_group_the_same_actions_as_the_api() -> None:
     coordination = StaffFactory(username="coordination-only", groups=[GUIDE_COORDINATION])
     issue = {"issue_deposit_invoice", "issue_final_invoice", "issue_full_invoice"}
 
-    assert _admin_actions(Booking, office) == {"confirm", "decline", "cancel", "erase_personal_data"}
+    assert _admin_actions(Booking, office) == {
+        "confirm",
+        "decline",
+        "cancel",
+        "erase_personal_data",
+    }
     assert _admin_actions(Booking, accounting) == issue
     assert _admin_actions(Departure, office) == {"cancel_departures"}
     assert _admin_actions(Departure, coordination) == set()

@@ -40,5 +40,9 @@ def test_a_guide_signs_in_sees_the_visits_and_gets_the_feed_url(page: Any) -> No
     calendar = page.request.get(urlsplit(url).path)
     assert calendar.status == 200
     assert b"Base 11/19 et terrils jumeaux" in calendar.body()
-    # Only the expected 403 of the schedule asked before signing in.
+    # Signing out is one visible button; the page then asks to sign in again.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("link", name="Se connecter").wait_for()
+    assert page.request.get("/api/v1/guides/me/schedule/").status == 403
+    # Only the expected 403s of the schedule asked while signed out.
     assert [p for p in page.problems if "403" not in p] == []

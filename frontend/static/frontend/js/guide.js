@@ -1,5 +1,5 @@
 // The guide's page: next visits, and the private calendar feed to copy or rotate.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, csrfToken } from "./api.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime } from "./format.js";
 import { t } from "./i18n.js";
@@ -28,8 +28,17 @@ export async function showGuide() {
       h("button", { type: "button", onclick: async () => { await navigator.clipboard.writeText(feed.feed_url); announce(t("copied")); } }, t("copy")),
       h("p", {}, h("a", { href: feed.webcal_url }, "webcal://…")));
   };
+  // Django signs out on a POST only (a link could be followed by anything). A fetch, not a
+  // form: this page sends no Referer, so a form's Origin would be "null" and fail the CSRF check.
+  const signOut = h("button", { type: "button", class: "sign-out", onclick: async () => {
+    await fetch("/accounts/logout/", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+    });
+    await showGuide();
+  } }, t("signOut"));
   render(
     h("h1", {}, t("guideTitle")),
+    signOut,
     h("section", { "aria-labelledby": "upcoming-title" }, h("h2", { id: "upcoming-title" }, t("upcoming")),
       visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", {},
         h("strong", {}, dateTime(v.starts_at)), " — ", v.title || v.itinerary || "",
