@@ -24,7 +24,7 @@ failures_left = {"n": 0}
 def write_a_key(*, key: str) -> None:
     """Writes a row, then fails while ``failures_left`` says so (its write is then undone)."""
     IdempotencyKey.objects.create(
-        key=key, scope="s", fingerprint="f", expires_at=timezone.now() + timedelta(days=1)
+        key_hash=key, scope="s", fingerprint="f", expires_at=timezone.now() + timedelta(days=1)
     )
     calls.append({"key": key, "autocommit": transaction.get_autocommit()})
     if failures_left["n"] > 0:
@@ -55,7 +55,7 @@ def test_a_consequence_runs_once_after_its_change_commits() -> None:
     row = Consequence.objects.get()
     assert row.done_at is not None and row.attempts == 1
     assert sweep_consequences.apply().get() == 0  # nothing left to do
-    assert IdempotencyKey.objects.filter(key="k1").count() == 1
+    assert IdempotencyKey.objects.filter(key_hash="k1").count() == 1
 
 
 def test_a_rolled_back_change_leaves_no_consequence() -> None:
@@ -90,7 +90,7 @@ def test_a_failed_consequence_is_undone_then_retried_by_the_sweep_after_its_back
     assert sweep_consequences.apply().get() == 1
     row.refresh_from_db()
     assert (row.attempts, row.done_at is not None) == (3, True)
-    assert IdempotencyKey.objects.filter(key="k3").count() == 1
+    assert IdempotencyKey.objects.filter(key_hash="k3").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
