@@ -242,6 +242,9 @@ REST_FRAMEWORK = {
         "user": _throttle_rate("THROTTLE_USER", "1200/minute"),
         "booking_create": _throttle_rate("THROTTLE_BOOKING_CREATE", "20/minute"),
         "booking_lookup": _throttle_rate("THROTTLE_BOOKING_LOOKUP", "120/minute"),
+        # "Find my booking": per client, and per reference whoever asks (each may send a mail).
+        "booking_find": _throttle_rate("THROTTLE_BOOKING_FIND", "10/hour"),
+        "booking_find_reference": _throttle_rate("THROTTLE_BOOKING_FIND_REFERENCE", "5/hour"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise.
