@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -214,3 +216,46 @@ def test_the_programme_qr_code_opens_the_participants_page_on_two_pages_at_most(
     html = programme.programme_html(booking)
     assert "+33" in text and "@" in text  # the office's contact, from the settings
     assert links.participants_token(booking) in html
+
+
+def test_every_demo_half_day_programme_fits_on_two_pages(api: Any) -> None:
+    """Issue 14 item 10, measured on the demo itineraries (itineraries/demo.py) as shipped."""
+    from django.core.management import call_command
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from bookings import programme
+    from bookings.models import BookingStatus, PaymentMethod
+    from core.tokens import new_token
+    from itineraries.models import Departure
+
+    call_command("load_demo", stdout=io.StringIO())
+    measured: dict[str, int] = {}
+    departures = Departure.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at")
+    for departure in departures.select_related("itinerary"):
+        itinerary = departure.itinerary
+        if itinerary.slug in measured or itinerary.duration_minutes > 4 * 60:
+            continue
+        booking = Booking.objects.create(
+            reference=f"VA-T{len(measured):05d}",
+            token_hash=new_token()[1],
+            departure=departure,
+            participants=12,
+            language=departure.language,
+            organisation_name="Collège Jean Jaurès de Loos-en-Gohelle",
+            organisation_type="school",
+            contact_name="Claire Martin",
+            contact_email="claire@example.org",
+            payment_method=PaymentMethod.INVOICE,
+            status=BookingStatus.CONFIRMED,
+            price={},
+            total_cents=0,
+        )
+        reader = PdfReader(io.BytesIO(programme.programme_pdf(booking)))
+        measured[itinerary.slug] = len(reader.pages)
+        if os.environ.get("PROGRAMME_PDF_DIR"):  # to look at it: pdftoppm -png
+            Path(os.environ["PROGRAMME_PDF_DIR"], f"{itinerary.slug}.pdf").write_bytes(
+                programme.programme_pdf(booking)
+            )
+    assert measured, "the demo has half-day itineraries"
+    assert all(1 <= pages <= 2 for pages in measured.values()), measured
