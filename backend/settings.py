@@ -312,6 +312,7 @@ RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", defau
 # Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
 RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
 # The office's emergency contact, printed on the programme the group hands to every participant.
+OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
 GUIDE_TRAVEL_BUFFER_MINUTES = env.int("GUIDE_TRAVEL_BUFFER_MINUTES", default=30)

@@ -194,6 +194,7 @@ def _context(booking: Booking) -> dict[str, Any]:
         "sites": sites,
         "minimum_age": max((site.minimum_age for site in sites), default=0),
         "guides": guides,
+        "office_name": settings.OFFICE_NAME,
         "office_phone": settings.OFFICE_PHONE,
         "office_email": settings.OFFICE_EMAIL,
         # The participants' read-only link (bookings.links): the programme is handed to every

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from bookings import links
@@ -213,8 +214,15 @@ def test_the_programme_qr_code_opens_the_participants_page_on_two_pages_at_most(
     compact = re.sub(r"\s+", "", text)
     assert re.sub(r"\s+", "", links.participants_url(booking)) in compact
     assert booked["token"] not in compact
-    html = programme.programme_html(booking)
-    assert "+33" in text and "@" in text  # the office's contact, from the settings
+    # The office's contact, from the settings (OFFICE_NAME, OFFICE_PHONE, OFFICE_EMAIL).
+    with override_settings(
+        OFFICE_NAME="Office de tourisme de Lens-Liévin",
+        OFFICE_PHONE="+33 3 21 67 66 66",
+        OFFICE_EMAIL="groupes@tourisme-lenslievin.example",
+    ):
+        html = programme.programme_html(booking)
+    for value in ("Office de tourisme de Lens-Liévin", "+33 3 21 67 66 66", "groupes@tourisme"):
+        assert value in html
     assert links.participants_token(booking) in html
 
 
