@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from tests.bookings.helpers import book, bookable_departure
 from tests.e2e.conftest import shoot
+from tests.e2e.test_accessibility import audit, axe_page  # noqa: F401  (fixture)
 from tests.e2e.test_frontend import unexpected
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -106,3 +107,23 @@ def test_a_group_never_loses_its_booking(page: Any, lang: str) -> None:
     page.locator("#status").wait_for()
     expect(page.get_by_role("heading", name=texts["keep"])).to_be_visible()
     assert unexpected(page.problems) == []
+
+
+def test_the_links_pages_pass_axe(axe_page: Any) -> None:  # noqa: F811
+    created = book(APIClient(), bookable_departure(capacity=30, days=20), participants=12).json()
+    reference, token = created["reference"], created["token"]
+    pages = {
+        "booking": (f"/bookings/{reference}?token={token}", "#participants-link"),
+        "find": ("/bookings/find", "#find-form"),
+    }
+    booking_page, ready = pages["booking"]
+    axe_page.goto(booking_page)
+    axe_page.locator(ready).wait_for()
+    shared = axe_page.locator("#participants-link").input_value()
+    assert audit(axe_page) == []
+    axe_page.goto(_path(shared))
+    axe_page.locator("#visit-start").wait_for()
+    assert audit(axe_page) == []
+    axe_page.goto(pages["find"][0])
+    axe_page.locator(pages["find"][1]).wait_for()
+    assert audit(axe_page) == []
