@@ -5,25 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0003_staff_permissions'),
+        ("bookings", "0003_staff_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrganiserLink',
+            name="OrganiserLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('reason', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organiser_links', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("reason", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organiser_links",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organiser link',
-                'verbose_name_plural': 'organiser links',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "organiser link",
+                "verbose_name_plural": "organiser links",
+                "ordering": ["created_at", "id"],
             },
         ),
     ]
