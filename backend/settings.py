@@ -252,6 +252,9 @@ REST_FRAMEWORK = {
         "user": _throttle_rate("THROTTLE_USER", "1200/minute"),
         "booking_create": _throttle_rate("THROTTLE_BOOKING_CREATE", "20/minute"),
         "booking_lookup": _throttle_rate("THROTTLE_BOOKING_LOOKUP", "120/minute"),
+        # "Find my booking": per client, and per reference whoever asks (each may send a mail).
+        "booking_find": _throttle_rate("THROTTLE_BOOKING_FIND", "10/hour"),
+        "booking_find_reference": _throttle_rate("THROTTLE_BOOKING_FIND_REFERENCE", "5/hour"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
@@ -320,6 +323,7 @@ RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", defau
 # Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
 RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
 # The office's emergency contact, printed on the programme the group hands to every participant.
+OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
 GUIDE_TRAVEL_BUFFER_MINUTES = env.int("GUIDE_TRAVEL_BUFFER_MINUTES", default=30)

@@ -27,9 +27,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from stdnum import luhn
 
-from bookings import programme, retention, selectors, services
+from bookings import links, programme, retention, selectors, services, tasks
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
@@ -37,7 +38,9 @@ from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, is_staff_user, staff_may
 from core.serializers import PrototypeFieldsMixin
+from core.tasks import enqueue
 from core.throttling import ClientScopedRateThrottle
+from core.tokens import hash_token
 from itineraries import api as catalogue
 from itineraries.models import Departure, Itinerary, Language
 
@@ -248,6 +251,8 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "booking_page": booking_page_url(obj, token),
             "programme": f"{api}/programme.pdf{suffix}",
             "calendar": f"{api}/calendar.ics{suffix}",
+            # The read-only link the organiser shares with the participants (bookings.links).
+            "participants": links.participants_url(obj),
         }
 
     def get_cancellation_terms(self, obj: Booking) -> dict[str, int] | None:
@@ -298,6 +303,76 @@ class CreatedBookingSerializer(BookingSerializer):
         return self._token()
 
 
+class FindBookingSerializer(serializers.Serializer[Any]):
+    reference = serializers.CharField(max_length=20)
+    email = serializers.EmailField(max_length=254)
+
+
+FIND_ANSWER = {
+    "detail": _(
+        "If this reference and this e-mail address match a booking, a fresh link to it has been "
+        "sent to that address."
+    )
+}
+
+
+class VisitSerializer(serializers.Serializer[Any]):
+    """What the participants' link shows: the visit, never the contact, the price or a change."""
+
+    def to_representation(self, instance: Booking) -> dict[str, Any]:
+        departure = instance.departure
+        itinerary = departure.itinerary
+        when = serializers.DateTimeField()
+        token = self.context.get("token") or ""
+        api = f"{settings.SITE_URL}/api/v1/bookings/{instance.reference}"
+        site = itinerary.meeting_site
+        stops = []
+        for stop in itinerary.stops.select_related("site").order_by("position"):
+            begins = departure.starts_at + timedelta(minutes=stop.offset_minutes)
+            stops.append(
+                {
+                    "starts_at": when.to_representation(begins),
+                    "ends_at": when.to_representation(
+                        begins + timedelta(minutes=stop.duration_minutes)
+                    ),
+                    "title": stop.title,
+                    "site": stop.site.name,
+                }
+            )
+        return {
+            "reference": instance.reference,
+            "status": instance.status,
+            "itinerary": itinerary.slug,
+            "title": itinerary.title,
+            "language": instance.language,
+            "participants": instance.participants,
+            "starts_at": when.to_representation(departure.starts_at),
+            "ends_at": when.to_representation(departure.ends_at),
+            "meeting_point": itinerary.meeting_point,
+            "meeting_site": None
+            if site is None
+            else {"latitude": str(site.latitude), "longitude": str(site.longitude)},
+            "stops": stops,
+            "links": {
+                "programme": f"{api}/programme.pdf?token={token}",
+                "calendar": f"{api}/calendar.ics?token={token}",
+            },
+        }
+
+
+class FindReferenceThrottle(SimpleRateThrottle):
+    """ "Find my booking" per reference, whoever asks: bounds the e-mails one booking receives."""
+
+    scope = "booking_find_reference"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        reference = request.data.get("reference") if hasattr(request.data, "get") else None
+        if not isinstance(reference, str) or not reference.strip():
+            return None  # refused by validation, and counted by the client's throttle
+        ident = hash_token(reference.strip().upper())[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 # --- Views ----------------------------------------------------------------------------------
 
 
@@ -335,6 +410,10 @@ class BookingViewSet(
     throttle_classes = [ClientScopedRateThrottle]
 
     def get_throttles(self) -> list[Any]:
+        if self.action == "find":
+            # Per client (its address, or the signed-in user) and per reference asked about.
+            self.throttle_scope = "booking_find"
+            return [ClientScopedRateThrottle(), FindReferenceThrottle()]
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"
         return super().get_throttles()
 
@@ -351,6 +430,8 @@ class BookingViewSet(
         "cancel": "bookings.cancel_booking",
     }
     staff_only = frozenset({"list", "confirm", "decline"})
+    # What the participants' link may also open: reading the visit, never changing it.
+    reader_actions = frozenset({"visit", "programme", "calendar"})
 
     def staff_permission(self) -> str | None:
         return self.staff_permissions.get(self.action or "")
@@ -394,6 +475,9 @@ class BookingViewSet(
         elif self._token() is None and is_staff_user(self.request):
             # Staff without the action's permission and without the group's token.
             raise PermissionDenied()
+        elif self.action in self.reader_actions:
+            # The organiser's link or the participants' read-only one (bookings.links).
+            booking = selectors.booking_for_reader(reference=reference, token=self._token())
         else:
             booking = selectors.booking_for_token(reference=reference, token=self._token())
         if booking is None:
@@ -525,6 +609,29 @@ class BookingViewSet(
         answer says what defers it. Asking again answers the first request."""
         result = retention.booking_erasure_request(booking=self.get_object(), actor=self._actor())
         return Response(ErasureRequestSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=FindBookingSerializer, responses={202: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["post"])
+    def find(self, request: Request) -> Response:
+        """ "Find my booking": a fresh organiser link is e-mailed to the booking's contact when the
+        reference and the e-mail match. The answer is the same whether or not they do."""
+        serializer = FindBookingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = selectors.booking_for_contact(
+            reference=serializer.validated_data["reference"],
+            email=serializer.validated_data["email"],
+        )
+        if booking is not None:
+            # The token is issued by the task when it writes the e-mail: none in the queue.
+            enqueue(tasks.send_booking_email, booking.pk, "link")
+        return Response(FIND_ANSWER, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[TOKEN_PARAMETER], responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def visit(self, request: Request, reference: str) -> Response:
+        """The visit for the participants' read-only link: programme, times, meeting point."""
+        booking = self.get_object()
+        return Response(VisitSerializer(booking, context={"token": self._token()}).data)
 
     @extend_schema(responses={(200, "text/calendar"): bytes})
     def calendar(self, request: Request, reference: str) -> HttpResponse:

@@ -7,12 +7,16 @@ from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from bookings import links
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking
 from bookings.programme import programme_filename, programme_pdf
 from core.emails import render_plain_text
 
-KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined")
+KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined", "link")
+# The e-mails that carry the organiser's secret link: each issues a fresh token at send time
+# (bookings.links), so no secret ever travels through the task queue or sits in a log.
+LINK_KINDS = frozenset({"received", "confirmed", "changed", "link"})
 
 
 def booking_email(booking: Booking, kind: str) -> EmailMessage:
@@ -25,8 +29,14 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
             "starts_at": date_format(timezone.localtime(departure.starts_at), "DATETIME_FORMAT"),
             "total": f"{booking.total_cents / 100:.2f} €",
             "page_url": booking_page_url(booking),
+            "participants_url": links.participants_url(booking),
             "site_url": settings.SITE_URL,
         }
+        if kind in LINK_KINDS:
+            token = links.organiser_link_issue(
+                booking=booking, reason="recovery" if kind == "link" else "email"
+            )
+            context["page_url"] = links.organiser_url(booking, token)
         text = render_plain_text(f"bookings/email/{kind}_{lang}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
     message = EmailMessage(

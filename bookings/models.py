@@ -199,3 +199,25 @@ class BookingEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("Booking events are append-only.")
+
+
+class OrganiserLink(models.Model):
+    """A further secret link of the organiser, issued by an e-mail or by "find my booking".
+
+    The first organiser token is ``Booking.token_hash``; each later e-mail carrying the link
+    issues a fresh one here instead of rotating it, so that an older e-mail forwarded to a
+    colleague keeps working (docs/architecture.md, "The booking's links"). Only the hash is kept.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="organiser_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=20)  # "email" or "recovery"
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("organiser link")
+        verbose_name_plural = _("organiser links")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.reason} {self.created_at:%Y-%m-%d}"

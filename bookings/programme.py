@@ -34,7 +34,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from qrcode.image.svg import SvgPathImage
 
-from bookings.calendar import booking_page_url
+from bookings import links
 from bookings.models import Booking
 from core.cache import VERSION_KEY, namespace_version
 from core.pdf import render_pdf
@@ -194,11 +194,14 @@ def _context(booking: Booking) -> dict[str, Any]:
         "sites": sites,
         "minimum_age": max((site.minimum_age for site in sites), default=0),
         "guides": guides,
+        "office_name": settings.OFFICE_NAME,
         "office_phone": settings.OFFICE_PHONE,
         "office_email": settings.OFFICE_EMAIL,
-        "page_url": booking_page_url(booking),
+        # The participants' read-only link (bookings.links): the programme is handed to every
+        # participant, so its QR code must never open the organiser's page.
+        "page_url": links.participants_url(booking),
         "route_map": route_map_svg([stop.site for stop in stops], itinerary.meeting_site),
-        "qr_code": qr_code_svg(booking_page_url(booking)),
+        "qr_code": qr_code_svg(links.participants_url(booking)),
     }
 
 

@@ -11,6 +11,7 @@ from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bookings import links
 from bookings.models import HELD_STATUSES, Booking, BookingStatus, seats_taking_q
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
@@ -100,9 +101,38 @@ def booking_for_token(*, reference: str, token: str | None) -> Booking | None:
     )
     # Compare even when the reference is unknown, so both failures cost the same.
     stored = booking.token_hash if booking is not None else "0" * 64
-    if not token_matches(token, stored) or booking is None:
+    if token_matches(token, stored) and booking is not None:
+        return booking
+    # A later organiser link (an e-mail's, a "find my booking" one): bookings.links.
+    if booking is not None and links.is_organiser_token(booking=booking, token=token):
+        return booking
+    return None
+
+
+def booking_for_contact(*, reference: str, email: str) -> Booking | None:
+    """The booking with this reference and contact e-mail (case and spaces aside), if any."""
+    booking = (
+        Booking.objects.select_related("departure__itinerary")
+        .filter(reference=reference.strip().upper())
+        .exclude(contact_email="")  # anonymised: nobody to write to
+        .first()
+    )
+    if booking is None or booking.contact_email.strip().lower() != email.strip().lower():
         return None
     return booking
+
+
+def booking_for_reader(*, reference: str, token: str | None) -> Booking | None:
+    """The booking for its organiser's token or its participants' (read-only) token."""
+    booking = (
+        Booking.objects.select_related("departure__itinerary").filter(reference=reference).first()
+    )
+    if booking is None:
+        token_matches(token, "0" * 64)  # the same cost as a wrong token
+        return None
+    if links.is_participants_token(booking=booking, token=token):
+        return booking
+    return booking_for_token(reference=reference, token=token)
 
 
 def availability(

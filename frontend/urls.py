@@ -6,5 +6,8 @@ urlpatterns = [
     path("", shell, name="home"),
     re_path(r"^itineraries/[-a-z0-9]+/?$", shell, name="itinerary-page"),
     re_path(r"^bookings/VA-[A-Z0-9]{6}/?$", shell, name="booking-page"),
+    re_path(r"^bookings/find/?$", shell, name="find-booking-page"),
+    # The participants' read-only page (bookings.links); its token stays in the query string.
+    re_path(r"^bookings/VA-[A-Z0-9]{6}/visit/?$", shell, name="booking-visit-page"),
     path("guide/", shell, name="guide-page"),
 ]

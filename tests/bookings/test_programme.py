@@ -13,7 +13,7 @@ from django.core import mail
 from pypdf import PdfReader
 from qrcode.image.svg import SvgPathImage
 
-from bookings import programme
+from bookings import links, programme
 from bookings.models import Booking
 from itineraries.models import Departure
 from tests.bookings.helpers import book, bookable_departure
@@ -199,8 +199,10 @@ def test_the_html_has_an_svg_route_map_with_one_marker_per_stop_and_a_qr_code(
     points = re.search(r'<polyline class="route" points="([^"]+)"', route.group())
     assert points is not None and len(points.group(1).split()) == 3
     assert "http" not in route.group().replace("http://www.w3.org/2000/svg", "")
-    # The QR code encodes the booking page without the token (the PDF gets passed around).
-    page = f"http://127.0.0.1:8000/bookings/{booked['reference']}"
+    # The QR code opens the participants' read-only page (the PDF is handed to everyone), never
+    # the organiser's link.
+    page = links.participants_url(booking)
+    assert page.startswith(f"http://127.0.0.1:8000/bookings/{booked['reference']}/visit?token=")
     expected = qrcode.make(page, image_factory=SvgPathImage, border=2).to_string(encoding="unicode")
     path = re.search(r'<path d="[^"]+"', expected)
     assert path is not None and path.group() in html

@@ -4,6 +4,7 @@ import { h, render, announce } from "./dom.js";
 import { dateTime, money } from "./format.js";
 import { t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
+import { keepLinkSection, shareSection } from "./links.js";
 
 let countdown = null;
 
@@ -34,6 +35,7 @@ export async function showBooking(reference, token) {
       hold,
       booking.status === "pending_payment" && booking.checkout_url
         ? h("p", {}, h("a", { class: "button primary", href: booking.checkout_url }, t("payNow"))) : null),
+    keepLinkSection(),
     h("section", { "aria-labelledby": "visit-title" },
       h("h2", { id: "visit-title" }, t("visit")),
       h("p", {}, h("strong", {}, booking.departure.title)),
@@ -57,6 +59,7 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.programme }, t("programmePdf"))),
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
+    live ? shareSection(booking) : null,
     live ? changeSection(booking, token) : null,
     live ? cancelSection(booking, token) : null,
     personalDataSection(booking, token));

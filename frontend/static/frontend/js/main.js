@@ -7,6 +7,7 @@ import { showGuide } from "./guide.js";
 import { currentLang, setLang, t } from "./i18n.js";
 import { recallToken } from "./tokens.js";
 import { showItinerary } from "./itinerary.js";
+import { showFind, showVisit } from "./links.js";
 
 function translateShell() {
   document.documentElement.lang = currentLang();
@@ -24,6 +25,8 @@ async function route() {
   try {
     let match;
     if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await showItinerary(match[1]);
+    else if (/^\/bookings\/find\/?$/.test(path)) showFind();
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/visit\/?$/))) await showVisit(match[1], params.get("token"));
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
     }
