@@ -17,9 +17,25 @@ from django.utils.translation import gettext as _
 from core.money import CURRENCY, percent_of, vat_on
 from itineraries.models import Itinerary, Option
 
+# Each line says what it is, so that its label can be written again in the reader's language
+# (``price_in_language``); the snapshot's own labels stay in the booking's language.
+LINE_VISIT = "visit"
+LINE_VISIT_MINIMUM = "visit_minimum"
+LINE_OPTION = "option"
 
-def _line(label: str, quantity: int, unit_cents: int, vat_rate: Decimal) -> dict[str, Any]:
+
+def _visit_label(title: str, kind: str) -> str:
+    if kind == LINE_VISIT_MINIMUM:
+        return _("Guided visit: %(title)s (minimum charge)") % {"title": title}
+    return _("Guided visit: %(title)s") % {"title": title}
+
+
+def _line(
+    label: str, quantity: int, unit_cents: int, vat_rate: Decimal, kind: str, code: str = ""
+) -> dict[str, Any]:
     return {
+        "kind": kind,
+        "code": code,
         "label": label,
         "quantity": quantity,
         "unit_price_cents": unit_cents,
@@ -38,24 +54,33 @@ def price_booking(
         if per_person >= itinerary.minimum_charge_cents:
             lines = [
                 _line(
-                    _("Guided visit: %(title)s") % {"title": title},
+                    _visit_label(title, LINE_VISIT),
                     participants,
                     itinerary.price_per_person_cents,
                     itinerary.vat_rate,
+                    LINE_VISIT,
                 )
             ]
         else:
             lines = [
                 _line(
-                    _("Guided visit: %(title)s (minimum charge)") % {"title": title},
+                    _visit_label(title, LINE_VISIT_MINIMUM),
                     1,
                     itinerary.minimum_charge_cents,
                     itinerary.vat_rate,
+                    LINE_VISIT_MINIMUM,
                 )
             ]
         for option in options:
             lines.append(
-                _line(option.name, participants, option.price_per_person_cents, option.vat_rate)
+                _line(
+                    option.name,
+                    participants,
+                    option.price_per_person_cents,
+                    option.vat_rate,
+                    LINE_OPTION,
+                    option.code,
+                )
             )
 
     by_rate: dict[str, int] = defaultdict(int)
@@ -82,6 +107,26 @@ def price_booking(
         "deposit_cents": percent_of(total, itinerary.deposit_percent),
         "currency": CURRENCY,
     }
+
+
+def price_in_language(
+    price: dict[str, Any], *, itinerary: Itinerary, language: str
+) -> dict[str, Any]:
+    """The price snapshot with its line labels written in ``language`` (the reader's), amounts
+    untouched. A line snapshotted before lines carried their kind keeps its label."""
+    with translation.override(language):
+        title = itinerary.title
+        names = {option.code: option.name for option in itinerary.options.all()}
+        lines = []
+        for line in price.get("lines", []):
+            kind = line.get("kind")
+            label = line["label"]
+            if kind in (LINE_VISIT, LINE_VISIT_MINIMUM):
+                label = _visit_label(title, kind)
+            elif kind == LINE_OPTION and line.get("code") in names:
+                label = names[line["code"]]
+            lines.append({**line, "label": label})
+    return {**price, "lines": lines}
 
 
 def refund_percent(policy: list[dict[str, int]], days_before: int) -> int:
