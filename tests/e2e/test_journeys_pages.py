@@ -9,13 +9,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus
+from payments.models import Payment
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import CommittingAPIClient
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_frontend import months_ahead, unexpected
+from tests.fakes.stripe_server import FakeStripe, signed_webhook, stripe_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -135,17 +138,67 @@ def test_the_form_marks_the_fields_the_payment_method_requires(
     assert unexpected(page.problems) == []
 
 
-def test_card_payment_drops_the_billing_requirement(page: Any, departure: Any) -> None:
-    departure.itinerary.payment_methods = ["invoice", "card"]
-    open_form(page, departure, title="Base 11/19 et terrils jumeaux", next_month="Mois suivant")
-    page.get_by_role("heading", name="Réserver").wait_for()
-    card = page.locator("input[name=payment_method][value=card]")
-    if card.count() == 0:
-        pytest.skip("card payment is not offered by this configuration")
-    assert page.locator("#b-billing-city").get_attribute("required") is not None
-    card.check()
-    assert page.locator("#b-billing-city").get_attribute("required") is None
-    assert "obligatoire" not in page.locator("label[for='b-billing-city']").inner_text()
+def test_card_payment_drops_the_billing_requirement(
+    page: Any, departure: Any, stripe_fake: FakeStripe
+) -> None:
+    english(page)
+    open_form(page, departure, title="Base 11/19 and the twin slag heaps", next_month="Next month")
+    page.get_by_role("heading", name="Book").wait_for()
+    city = page.locator("#b-billing-city")
+    assert city.get_attribute("required") is not None
+    assert "(required)" in page.locator("label[for='b-billing-city']").inner_text()
+    page.get_by_label("Card (online)").check()
+    assert city.get_attribute("required") is None
+    assert "required" not in page.locator("label[for='b-billing-city']").inner_text()
+    page.get_by_label("By invoice").check()
+    assert city.get_attribute("required") is not None
+
+
+def paid_then_cancelled(stripe_fake: FakeStripe, departure: Any) -> dict[str, Any]:
+    """A card booking paid in full on Stripe (20 days ahead), then cancelled by the group."""
+    client = CommittingAPIClient()
+    created = book(client, departure, participants=12, payment_method="card").json()
+    payment = Payment.objects.get(booking__reference=created["reference"])
+    event = stripe_event(
+        "checkout.session.completed",
+        stripe_fake.completed_session(payment.stripe_checkout_session_id),
+    )
+    assert signed_webhook(Client(), event).status_code == 200
+    client.credentials(HTTP_X_BOOKING_TOKEN=created["token"])
+    answer = client.post(
+        f"/api/v1/bookings/{created['reference']}/cancel/",
+        {},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="cancel-paid",
+    )
+    assert answer.status_code == 200, answer.content
+    return created
+
+
+@pytest.mark.parametrize(("lang", "width"), [("fr", "desktop"), ("en", "phone")])
+def test_a_paid_booking_cancelled_shows_its_refund_and_the_fee_kept(
+    page: Any, departure: Any, stripe_fake: FakeStripe, lang: str, width: str
+) -> None:
+    created = paid_then_cancelled(stripe_fake, departure)
+    booking = Booking.objects.get()
+    if lang == "en":
+        english(page)
+    page.set_viewport_size({"width": WIDTHS[width], "height": 900})
+    page.goto(f"/bookings/{created['reference']}?token={created['token']}")
+    expect(page.locator("#status")).to_have_text("Annulée" if lang == "fr" else "Cancelled")
+    summary = page.locator("#cancel-summary")
+    # 20 days ahead: the 14-day tier gives back half of what was paid, the other half is kept.
+    half = booking.total_cents // 2
+    given_back = page.locator("#refunded, #refund-pending").all_inner_texts()
+    amount = f"{half / 100:.2f}".replace(".", "," if lang == "fr" else ".")
+    assert any(amount in text for text in given_back), given_back
+    assert amount in page.locator("#kept").inner_text()
+    assert page.get_by_role("link", name=re.compile("Programme")).count() == 0
+    assert "null" not in page.locator("#main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
+    snap(page, f"cancelled-paid-booking-{lang}-{width}")
+    assert summary.is_visible()
+    assert unexpected(page.problems) == []
 
 
 def test_the_calendar_is_a_keyboard_grid(page: Any, departure: Any) -> None:
