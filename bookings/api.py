@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import parse_etags
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -34,7 +33,6 @@ from stdnum import luhn
 from bookings import programme, retention, selectors, services
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
-from bookings.pricing import price_in_language
 from core.cache import cached_read
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, is_staff_user, staff_may
@@ -174,7 +172,6 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
     links = serializers.SerializerMethodField()
     cancellation_terms = serializers.SerializerMethodField()
     personal_data = serializers.SerializerMethodField()
-    price = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -238,13 +235,6 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "purchase_order": obj.purchase_order,
             "service_code": obj.service_code,
         }
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_price(self, obj: Booking) -> dict[str, Any]:
-        """The price snapshot, its line labels in the reader's language (Accept-Language): the
-        amounts are the booking's, the invoices keep the booking's own language."""
-        language = (get_language() or settings.LANGUAGE_CODE)[:2]
-        return price_in_language(obj.price, itinerary=obj.departure.itinerary, language=language)
 
     def get_checkout_url(self, obj: Booking) -> str | None:
         return None  # the payments app's booking views fill it in (payments/api.py)

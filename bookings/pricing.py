@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from core.money import CURRENCY, percent_of, vat_on
 from itineraries.models import Itinerary, Option
 
-# Each line says what it is, so that its label can be written again in the reader's language
-# (``price_in_language``); the snapshot's own labels stay in the booking's language.
+# Each line says what it is (and which option), so that a reader in another language can be shown
+# it in theirs (the web app does); the snapshot's own labels stay in the booking's language, as
+# on the invoices.
 LINE_VISIT = "visit"
 LINE_VISIT_MINIMUM = "visit_minimum"
 LINE_OPTION = "option"
@@ -107,26 +108,6 @@ def price_booking(
         "deposit_cents": percent_of(total, itinerary.deposit_percent),
         "currency": CURRENCY,
     }
-
-
-def price_in_language(
-    price: dict[str, Any], *, itinerary: Itinerary, language: str
-) -> dict[str, Any]:
-    """The price snapshot with its line labels written in ``language`` (the reader's), amounts
-    untouched. A line snapshotted before lines carried their kind keeps its label."""
-    with translation.override(language):
-        title = itinerary.title
-        names = {option.code: option.name for option in itinerary.options.all()}
-        lines = []
-        for line in price.get("lines", []):
-            kind = line.get("kind")
-            label = line["label"]
-            if kind in (LINE_VISIT, LINE_VISIT_MINIMUM):
-                label = _visit_label(title, kind)
-            elif kind == LINE_OPTION and line.get("code") in names:
-                label = names[line["code"]]
-            lines.append({**line, "label": label})
-    return {**price, "lines": lines}
 
 
 def refund_percent(policy: list[dict[str, int]], days_before: int) -> int:

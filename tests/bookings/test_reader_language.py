@@ -1,4 +1,4 @@
-"""Issue 14 item 7: the booking answer's price lines in the reader's language, and the
+"""Issue 14 item 7: price lines that say what they are (for the reader's language), and the
 programme PDF in the booking's own language whoever fetches it."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from bookings.models import Booking
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import CommittingAPIClient
 
@@ -32,51 +31,29 @@ def _departure() -> Any:
     return bookable_departure(title_fr="Base 11/19 et terrils", title_en="Base 11/19 and heaps")
 
 
-def test_a_french_booking_read_in_english_has_english_price_lines(api: Any) -> None:
+def test_price_lines_say_what_they_are_so_a_reader_sees_them_in_their_language(
+    api: Any,
+) -> None:
     created = book(api, _departure(), participants=18).json()
     answer = api.get(
         f"/api/v1/bookings/{created['reference']}/",
         HTTP_X_BOOKING_TOKEN=created["token"],
         HTTP_ACCEPT_LANGUAGE="en",
     ).json()
-    labels = [line["label"] for line in answer["price"]["lines"]]
-    assert labels == ["Guided visit: Base 11/19 and heaps", "Lunch"]
-    # The snapshot itself (and so the invoices) stays in the booking's language.
-    stored = Booking.objects.get().price["lines"]
-    assert [line["label"] for line in stored] == [
+    lines = answer["price"]["lines"]
+    assert [(line["kind"], line["code"]) for line in lines] == [("visit", ""), ("option", "lunch")]
+    # The labels stay in the booking's language, as on the invoices; the web app writes them
+    # in the reader's from the kind, the departure's title and the itinerary's option names.
+    assert [line["label"] for line in lines] == [
         "Visite guidée\u00a0: Base 11/19 et terrils",
         "Déjeuner",
     ]
-    assert answer["price"]["total_cents"] == Booking.objects.get().total_cents
+    assert answer["departure"]["title"] == "Base 11/19 and heaps"
 
 
-def test_the_same_booking_read_in_french_keeps_french_labels(api: Any) -> None:
-    created = book(api, _departure(), participants=18).json()
-    answer = api.get(
-        f"/api/v1/bookings/{created['reference']}/",
-        HTTP_X_BOOKING_TOKEN=created["token"],
-        HTTP_ACCEPT_LANGUAGE="fr",
-    ).json()
-    assert answer["price"]["lines"][0]["label"] == "Visite guidée\u00a0: Base 11/19 et terrils"
-
-
-def test_a_snapshot_without_line_kinds_keeps_its_labels(api: Any) -> None:
-    created = book(api, _departure(), participants=18).json()
-    booking = Booking.objects.get()
-    booking.price = {
-        **booking.price,
-        "lines": [
-            {k: v for k, v in line.items() if k not in ("kind", "code")}
-            for line in booking.price["lines"]
-        ],
-    }
-    booking.save(update_fields=["price"])
-    answer = api.get(
-        f"/api/v1/bookings/{created['reference']}/",
-        HTTP_X_BOOKING_TOKEN=created["token"],
-        HTTP_ACCEPT_LANGUAGE="en",
-    ).json()
-    assert answer["price"]["lines"][1]["label"] == "Déjeuner"
+def test_a_small_group_line_is_the_minimum_charge(api: Any) -> None:
+    created = book(api, _departure(), participants=2, options=[]).json()
+    assert [line["kind"] for line in created["price"]["lines"]] == ["visit_minimum"]
 
 
 def test_the_programme_of_an_english_booking_is_english_even_for_a_french_reader(

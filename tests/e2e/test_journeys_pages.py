@@ -269,7 +269,9 @@ def test_english_countdown_and_price_lines(page: Any, departure: Any) -> None:
     assert hold.startswith("Seats held for another")
     assert " j " not in hold and "day" in hold
     text = page.locator("#main").inner_text()
-    assert "Visite guidée" not in text
+    assert "Guided visit: Base 11/19 and the twin slag heaps" in text
+    assert "Lunch" in text
+    assert "Visite guidée" not in text and "Déjeuner" not in text
     assert " : " not in text
     assert unexpected(page.problems) == []
 

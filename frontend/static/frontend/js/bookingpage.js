@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, money } from "./format.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 
 let countdown = null;
@@ -24,6 +24,7 @@ export async function showBooking(reference, token) {
   const hold = h("p", { class: "hold", id: "hold" });
   if (booking.hold_expires_at && live && booking.status !== "confirmed") startCountdown(hold, booking.hold_expires_at);
   const paid = booking.amount_paid_cents || 0;
+  await relabelPrice(booking);
   const webcal = booking.links.calendar.replace(/^https?:/, "webcal:");
   const ended = ["cancelled", "declined", "expired"].includes(booking.status);
   render(
@@ -52,6 +53,27 @@ export async function showBooking(reference, token) {
     live ? changeSection(booking, token) : null,
     live ? cancelSection(booking, token) : null,
     personalDataSection(booking, token));
+}
+
+// The price snapshot's labels are in the booking's language (as on the invoices): a reader in the
+// other language sees the visit line from the departure's title (already in theirs) and the
+// options by their code from the itinerary. A line without a kind (an old snapshot) keeps its label.
+async function relabelPrice(booking) {
+  const bookingLang = booking.language === "fr" ? "fr" : "en";
+  if (bookingLang === currentLang()) return;
+  let names = new Map();
+  if (booking.price.lines.some((line) => line.kind === "option")) {
+    try {
+      const it = await api(`itineraries/${encodeURIComponent(booking.departure.itinerary)}/`);
+      names = new Map(it.options.map((o) => [o.code, o.name]));
+    } catch { /* an itinerary no longer published: its options keep their labels */ }
+  }
+  const visit = `${t("lineVisit")}${t("colon")}${booking.departure.title}`;
+  for (const line of booking.price.lines) {
+    if (line.kind === "visit") line.label = visit;
+    else if (line.kind === "visit_minimum") line.label = `${visit} (${t("minimumShort")})`;
+    else if (line.kind === "option" && names.has(line.code)) line.label = names.get(line.code);
+  }
 }
 
 function priceSection(booking, paid) {

@@ -77,7 +77,7 @@ const TEXTS = {
     notFoundTitle: "Page introuvable", notFoundText: "Cette adresse ne correspond à aucune page ni à aucun itinéraire. Le lien est peut-être incomplet ou l'itinéraire n'est plus proposé.",
     backToCatalogue: "Voir tous les itinéraires",
     calendarGrid: "Calendrier de {month}", cellOffers: "{n} possibilité(s) de visite", cellNothing: "aucune visite",
-    cellClosed: "fermé : {reason}", privateShort: "date privée", cellHelp: "Flèches : changer de jour ; Page précédente / suivante : changer de mois ; Entrée : aller aux créneaux du jour.",
+    cellClosed: "fermé : {reason}", privateShort: "date privée", minimumShort: "forfait minimum", cellHelp: "Flèches : changer de jour ; Page précédente / suivante : changer de mois ; Entrée : aller aux créneaux du jour.",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -154,7 +154,7 @@ const TEXTS = {
     notFoundTitle: "Page not found", notFoundText: "This address matches no page and no itinerary. The link may be incomplete, or the itinerary is no longer offered.",
     backToCatalogue: "See all itineraries",
     calendarGrid: "Calendar for {month}", cellOffers: "{n} visit time(s)", cellNothing: "no visit",
-    cellClosed: "closed: {reason}", privateShort: "private date", cellHelp: "Arrow keys: change day; Page Up / Page Down: change month; Enter: go to the day's times.",
+    cellClosed: "closed: {reason}", privateShort: "private date", minimumShort: "minimum charge", cellHelp: "Arrow keys: change day; Page Up / Page Down: change month; Enter: go to the day's times.",
   },
 };
 
