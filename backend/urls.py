@@ -30,5 +30,5 @@ if settings.BENCH_VIEWS:
 
 handler400 = "core.problems.handler400"
 handler403 = "core.problems.handler403"
-handler404 = "core.problems.handler404"
+handler404 = "frontend.views.not_found"
 handler500 = "core.problems.handler500"

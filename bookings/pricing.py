@@ -17,9 +17,26 @@ from django.utils.translation import gettext as _
 from core.money import CURRENCY, percent_of, vat_on
 from itineraries.models import Itinerary, Option
 
+# Each line says what it is (and which option), so that a reader in another language can be shown
+# it in theirs (the web app does); the snapshot's own labels stay in the booking's language, as
+# on the invoices.
+LINE_VISIT = "visit"
+LINE_VISIT_MINIMUM = "visit_minimum"
+LINE_OPTION = "option"
 
-def _line(label: str, quantity: int, unit_cents: int, vat_rate: Decimal) -> dict[str, Any]:
+
+def _visit_label(title: str, kind: str) -> str:
+    if kind == LINE_VISIT_MINIMUM:
+        return _("Guided visit: %(title)s (minimum charge)") % {"title": title}
+    return _("Guided visit: %(title)s") % {"title": title}
+
+
+def _line(
+    label: str, quantity: int, unit_cents: int, vat_rate: Decimal, kind: str, code: str = ""
+) -> dict[str, Any]:
     return {
+        "kind": kind,
+        "code": code,
         "label": label,
         "quantity": quantity,
         "unit_price_cents": unit_cents,
@@ -38,24 +55,33 @@ def price_booking(
         if per_person >= itinerary.minimum_charge_cents:
             lines = [
                 _line(
-                    _("Guided visit: %(title)s") % {"title": title},
+                    _visit_label(title, LINE_VISIT),
                     participants,
                     itinerary.price_per_person_cents,
                     itinerary.vat_rate,
+                    LINE_VISIT,
                 )
             ]
         else:
             lines = [
                 _line(
-                    _("Guided visit: %(title)s (minimum charge)") % {"title": title},
+                    _visit_label(title, LINE_VISIT_MINIMUM),
                     1,
                     itinerary.minimum_charge_cents,
                     itinerary.vat_rate,
+                    LINE_VISIT_MINIMUM,
                 )
             ]
         for option in options:
             lines.append(
-                _line(option.name, participants, option.price_per_person_cents, option.vat_rate)
+                _line(
+                    option.name,
+                    participants,
+                    option.price_per_person_cents,
+                    option.vat_rate,
+                    LINE_OPTION,
+                    option.code,
+                )
             )
 
     by_rate: dict[str, int] = defaultdict(int)

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.problems import handler404
+
 # Every page of the app: the catalogue, an itinerary, a booking, the guide's page.
 CSP = "; ".join(
     [
@@ -30,4 +32,18 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
     response["Content-Security-Policy"] = CSP
     response["Referrer-Policy"] = "no-referrer"  # booking pages carry their token in the URL
     response["Cache-Control"] = "no-cache"
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404: a page with a way back for a reader's browser, problem+json for the rest.
+
+    Only a request that asks for HTML outside the API gets the page (browsers send
+    ``Accept: text/html``); API clients, scripts and webhooks keep the machine-readable answer.
+    """
+    accepts_html = "text/html" in request.headers.get("Accept", "")
+    if request.path.startswith("/api/") or not accepts_html:
+        return handler404(request, exception)
+    response = render(request, "frontend/not_found.html", status=404)
+    response["Content-Security-Policy"] = CSP
     return response

@@ -66,7 +66,7 @@ def fill_invoice_form(page: Any) -> None:
     page.get_by_label("SIRET (14 chiffres)").fill(VALID_SIRET)
     page.get_by_label("Nom et prénom").fill("Claire Martin")
     page.get_by_label("E-mail").fill("claire@example.org")
-    page.get_by_label("Adresse", exact=True).fill("Place des Héros")
+    page.get_by_label(re.compile(r"^Adresse( \(obligatoire\))?$")).fill("Place des Héros")
     page.get_by_label("Code postal").fill("62000")
     page.get_by_label("Ville").fill("Arras")
 

@@ -6,6 +6,17 @@ import { t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
 const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
+// What each payment method requires beyond the always required fields (bookings/api.py,
+// BookingInputSerializer.validate): an invoice needs a billing address.
+const REQUIRED_FOR = { invoice: ["billing.address", "billing.postal_code", "billing.city"], card: [] };
+
+function setRequired(form, name, on) {
+  const control = form.querySelector(`[name="${name}"]`);
+  const label = form.querySelector(`label[for="${control.id}"]`);
+  control.required = on;
+  label.querySelector(".req")?.remove();
+  if (on) label.append(h("span", { class: "req" }, ` (${t("required")})`));
+}
 
 function estimate(it, participants, optionCodes) {
   const rows = [];
@@ -52,7 +63,7 @@ export function bookingForm(it, choice, participants) {
       choice.kind === "private" ? h("div", { class: "field" }, h("label", { for: "b-language" }, t("language")),
         h("select", { id: "b-language", name: "language" }, it.languages.map((l) => h("option", { value: l }, languageName(l)))),
         h("p", { class: "field-error", id: "b-language-error" })) : null,
-      h("p", { class: "estimate" }, `${t("estimate")} : `, priceOut)),
+      h("p", { class: "estimate" }, `${t("estimate")}${t("colon")}`, priceOut)),
     h("fieldset", {}, h("legend", {}, t("organisation")),
       input("organisation.name", t("orgName"), { required: true, autocomplete: "organization" }),
       h("div", { class: "field" }, h("label", { for: "b-organisation-type" }, t("orgType")),
@@ -107,6 +118,14 @@ export function bookingForm(it, choice, participants) {
   };
   form.addEventListener("input", updatePrice);
   updatePrice();
+
+  const markRequired = () => {
+    const method = new FormData(form).get("payment_method");
+    const wanted = REQUIRED_FOR[method] || [];
+    for (const name of new Set(Object.values(REQUIRED_FOR).flat())) setRequired(form, name, wanted.includes(name));
+  };
+  form.addEventListener("change", (event) => { if (event.target.name === "payment_method") markRequired(); });
+  markRequired();
 
   const clearErrors = () => {
     errorBox.hidden = true;

@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, money } from "./format.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
 
@@ -21,39 +21,32 @@ export async function showBooking(reference, token) {
     throw error;
   }
   document.title = `${t("bookingTitle", { ref: reference })} — Voyages apprenants`;
-  const price = booking.price;
   const live = ["requested", "pending_payment", "confirmed"].includes(booking.status);
   const hold = h("p", { class: "hold", id: "hold" });
   if (booking.hold_expires_at && live && booking.status !== "confirmed") startCountdown(hold, booking.hold_expires_at);
   const paid = booking.amount_paid_cents || 0;
+  await relabelPrice(booking);
   const webcal = booking.links.calendar.replace(/^https?:/, "webcal:");
+  const ended = ["cancelled", "declined", "expired"].includes(booking.status);
   render(
     h("h1", {}, t("bookingTitle", { ref: booking.reference })),
     h("section", { class: `status status-${booking.status}`, "aria-labelledby": "status-title" },
-      h("h2", { id: "status-title" }, t("status"), " : ", h("span", { id: "status" }, t(`st_${booking.status}`))),
+      h("h2", { id: "status-title" }, t("status"), t("colon"), h("span", { id: "status" }, t(`st_${booking.status}`))),
       t(`next_${booking.status}`) !== `next_${booking.status}` ? h("p", {}, t(`next_${booking.status}`)) : null,
       hold,
       booking.status === "pending_payment" && booking.checkout_url
         ? h("p", {}, h("a", { class: "button primary", href: booking.checkout_url }, t("payNow"))) : null),
     keepLinkSection(),
+    ended ? settlementSection(booking) : null,
     h("section", { "aria-labelledby": "visit-title" },
       h("h2", { id: "visit-title" }, t("visit")),
       h("p", {}, h("strong", {}, booking.departure.title)),
       h("p", {}, dateTime(booking.departure.starts_at)),
       h("p", {}, booking.departure.meeting_point),
       h("p", { id: "participants" }, `${booking.participants} ${t("participants").toLowerCase()} · ${booking.organisation.name}`)),
-    h("section", { "aria-labelledby": "price-title" },
-      h("h2", { id: "price-title" }, t("price")),
-      h("table", { class: "lines" },
-        h("tbody", {}, price.lines.map((line) => h("tr", {},
-          h("th", { scope: "row" }, line.label),
-          h("td", {}, `${line.quantity} × ${money(line.unit_price_cents)}`),
-          h("td", { class: "num" }, money(line.total_excl_vat_cents)))),
-        price.vat_breakdown.map((row) => h("tr", {}, h("th", { scope: "row" }, t("vat", { rate: Number(row.vat_rate) })), h("td", {}), h("td", { class: "num" }, money(row.vat_cents))))),
-        h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, t("totalInclVat")), h("td", {}), h("td", { class: "num", id: "total" }, money(price.total_cents))),
-          h("tr", {}, h("th", { scope: "row" }, t("paid")), h("td", {}), h("td", { class: "num" }, money(paid))),
-          h("tr", {}, h("th", { scope: "row" }, t("due")), h("td", {}), h("td", { class: "num" }, money(Math.max(price.total_cents - paid, 0))))))),
-    h("section", { "aria-labelledby": "docs-title" },
+    ended ? null : priceSection(booking, paid),
+    // A booking that no longer goes ahead has no programme to follow nor visit to add to a calendar.
+    ended ? null : h("section", { "aria-labelledby": "docs-title" },
       h("h2", { id: "docs-title" }, t("documents")),
       h("ul", { class: "links" },
         h("li", {}, h("a", { href: booking.links.programme }, t("programmePdf"))),
@@ -65,13 +58,71 @@ export async function showBooking(reference, token) {
     personalDataSection(booking, token));
 }
 
+// The price snapshot's labels are in the booking's language (as on the invoices): a reader in the
+// other language sees the visit line from the departure's title (already in theirs) and the
+// options by their code from the itinerary. A line without a kind (an old snapshot) keeps its label.
+async function relabelPrice(booking) {
+  const bookingLang = booking.language === "fr" ? "fr" : "en";
+  if (bookingLang === currentLang()) return;
+  let names = new Map();
+  if (booking.price.lines.some((line) => line.kind === "option")) {
+    try {
+      const it = await api(`itineraries/${encodeURIComponent(booking.departure.itinerary)}/`);
+      names = new Map(it.options.map((o) => [o.code, o.name]));
+    } catch { /* an itinerary no longer published: its options keep their labels */ }
+  }
+  const visit = `${t("lineVisit")}${t("colon")}${booking.departure.title}`;
+  for (const line of booking.price.lines) {
+    if (line.kind === "visit") line.label = visit;
+    else if (line.kind === "visit_minimum") line.label = `${visit} (${t("minimumShort")})`;
+    else if (line.kind === "option" && names.has(line.code)) line.label = names.get(line.code);
+  }
+}
+
+function priceSection(booking, paid) {
+  const price = booking.price;
+  return h("section", { "aria-labelledby": "price-title" },
+    h("h2", { id: "price-title" }, t("price")),
+    h("table", { class: "lines" },
+      h("tbody", {}, price.lines.map((line) => h("tr", {},
+        h("th", { scope: "row" }, line.label),
+        h("td", {}, `${line.quantity} × ${money(line.unit_price_cents)}`),
+        h("td", { class: "num" }, money(line.total_excl_vat_cents)))),
+      price.vat_breakdown.map((row) => h("tr", {}, h("th", { scope: "row" }, t("vat", { rate: Number(row.vat_rate) })), h("td", {}), h("td", { class: "num" }, money(row.vat_cents))))),
+      h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, t("totalInclVat")), h("td", {}), h("td", { class: "num", id: "total" }, money(price.total_cents))),
+        h("tr", {}, h("th", { scope: "row" }, t("paid")), h("td", {}), h("td", { class: "num" }, money(paid))),
+        h("tr", {}, h("th", { scope: "row" }, t("due")), h("td", {}), h("td", { class: "num" }, money(Math.max(price.total_cents - paid, 0)))))));
+}
+
+// What a booking that no longer goes ahead settled: paid, given back (done and in progress),
+// and what stays invoiced as the cancellation charge. Nothing is due on it any more.
+function settlementSection(booking) {
+  const paid = booking.amount_paid_cents || 0;
+  const refunded = booking.amount_refunded_cents || 0;
+  const pending = booking.amount_refund_pending_cents || 0;
+  const invoiced = booking.amount_invoiced_cents;
+  const kept = invoiced ?? Math.max(paid - refunded - pending, 0);
+  const row = (label, cents, id) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "num", id }, money(cents)));
+  return h("section", { id: "cancel-summary", "aria-labelledby": "settlement-title" },
+    h("h2", { id: "settlement-title" }, t("settlement")),
+    h("table", { class: "lines" },
+      h("tbody", {},
+        row(t("bookedTotal"), booking.price.total_cents),
+        row(t("paid"), paid),
+        row(t("refunded"), refunded, "refunded"),
+        pending ? row(t("refundPending"), pending, "refund-pending") : null),
+      h("tfoot", {}, row(t("keptInvoiced"), kept, "kept"))),
+    h("p", {}, kept ? t("keptNote") : t("nothingKept")));
+}
+
 function startCountdown(node, until) {
   const tick = () => {
     const left = new Date(until) - Date.now();
     if (left <= 0) { node.textContent = t("holdOver"); clearInterval(countdown); return; }
     const minutes = Math.floor(left / 60000);
-    const text = minutes >= 1440 ? `${Math.floor(minutes / 1440)} j ${Math.floor((minutes % 1440) / 60)} h`
-      : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+    const text = minutes >= 1440
+      ? t(minutes < 2880 ? "holdDay" : "holdDays", { d: Math.floor(minutes / 1440), h: Math.floor((minutes % 1440) / 60) })
+      : t("holdHours", { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, "0") });
     node.textContent = t("holdLeft", { time: text });
   };
   tick();
@@ -101,10 +152,14 @@ function changeSection(booking, token) {
 }
 
 function cancelSection(booking, token) {
-  const terms = booking.cancellation_terms || { refund_percent: 0, refund_cents: 0 };
+  const terms = booking.cancellation_terms || { refund_percent: 0, refund_cents: 0, refundable_cents: 0 };
+  // What is kept is the policy's base minus the refund: it stays invoiced as the cancellation fee.
+  const fee = Math.max((terms.refundable_cents ?? 0) - terms.refund_cents, 0);
   const dialog = h("dialog", { id: "cancel-dialog", "aria-labelledby": "cancel-title" },
     h("h2", { id: "cancel-title" }, t("cancelConfirmTitle")),
-    h("p", { id: "cancel-terms" }, t("cancelTerms", { p: terms.refund_percent, amount: money(terms.refund_cents) })),
+    h("div", { id: "cancel-terms" },
+      h("p", {}, t("cancelTerms", { p: terms.refund_percent, amount: money(terms.refund_cents) })),
+      h("p", { id: "cancel-fee" }, t("cancelFee", { p: 100 - terms.refund_percent, amount: money(fee) }))),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "danger", id: "cancel-confirm", onclick: async () => {
         const result = await api(`bookings/${booking.reference}/cancel/`, { method: "POST", token, body: {}, idempotencyKey: crypto.randomUUID() });

@@ -25,10 +25,10 @@ export function monthTitle(year, month) {
     .format(new Date(Date.UTC(year, month, 1)));
 }
 
-export function weekdayNames() {
+export function weekdayNames(style = "short") {
   const base = Date.UTC(2024, 0, 1); // a Monday
   return [...Array(7).keys()].map((i) =>
-    new Intl.DateTimeFormat(locale(), { weekday: "short", timeZone: "UTC" }).format(new Date(base + i * 864e5)));
+    new Intl.DateTimeFormat(locale(), { weekday: style, timeZone: "UTC" }).format(new Date(base + i * 864e5)));
 }
 
 export function duration(minutes) {

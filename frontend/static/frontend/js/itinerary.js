@@ -59,44 +59,138 @@ function policyLines(tiers) {
     : t("refundTier", { d: tier.days_before, p: tier.refund_percent })));
 }
 
+// ISO dates (YYYY-MM-DD) moved by whole days in UTC, so no daylight-saving shift can skip a day.
+function isoDate(year, month, day) {
+  return new Date(Date.UTC(year, month, day)).toISOString().slice(0, 10);
+}
+
+function addDays(iso, days) {
+  const [y, m, d] = iso.split("-").map(Number);
+  return isoDate(y, m - 1, d + days);
+}
+
+// The month as a WAI-ARIA grid: one tab stop (the roving cell), arrow keys move by day and week,
+// Home/End to the week's ends, PageUp/PageDown change month; Enter goes to the day's times.
 function availabilityCalendar(it, onChoose) {
   const today = new Date();
   let year = today.getFullYear();
   let month = today.getMonth();
   let participants = it.min_participants;
-  const grid = h("div", { class: "month", "aria-live": "polite" });
+  let active = null; // the ISO date of the cell that holds the tab stop
+  const grid = h("div", { class: "month", role: "grid", "aria-labelledby": "month-title", "aria-describedby": "grid-help" });
+  const empty = h("p", { class: "hint" });
   const closures = h("div", { class: "closures" });
-  const title = h("h3", { class: "month-title" });
+  const title = h("h3", { class: "month-title", id: "month-title", "aria-live": "polite" });
   const size = h("input", { id: "avail-size", type: "number", min: it.min_participants, max: it.max_participants, value: participants });
+  let loading = 0;
 
-  const load = async () => {
-    const first = `${year}-${String(month + 1).padStart(2, "0")}-01`;
+  const focusActive = () => grid.querySelector(`[data-date="${active}"]`)?.focus();
+
+  const load = async ({ focus = false } = {}) => {
+    const ticket = ++loading;
     const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-    const last = `${year}-${String(month + 1).padStart(2, "0")}-${lastDay}`;
+    const first = isoDate(year, month, 1);
+    const last = isoDate(year, month, lastDay);
     title.textContent = monthTitle(year, month);
     const data = await api(`itineraries/${it.slug}/availability/?from=${first}&to=${last}&participants=${participants}`);
+    if (ticket !== loading) return; // a later month was asked for meanwhile
+    const byDate = new Map(data.days.map((day) => [day.date, day]));
     const offsetDays = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;
-    const cells = [...weekdayNames().map((name) => h("div", { class: "dow", "aria-hidden": "true" }, name))];
-    for (let i = 0; i < offsetDays; i += 1) cells.push(h("div", { class: "day empty", "aria-hidden": "true" }));
+    const names = weekdayNames();
+    const longNames = weekdayNames("long");
+    const rows = [h("div", { role: "row", class: "week" },
+      names.map((name, i) => h("div", { class: "dow", role: "columnheader", "aria-label": longNames[i] }, name)))];
+    let cells = [];
+    for (let i = 0; i < offsetDays; i += 1) cells.push(h("div", { class: "day empty", role: "gridcell" }));
     let anything = false;
     const closed = [];
-    for (const day of data.days) {
+    const days = [];
+    for (let d = 1; d <= lastDay; d += 1) {
+      const date = isoDate(year, month, d);
+      const day = byDate.get(date) || { date, closed: "", departures: [], private_start_times: [] };
+      days.push(day);
       if (day.closed) closed.push(h("li", {}, t("closedOn", { day: dateLong(day.date), reason: day.closed })));
       const slots = [
-        ...day.departures.map((d) => ({ kind: "departure", ...d })),
+        ...day.departures.map((dep) => ({ kind: "departure", ...dep })),
         ...day.private_start_times.map((at) => ({ kind: "private", starts_at: at })),
       ];
       anything ||= slots.length > 0;
-      cells.push(h("div", { class: `day${slots.length ? " has-slots" : ""}${day.closed ? " closed" : ""}` },
-        h("span", { class: "num" }, Number(day.date.slice(8))),
-        day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
-        slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
+      const offers = day.closed ? t("cellClosed", { reason: day.closed })
+        : slots.length ? t("cellOffers", { n: slots.length }) : t("cellNothing");
+      cells.push(h("div", {
+        class: `day${slots.length ? " has-slots" : ""}${day.closed ? " closed" : ""}`,
+        role: "gridcell", tabindex: "-1", dataset: { date },
+        "aria-label": `${dateLong(date)}, ${offers}`,
+      },
+      h("span", { class: "num", "aria-hidden": "true" }, d),
+      day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
+      slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
+      if (cells.length === 7) { rows.push(h("div", { role: "row", class: "week" }, cells)); cells = []; }
     }
-    grid.replaceChildren(...cells, anything ? "" : h("p", { class: "hint wide" }, t("noDates")));
+    if (cells.length) {
+      while (cells.length < 7) cells.push(h("div", { class: "day empty", role: "gridcell" }));
+      rows.push(h("div", { role: "row", class: "week" }, cells));
+    }
+    if (!active || active.slice(0, 7) !== first.slice(0, 7)) {
+      const todayIso = isoDate(today.getFullYear(), today.getMonth(), today.getDate());
+      const withSlots = days.find((day) => day.departures.length || day.private_start_times.length);
+      active = withSlots?.date || (todayIso.slice(0, 7) === first.slice(0, 7) ? todayIso : first);
+    }
+    grid.replaceChildren(...rows);
+    grid.querySelector(`[data-date="${active}"]`)?.setAttribute("tabindex", "0");
+    empty.textContent = anything ? "" : t("noDates");
     closures.replaceChildren(...(closed.length ? [h("h4", {}, t("closedDays")), h("ul", {}, closed)] : []));
+    if (focus) focusActive();
   };
 
-  const move = (delta) => { month += delta; if (month < 0) { month = 11; year -= 1; } if (month > 11) { month = 0; year += 1; } load(); };
+  const showMonth = (y, m, options) => {
+    const d = new Date(Date.UTC(y, m, 1));
+    year = d.getUTCFullYear();
+    month = d.getUTCMonth();
+    return load(options);
+  };
+  const move = (delta) => { active = null; showMonth(year, month + delta); };
+  const goTo = (iso) => {
+    const [y, m] = iso.split("-").map(Number);
+    active = iso;
+    if (y === year && m - 1 === month) {
+      grid.querySelectorAll('[role="gridcell"][tabindex="0"]').forEach((cell) => cell.setAttribute("tabindex", "-1"));
+      grid.querySelector(`[data-date="${iso}"]`)?.setAttribute("tabindex", "0");
+      focusActive();
+    } else showMonth(y, m - 1, { focus: true });
+  };
+  grid.addEventListener("keydown", (event) => {
+    const cell = event.target.closest?.('[role="gridcell"][data-date]');
+    if (!cell || cell !== event.target) return; // keys inside a time button stay the button's
+    const date = cell.dataset.date;
+    const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+    const [y, m, d] = date.split("-").map(Number);
+    const inMonth = (yy, mm) => {
+      const lastDay = new Date(Date.UTC(yy, mm + 1, 0)).getUTCDate();
+      return isoDate(yy, mm, Math.min(d, lastDay));
+    };
+    const targets = {
+      ArrowLeft: () => addDays(date, -1), ArrowRight: () => addDays(date, 1),
+      ArrowUp: () => addDays(date, -7), ArrowDown: () => addDays(date, 7),
+      Home: () => addDays(date, -weekday), End: () => addDays(date, 6 - weekday),
+      PageUp: () => inMonth(y, m - 2), PageDown: () => inMonth(y, m),
+    };
+    if (targets[event.key]) {
+      event.preventDefault();
+      goTo(targets[event.key]());
+    } else if (event.key === "Enter" || event.key === " ") {
+      const slot = cell.querySelector("button.slot:not([disabled])");
+      if (slot) { event.preventDefault(); slot.focus(); }
+    }
+  });
+  grid.addEventListener("focusin", (event) => {
+    const cell = event.target.closest('[role="gridcell"][data-date]');
+    if (cell && cell.dataset.date !== active) {
+      grid.querySelectorAll('[role="gridcell"][tabindex="0"]').forEach((c) => c.setAttribute("tabindex", "-1"));
+      cell.setAttribute("tabindex", "0");
+      active = cell.dataset.date;
+    }
+  });
   size.addEventListener("change", () => {
     if (size.validity.valid && size.value) { participants = Number(size.value); load(); }
   });
@@ -107,16 +201,21 @@ function availabilityCalendar(it, onChoose) {
       h("button", { type: "button", onclick: () => move(-1), "aria-label": t("previousMonth") }, "‹"),
       title,
       h("button", { type: "button", onclick: () => move(1), "aria-label": t("nextMonth") }, "›")),
-    grid, closures);
+    h("p", { class: "visually-hidden", id: "grid-help" }, t("cellHelp")),
+    grid, empty, closures);
 }
 
 function slotButton(slot, date, participants, onChoose) {
+  const day = dateLong(date);
   if (slot.kind === "departure") {
+    const more = `(${languageName(slot.language)}) · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}`;
     const label = `${t("departureAt", { time: time(slot.starts_at), lang: languageName(slot.language) })} · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}`;
-    return h("button", { type: "button", class: "slot", disabled: !slot.bookable, "aria-label": `${date} ${label}`,
-      onclick: () => onChoose(slot, participants) }, label);
+    return h("button", { type: "button", class: "slot", disabled: !slot.bookable, "aria-label": `${day}, ${label}`,
+      onclick: () => onChoose(slot, participants) },
+    h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, more));
   }
   const label = t("privateAt", { time: time(slot.starts_at) });
-  return h("button", { type: "button", class: "slot private", "aria-label": `${date} ${label}`,
-    onclick: () => onChoose(slot, participants) }, label);
+  return h("button", { type: "button", class: "slot private", "aria-label": `${day}, ${label}`,
+    onclick: () => onChoose(slot, participants) },
+  h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, t("privateShort")));
 }

@@ -8,6 +8,7 @@ import { currentLang, setLang, t } from "./i18n.js";
 import { recallToken } from "./tokens.js";
 import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
+import { showNotFound } from "./notfound.js";
 
 function translateShell() {
   document.documentElement.lang = currentLang();
@@ -31,10 +32,12 @@ async function route() {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
     }
     else if (path.startsWith("/guide")) await showGuide();
-    else await showCatalogue();
+    else if (path === "/" || path === "") await showCatalogue();
+    else showNotFound();
     const heading = document.querySelector("#main h1");
     if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
   } catch (error) {
+    if (error instanceof ApiError && error.status === 404) { showNotFound(); return; }
     const message = error instanceof ApiError ? error.message : String(error);
     render(h("h1", {}, "Voyages apprenants"), h("p", { class: "alert", role: "alert" }, t("error", { msg: message })));
   }
