@@ -65,6 +65,11 @@ const TEXTS = {
     erasureConfirm: "Oui, demander l'effacement", erasureKeep: "Non, garder mes données",
     erasureRequested: "Demande d'effacement enregistrée le {date}.", erasureDeferred: "L'effacement est reporté\u00a0:",
     erasureDone: "Vos données personnelles ont été effacées le {date}.",
+    groupPrivate: "{n} personnes : plus qu'un départ public n'en accueille ({max}) ; une date privée est possible.",
+    groupGuides: "Votre groupe sera mené par {g} guides.",
+    groupQuote: "{n} personnes : plus que les sites n'accueillent en même temps ({max}).",
+    quoteRequest: "Demandez-nous un devis ({email})", quoteSubject: "Demande de devis : {title}, {n} personnes",
+    whySeats: "{left} places < {n}", why_site_capacity: "sites complets", why_no_guide: "pas assez de guides",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -129,6 +134,11 @@ const TEXTS = {
     erasureConfirm: "Yes, ask for erasure", erasureKeep: "No, keep my data",
     erasureRequested: "Erasure request recorded on {date}.", erasureDeferred: "Erasure is deferred:",
     erasureDone: "Your personal data were erased on {date}.",
+    groupPrivate: "{n} people: more than a public departure takes ({max}); a private date is possible.",
+    groupGuides: "Your group will be led by {g} guides.",
+    groupQuote: "{n} people: more than the sites hold at once ({max}).",
+    quoteRequest: "Ask us for a quote ({email})", quoteSubject: "Quote request: {title}, {n} people",
+    whySeats: "seats left {left} < {n}", why_site_capacity: "site capacity", why_no_guide: "not enough guides",
   },
 };
 

@@ -67,7 +67,10 @@ function availabilityCalendar(it, onChoose) {
   const grid = h("div", { class: "month", "aria-live": "polite" });
   const closures = h("div", { class: "closures" });
   const title = h("h3", { class: "month-title" });
-  const size = h("input", { id: "avail-size", type: "number", min: it.min_participants, max: it.max_participants, value: participants });
+  // No max: a group larger than a public departure takes may still get a private date, or a
+  // quote; the answer's `group` says which, and the calendar shows it (sizeNote).
+  const size = h("input", { id: "avail-size", type: "number", min: 1, inputmode: "numeric", value: participants, "aria-describedby": "avail-size-note" });
+  const sizeNote = h("div", { id: "avail-size-note", class: "hint", "aria-live": "polite" });
 
   const load = async () => {
     const first = `${year}-${String(month + 1).padStart(2, "0")}-01`;
@@ -75,6 +78,7 @@ function availabilityCalendar(it, onChoose) {
     const last = `${year}-${String(month + 1).padStart(2, "0")}-${lastDay}`;
     title.textContent = monthTitle(year, month);
     const data = await api(`itineraries/${it.slug}/availability/?from=${first}&to=${last}&participants=${participants}`);
+    sizeNote.replaceChildren(...groupNote(it, data.group));
     const offsetDays = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;
     const cells = [...weekdayNames().map((name) => h("div", { class: "dow", "aria-hidden": "true" }, name))];
     for (let i = 0; i < offsetDays; i += 1) cells.push(h("div", { class: "day empty", "aria-hidden": "true" }));
@@ -90,19 +94,29 @@ function availabilityCalendar(it, onChoose) {
       cells.push(h("div", { class: `day${slots.length ? " has-slots" : ""}${day.closed ? " closed" : ""}` },
         h("span", { class: "num" }, Number(day.date.slice(8))),
         day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
-        slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
+        slots.map((slot) => slotButton(slot, day.date, participants, onChoose)),
+        dayWhy(day, participants)));
     }
     grid.replaceChildren(...cells, anything ? "" : h("p", { class: "hint wide" }, t("noDates")));
     closures.replaceChildren(...(closed.length ? [h("h4", {}, t("closedDays")), h("ul", {}, closed)] : []));
   };
 
   const move = (delta) => { month += delta; if (month < 0) { month = 11; year -= 1; } if (month > 11) { month = 0; year += 1; } load(); };
-  size.addEventListener("change", () => {
-    if (size.validity.valid && size.value) { participants = Number(size.value); load(); }
-  });
+  // The size typed is the size asked for, on every keystroke (debounced), not only on "change";
+  // it used to be dropped silently when above the public maximum, keeping the old size.
+  let typing;
+  const sizeChanged = () => {
+    clearTimeout(typing);
+    const typed = Number(size.value);
+    if (!Number.isInteger(typed) || typed < 1) return;
+    typing = setTimeout(() => { if (typed !== participants) { participants = typed; load(); } }, 250);
+  };
+  size.addEventListener("input", sizeChanged);
+  size.addEventListener("change", sizeChanged);
   load();
   return h("div", {},
     h("div", { class: "field inline" }, h("label", { for: "avail-size" }, t("participants")), size),
+    sizeNote,
     h("div", { class: "month-nav" },
       h("button", { type: "button", onclick: () => move(-1), "aria-label": t("previousMonth") }, "‹"),
       title,
@@ -119,4 +133,29 @@ function slotButton(slot, date, participants, onChoose) {
   const label = t("privateAt", { time: time(slot.starts_at) });
   return h("button", { type: "button", class: "slot private", "aria-label": `${date} ${label}`,
     onclick: () => onChoose(slot, participants) }, label);
+}
+
+// What the itinerary offers a group of this size (the availability's `group`).
+function groupNote(it, group) {
+  if (!group) return [];
+  if (group.fits === "quote") {
+    const subject = encodeURIComponent(t("quoteSubject", { title: it.title, n: group.participants }));
+    return [h("p", { class: "note quote" }, t("groupQuote", { n: group.participants, max: group.largest_private_group }), " ",
+      h("a", { id: "quote-request", href: `mailto:${group.office_email}?subject=${subject}` }, t("quoteRequest", { email: group.office_email })))];
+  }
+  const lines = [];
+  if (group.fits === "private") lines.push(t("groupPrivate", { n: group.participants, max: group.largest_public_group }));
+  if (group.guides_needed > 1) lines.push(t("groupGuides", { g: group.guides_needed }));
+  return lines.map((line) => h("p", {}, line));
+}
+
+// Why a day offers nothing to this group: departures too small, or no private time and why.
+function dayWhy(day, participants) {
+  const reasons = day.departures.filter((d) => !d.bookable && d.seats_left > 0)
+    .map((d) => t("whySeats", { left: d.seats_left, n: participants }));
+  // Reasons of the whole group (too large, too small, language) are said once, above the grid.
+  if (!day.private_start_times.length && ["site_capacity", "no_guide"].includes(day.private_unavailable)) {
+    reasons.push(t(`why_${day.private_unavailable}`));
+  }
+  return reasons.length ? h("span", { class: "why" }, reasons.join(" · ")) : null;
 }
