@@ -128,6 +128,12 @@ class Assignment(models.Model):
                 condition=Q(role__in=[choice.value for choice in AssignmentRole]),
                 name="assignment_role_known",
             ),
+            # One guide answers for the group (the programme and the feeds name them first).
+            models.UniqueConstraint(
+                fields=["departure"],
+                condition=Q(role=AssignmentRole.LEAD),
+                name="assignment_one_lead_per_departure",
+            ),
         ]
 
     def __str__(self) -> str:

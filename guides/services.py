@@ -30,7 +30,7 @@ from core.tasks import enqueue
 from core.tokens import new_token
 from guides import selectors, tasks
 from guides.calendar import FEED_NAMESPACE
-from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
+from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for a deadlock
@@ -40,6 +40,7 @@ LANGUAGE_NOT_SPOKEN = "language_not_spoken"
 OUTSIDE_WEEKLY_HOURS = "outside_weekly_hours"
 GUIDE_ON_TIME_OFF = "guide_on_time_off"
 GUIDE_ALREADY_ASSIGNED = "guide_already_assigned"
+DEPARTURE_HAS_LEAD = "departure_has_lead"
 GUIDE_DOUBLE_BOOKED = "guide_double_booked"
 ASSIGNMENT_NOT_FOUND = "assignment_not_found"
 USER_ALREADY_GUIDE = "user_already_guide"
@@ -49,6 +50,7 @@ TIME_OFF_OVERLAPS = "time_off_overlaps"
 TIME_OFF_DURING_ASSIGNMENT = "time_off_during_assignment"
 
 EXCLUSION_CONSTRAINT = "assignment_no_overlap"
+ONE_LEAD_CONSTRAINT = "assignment_one_lead_per_departure"
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +255,18 @@ def _double_booked(guide: Guide, other: Departure | None) -> Conflict:
     return Conflict(GUIDE_DOUBLE_BOOKED, message, field="guide", extra=extra)
 
 
+def _has_lead(departure_id: int) -> bool:
+    return Assignment.objects.filter(departure_id=departure_id, role=AssignmentRole.LEAD).exists()
+
+
+def _second_lead() -> Conflict:
+    return Conflict(
+        DEPARTURE_HAS_LEAD,
+        _("This departure already has a lead guide: add this guide as an assistant."),
+        field="role",
+    )
+
+
 def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False) -> None:
     """Write in a savepoint, translating the database's refusals into domain errors."""
     try:
@@ -264,6 +278,9 @@ def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False)
     except IntegrityError as exc:
         if EXCLUSION_CONSTRAINT in str(exc):
             raise _double_booked(guide, None) from None
+        if ONE_LEAD_CONSTRAINT in str(exc):
+            # A backstop: writers hold the departure lock, so ``_has_lead`` saw the other lead.
+            raise _second_lead() from None
         if not update and "unique" in str(exc).lower():
             raise Conflict(
                 GUIDE_ALREADY_ASSIGNED,
@@ -317,6 +334,8 @@ def assignment_create(*, departure: Departure, guide: Guide, role: str, by: Any)
             _("%(guide)s is already on this departure.") % name,
             field="guide",
         )
+    if role == AssignmentRole.LEAD and _has_lead(locked_departure.pk):
+        raise _second_lead()
     window = {"starts_at": locked_departure.starts_at, "ends_at": locked_departure.ends_at}
     _check_availability(guide=locked, **window)
     if _guard_double_booking:
