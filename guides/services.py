@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from core.cache import bump
 from core.errors import Conflict, DomainError, InvalidInput
 from core.tasks import enqueue
-from core.tokens import new_token
+from core.tokens import new_derived_token
 from guides import selectors, tasks
 from guides.calendar import FEED_NAMESPACE
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
@@ -139,12 +139,16 @@ def _lock_guide(guide_id: int) -> Guide:
 def feed_token_rotate(*, guide: Guide) -> str:
     """A new calendar-feed token for the guide; the old one stops working. Locks the guide row.
 
-    Returns the token, which is stored only as its hash."""
+    Returns the token. It is stored as its hash (what the feed looks up) and as the seed it is
+    derived from with ``SECRET_KEY``, so that the guide page shows it again
+    (``selectors.guide_feed_token``)."""
     locked = Guide.objects.select_for_update().get(pk=guide.pk)
-    token, token_hash = new_token()
+    seed, token, token_hash = new_derived_token(purpose=selectors.FEED_TOKEN_PURPOSE)
     locked.feed_token_hash = token_hash
-    locked.save(update_fields=["feed_token_hash", "updated_at"])
+    locked.feed_token_seed = seed
+    locked.save(update_fields=["feed_token_hash", "feed_token_seed", "updated_at"])
     guide.feed_token_hash = token_hash
+    guide.feed_token_seed = seed
     return token
 
 

@@ -70,6 +70,13 @@ const TEXTS = {
     groupQuote: "{n} personnes : plus que les sites n'accueillent en même temps ({max}).",
     quoteRequest: "Demandez-nous un devis ({email})", quoteSubject: "Demande de devis : {title}, {n} personnes",
     whySeats: "{left} places < {n}", why_site_capacity: "sites complets", why_no_guide: "pas assez de guides",
+    upcomingMonths: "Mes visites des trois prochains mois", headcountConfirmed: "{n} participants confirmés",
+    headcountRequested: "{n} en demande (non confirmés)", groupNotConfirmed: "demande, non confirmée",
+    roleLead: "Guide principal", roleAssistant: "Guide adjoint", meetingPoint: "Rendez-vous :",
+    visitCancelled: "Visite annulée.", feedUrl: "Lien d'abonnement", feedOpen: "Ouvrir dans mon agenda (webcal)",
+    feedHidden: "Votre lien actuel a été créé avant que cette page puisse l'afficher : il fonctionne toujours. Pour le voir ici, créez un nouveau lien (l'ancien cessera de fonctionner).",
+    feedCreate: "Créer mon lien d'abonnement", feedRotateWarning: "Un nouveau lien remplace l'actuel : les agendas abonnés à l'ancien lien ne recevront plus vos visites, il faudra vous réabonner avec le nouveau.",
+    feedRotateConfirm: "Oui, créer un nouveau lien", feedRotateKeep: "Non, garder mon lien", feedRotated: "Nouveau lien créé ; l'ancien ne fonctionne plus.",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -139,6 +146,13 @@ const TEXTS = {
     groupQuote: "{n} people: more than the sites hold at once ({max}).",
     quoteRequest: "Ask us for a quote ({email})", quoteSubject: "Quote request: {title}, {n} people",
     whySeats: "seats left {left} < {n}", why_site_capacity: "site capacity", why_no_guide: "not enough guides",
+    upcomingMonths: "My visits in the next three months", headcountConfirmed: "{n} participants confirmed",
+    headcountRequested: "{n} requested (not confirmed)", groupNotConfirmed: "request, not confirmed",
+    roleLead: "Lead guide", roleAssistant: "Assistant guide", meetingPoint: "Meeting point:",
+    visitCancelled: "Visit cancelled.", feedUrl: "Subscription link", feedOpen: "Open in my calendar (webcal)",
+    feedHidden: "Your current link was made before this page could show it: it still works. To see it here, make a new link (the old one then stops working).",
+    feedCreate: "Make my subscription link", feedRotateWarning: "A new link replaces the current one: calendars subscribed to the old link will no longer receive your visits; subscribe again with the new one.",
+    feedRotateConfirm: "Yes, make a new link", feedRotateKeep: "No, keep my link", feedRotated: "New link made; the old one no longer works.",
   },
 };
 
