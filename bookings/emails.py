@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking
 from bookings.programme import programme_filename, programme_pdf
+from core.dates import format_datetime
+from core.money import format_money
 
 KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined")
 
@@ -22,8 +23,8 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
         context = {
             "booking": booking,
             "itinerary": departure.itinerary,
-            "starts_at": date_format(timezone.localtime(departure.starts_at), "DATETIME_FORMAT"),
-            "total": f"{booking.total_cents / 100:.2f} €",
+            "starts_at": format_datetime(departure.starts_at, lang),
+            "total": format_money(booking.total_cents, lang),
             "page_url": booking_page_url(booking),
             "site_url": settings.SITE_URL,
         }

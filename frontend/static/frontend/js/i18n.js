@@ -77,6 +77,7 @@ const TEXTS = {
     feedHidden: "Votre lien actuel a été créé avant que cette page puisse l'afficher : il fonctionne toujours. Pour le voir ici, créez un nouveau lien (l'ancien cessera de fonctionner).",
     feedCreate: "Créer mon lien d'abonnement", feedRotateWarning: "Un nouveau lien remplace l'actuel : les agendas abonnés à l'ancien lien ne recevront plus vos visites, il faudra vous réabonner avec le nouveau.",
     feedRotateConfirm: "Oui, créer un nouveau lien", feedRotateKeep: "Non, garder mon lien", feedRotated: "Nouveau lien créé ; l'ancien ne fonctionne plus.",
+    payBalance: "Payer le solde par carte ({amount})", payUnavailable: "Le paiement par carte est indisponible pour le moment ; réessayez dans quelques minutes.", payFailed: "La page de paiement n'a pas pu s'ouvrir ; réessayez.",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -153,6 +154,7 @@ const TEXTS = {
     feedHidden: "Your current link was made before this page could show it: it still works. To see it here, make a new link (the old one then stops working).",
     feedCreate: "Make my subscription link", feedRotateWarning: "A new link replaces the current one: calendars subscribed to the old link will no longer receive your visits; subscribe again with the new one.",
     feedRotateConfirm: "Yes, make a new link", feedRotateKeep: "No, keep my link", feedRotated: "New link made; the old one no longer works.",
+    payBalance: "Pay the balance by card ({amount})", payUnavailable: "Card payment is unavailable right now; please try again in a few minutes.", payFailed: "The payment page could not be opened; please try again.",
   },
 };
 
