@@ -67,9 +67,9 @@ function availabilityCalendar(it, onChoose) {
   const grid = h("div", { class: "month", "aria-live": "polite" });
   const closures = h("div", { class: "closures" });
   const title = h("h3", { class: "month-title" });
-  // No max: a group larger than a public departure takes may still get a private date, or a
+  // No max of the itinerary (1000 is the API's): a larger group may still get a private date, or a
   // quote; the answer's `group` says which, and the calendar shows it (sizeNote).
-  const size = h("input", { id: "avail-size", type: "number", min: 1, inputmode: "numeric", value: participants, "aria-describedby": "avail-size-note" });
+  const size = h("input", { id: "avail-size", type: "number", min: 1, max: 1000, inputmode: "numeric", value: participants, "aria-describedby": "avail-size-note" });
   const sizeNote = h("div", { id: "avail-size-note", class: "hint", "aria-live": "polite" });
 
   const load = async () => {
@@ -108,7 +108,7 @@ function availabilityCalendar(it, onChoose) {
   const sizeChanged = () => {
     clearTimeout(typing);
     const typed = Number(size.value);
-    if (!Number.isInteger(typed) || typed < 1) return;
+    if (!Number.isInteger(typed) || typed < 1 || typed > 1000) return;
     typing = setTimeout(() => { if (typed !== participants) { participants = typed; load(); } }, 250);
   };
   size.addEventListener("input", sizeChanged);
