@@ -788,7 +788,12 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
                 participants=participants,
                 language=query.validated_data.get("language"),
             )
-            body = {"itinerary": itinerary.slug, "participants": participants, "days": days}
+            body = {
+                "itinerary": itinerary.slug,
+                "participants": participants,
+                "group": selectors.group_fit(itinerary, participants),
+                "days": days,
+            }
             return Response(body)
 
         # Short-lived: a hold that runs out frees seats without any write to invalidate on.

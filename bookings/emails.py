@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import translation
 
 from bookings import links
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking
 from bookings.programme import programme_filename, programme_pdf
+from core.dates import format_datetime
 from core.emails import render_plain_text
+from core.money import format_money
 
 KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined", "link")
 # The e-mails that carry the organiser's secret link: each issues a fresh token at send time
@@ -26,8 +27,8 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
         context = {
             "booking": booking,
             "itinerary": departure.itinerary,
-            "starts_at": date_format(timezone.localtime(departure.starts_at), "DATETIME_FORMAT"),
-            "total": f"{booking.total_cents / 100:.2f} €",
+            "starts_at": format_datetime(departure.starts_at, lang),
+            "total": format_money(booking.total_cents, lang),
             "page_url": booking_page_url(booking),
             "participants_url": links.participants_url(booking),
             "site_url": settings.SITE_URL,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -14,7 +16,7 @@ from django.utils import timezone
 from bookings import links
 from bookings.models import HELD_STATUSES, Booking, BookingStatus, seats_taking_q
 from core.tokens import token_matches
-from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
+from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Stop
 from itineraries.selectors import closed_days, first_conflict, site_intervals, stop_windows
 
 PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Sequence[datetime]]
@@ -135,6 +137,56 @@ def booking_for_reader(*, reference: str, token: str | None) -> Booking | None:
     return booking_for_token(reference=reference, token=token)
 
 
+def largest_private_group(itinerary: Itinerary, stops: Iterable[Stop] | None = None) -> int:
+    """The largest group a private date of the itinerary takes: what every one of its sites holds
+    at once (the smallest ``max_visitors``), led by as many guides as the group needs.
+
+    ``max_participants`` bounds a group on a public departure; a private date is the group's
+    alone, so only the sites and the guides limit it. Never below ``max_participants``: a site
+    smaller than that is refused by the site check anyway. ``stops`` with their sites loaded
+    (the catalogue prefetches them), or read here in one query.
+    """
+    if stops is None:
+        stops = itinerary.stops.select_related("site")
+    smallest = min((stop.site.max_visitors for stop in stops), default=0)
+    return max(itinerary.max_participants, smallest)
+
+
+def guides_needed(itinerary: Itinerary, participants: int) -> int:
+    return math.ceil(participants / itinerary.participants_per_guide)
+
+
+def group_fit(itinerary: Itinerary, participants: int) -> dict[str, Any]:
+    """What the itinerary offers a group of this size: a public departure, a private date (led
+    by ``guides_needed`` guides), or a quote request to the office when nothing fits."""
+    largest_private = largest_private_group(itinerary, itinerary.stops.all())
+    if participants <= itinerary.max_participants:
+        fits = "public"
+    elif itinerary.private_dates_allowed and participants <= largest_private:
+        fits = "private"
+    else:
+        fits = "quote"
+    return {
+        "participants": participants,
+        "fits": fits,
+        "guides_needed": guides_needed(itinerary, participants),
+        "largest_public_group": itinerary.max_participants,
+        "largest_private_group": largest_private,
+        "office_email": settings.OFFICE_EMAIL,
+    }
+
+
+# Why a day offers no private start time (``private_unavailable``), for the calendar to say it.
+PRIVATE_NOT_OFFERED = "private_not_offered"  # no private dates, or a site closed for good
+GROUP_TOO_SMALL = "group_too_small"
+GROUP_TOO_LARGE = "group_too_large"  # more than the sites hold: a quote request
+LANGUAGE_NOT_OFFERED = "language_not_offered"
+DAY_CLOSED = "closed"
+LEAD_TIME = "lead_time"  # too close to book
+SITE_CAPACITY = "site_capacity"  # the sites are taken by other visits then
+NO_GUIDE = "no_guide"  # a registered check (the guides) refused every start
+
+
 def availability(
     *,
     itinerary: Itinerary,
@@ -171,6 +223,7 @@ def availability(
             "closed": None,
             "departures": [],
             "private_start_times": [],
+            "private_unavailable": None,
         }
         day += timedelta(days=1)
     site_ids = {stop.site_id for stop in itinerary.stops.all()}  # prefetched by the catalogue
@@ -195,6 +248,17 @@ def availability(
     return list(days.values())
 
 
+def _private_refusal(itinerary: Itinerary, participants: int, language: str | None) -> str | None:
+    """Why no day can offer a private time to this group, or None."""
+    if not itinerary.private_dates_allowed:
+        return PRIVATE_NOT_OFFERED
+    if participants < itinerary.min_participants:
+        return GROUP_TOO_SMALL
+    if language is not None and language not in itinerary.languages:
+        return LANGUAGE_NOT_OFFERED
+    return None
+
+
 def _private_times(
     itinerary: Itinerary,
     days: dict[date, dict[str, Any]],
@@ -205,14 +269,20 @@ def _private_times(
     now: datetime,
     tz: Any,
 ) -> None:
-    if not itinerary.private_dates_allowed or not (
-        itinerary.min_participants <= participants <= itinerary.max_participants
-    ):
-        return
-    if language is not None and language not in itinerary.languages:
-        return
-    stops = list(itinerary.stops.select_related("site").order_by("position"))
-    if not stops or any(not stop.site.is_bookable for stop in stops):
+    """Fill each day's private start times, or say why there is none (``private_unavailable``):
+    each day keeps the furthest stage its start times reached (closed, lead time, sites,
+    guides)."""
+    refusal = _private_refusal(itinerary, participants, language)
+    stops: list[Stop] = []
+    if refusal is None:
+        stops = list(itinerary.stops.select_related("site").order_by("position"))
+        if not stops or any(not stop.site.is_bookable for stop in stops):
+            refusal = PRIVATE_NOT_OFFERED
+        elif participants > largest_private_group(itinerary, stops):
+            refusal = GROUP_TOO_LARGE
+    if refusal is not None:
+        for entry in days.values():
+            entry["private_unavailable"] = refusal
         return
     earliest = now + timedelta(days=itinerary.lead_time_days)
     duration = timedelta(minutes=max(stop.end_offset_minutes for stop in stops))
@@ -224,14 +294,19 @@ def _private_times(
     candidates: list[tuple[dict[str, Any], datetime]] = []
     for day, entry in days.items():
         if entry["closed"]:
+            entry["private_unavailable"] = DAY_CLOSED
             continue
+        entry["private_unavailable"] = LEAD_TIME
         for start in itinerary.private_start_times:
             starts_at = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)), tz)
             if starts_at < earliest:
                 continue
             windows = stop_windows(stops=stops, starts_at=starts_at)
             if first_conflict(windows=windows, capacity=participants, intervals=intervals) is None:
+                entry["private_unavailable"] = NO_GUIDE
                 candidates.append((entry, starts_at))
+            elif entry["private_unavailable"] == LEAD_TIME:
+                entry["private_unavailable"] = SITE_CAPACITY
     possible = set(
         possible_private_starts(
             itinerary=itinerary,
@@ -243,6 +318,7 @@ def _private_times(
     for entry, starts_at in candidates:
         if starts_at in possible:
             entry["private_start_times"].append(starts_at)
+            entry["private_unavailable"] = None
 
 
 def staff_booking_queryset() -> QuerySet[Booking]:

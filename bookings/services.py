@@ -33,7 +33,12 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
-from bookings.selectors import possible_private_starts, refundable_cents, seats_taken
+from bookings.selectors import (
+    largest_private_group,
+    possible_private_starts,
+    refundable_cents,
+    seats_taken,
+)
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
 from core.sql import CompiledQuery
@@ -126,7 +131,22 @@ def _lock_departure_row(departure_id: int) -> Departure:
     return departure
 
 
-def _check_participants(itinerary: Itinerary, participants: int) -> None:
+def _check_participants(itinerary: Itinerary, participants: int, *, private: bool = False) -> None:
+    """A public departure takes groups up to ``max_participants``; a private date up to what
+    its sites hold at once (``largest_private_group``), led by as many guides as it needs."""
+    if private:
+        largest = largest_private_group(itinerary)
+        if itinerary.min_participants <= participants <= largest:
+            return
+        raise InvalidInput(
+            errors.PARTICIPANTS_OUT_OF_RANGE,
+            _(
+                "A private visit of this itinerary takes %(min)d to %(max)d participants; for a "
+                "larger group, ask us for a quote at %(email)s."
+            )
+            % {"min": itinerary.min_participants, "max": largest, "email": settings.OFFICE_EMAIL},
+            field="participants",
+        )
     if not itinerary.min_participants <= participants <= itinerary.max_participants:
         raise InvalidInput(
             errors.PARTICIPANTS_OUT_OF_RANGE,
@@ -238,7 +258,7 @@ def _private_departure(
             field="starts_at",
         )
     _check_lead_time(itinerary, starts_at, "starts_at")
-    _check_participants(itinerary, participants)
+    _check_participants(itinerary, participants, private=True)
     if language not in itinerary.languages:
         raise InvalidInput(
             errors.LANGUAGE_NOT_OFFERED,
@@ -442,7 +462,9 @@ def booking_change(
     before = {"participants": locked.participants}
     fields = ["updated_at"]
     if participants is not None and participants != locked.participants:
-        _check_participants(itinerary, participants)
+        _check_participants(
+            itinerary, participants, private=departure.kind == DepartureKind.PRIVATE
+        )
         if departure.kind == DepartureKind.PUBLIC:
             _check_seats(departure, participants, exclude=locked.pk)
         price = price_booking(

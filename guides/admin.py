@@ -70,7 +70,7 @@ class GuideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["is_active", "themes"]
     search_fields = ["display_name", "user__username", "user__email"]
     filter_horizontal = ["themes"]
-    exclude = ["feed_token_hash"]  # the feed is rotated through the API, never shown
+    exclude = ["feed_token_hash", "feed_token_seed"]  # rotated through the API, never shown
     readonly_fields = ["created_at", "updated_at"]
 
 

@@ -16,7 +16,12 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -24,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.models import BookingStatus
 from core.permissions import StaffPermission
 from guides import selectors, services
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff
@@ -151,6 +157,17 @@ class SuggestionsSerializer(serializers.Serializer[Any]):
     suggestions = SuggestionSerializer(many=True)
 
 
+class ScheduleGroupSerializer(serializers.Serializer[Any]):
+    """A group on the guide's visit: who to call on the day."""
+
+    reference = serializers.CharField()
+    organisation = serializers.CharField(source="organisation_name")
+    participants = serializers.IntegerField()
+    status = serializers.CharField(help_text="confirmed, requested or pending_payment.")
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField()
+
+
 class ScheduleEntrySerializer(serializers.Serializer[Any]):
     """One visit of the guide, flat: what the guide page lists."""
 
@@ -165,6 +182,22 @@ class ScheduleEntrySerializer(serializers.Serializer[Any]):
     status = serializers.CharField(source="departure.status")
     meeting_point = serializers.CharField(source="departure.itinerary.meeting_point")
     participants = serializers.IntegerField(help_text="Confirmed participants.")
+    participants_requested = serializers.SerializerMethodField(
+        help_text="Participants of groups not confirmed yet (a request, or a payment awaited)."
+    )
+    groups = serializers.SerializerMethodField()
+
+    def get_participants_requested(self, obj: Assignment) -> int:
+        return sum(
+            booking.participants
+            for booking in obj.departure.live_bookings  # type: ignore[attr-defined]
+            if booking.status != BookingStatus.CONFIRMED
+        )
+
+    @extend_schema_field(ScheduleGroupSerializer(many=True))
+    def get_groups(self, obj: Assignment) -> list[dict[str, Any]]:
+        bookings = obj.departure.live_bookings  # type: ignore[attr-defined]
+        return ScheduleGroupSerializer(bookings, many=True).data  # type: ignore[return-value]
 
 
 def validate_plausible_day(value: date) -> None:
@@ -395,9 +428,29 @@ class MyScheduleView(APIView):
 
 
 class MyFeedTokenView(APIView):
-    """A new private calendar URL for the signed-in guide; the previous one stops working."""
+    """The signed-in guide's private calendar URL: GET shows it without changing it; POST makes a
+    new one, and the previous one stops working (the page asks the guide to confirm first)."""
 
     permission_classes = [IsGuide]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "GuideFeed",
+                {
+                    "has_feed": serializers.BooleanField(),
+                    "feed_url": serializers.URLField(allow_null=True),
+                    "webcal_url": serializers.CharField(allow_null=True),
+                },
+            )
+        }
+    )
+    def get(self, request: Request) -> Response:
+        # Read again: the user's cached guide may predate a rotation made in this process.
+        guide = Guide.objects.get(pk=request.user.guide.pk)  # type: ignore[union-attr]
+        token = selectors.guide_feed_token(guide)
+        urls = feed_urls(token) if token else {"feed_url": None, "webcal_url": None}
+        return _no_store(Response({"has_feed": bool(guide.feed_token_hash), **urls}))
 
     @extend_schema(request=None, responses={200: FeedUrlsSerializer})
     def post(self, request: Request) -> Response:

@@ -28,8 +28,11 @@ class Guide(models.Model):
     languages = models.JSONField(_("languages spoken"), default=list)
     themes = models.ManyToManyField(Theme, related_name="guides", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    # SHA-256 of the calendar-feed token (core.tokens); the token itself is shown once.
+    # SHA-256 of the calendar-feed token (core.tokens), the only thing the feed looks up.
     feed_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The seed the token is derived from with SECRET_KEY (core.tokens.derived_token), so that
+    # the guide page can show the link again without rotating it; empty for older tokens.
+    feed_token_seed = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,6 +130,12 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(role__in=[choice.value for choice in AssignmentRole]),
                 name="assignment_role_known",
+            ),
+            # One guide answers for the group (the programme and the feeds name them first).
+            models.UniqueConstraint(
+                fields=["departure"],
+                condition=Q(role=AssignmentRole.LEAD),
+                name="assignment_one_lead_per_departure",
             ),
         ]
 

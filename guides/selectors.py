@@ -25,9 +25,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, seats_taking_q
 from bookings.selectors import seats_taken, with_seats_taken
-from core.tokens import hash_token, token_matches
+from core.tokens import derived_token, hash_token, token_matches
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Itinerary, Stop
 
@@ -239,12 +239,18 @@ def guide_list() -> QuerySet[Guide]:
 
 def guide_schedule(*, guide: Guide, first_day: date, last_day: date) -> QuerySet[Assignment]:
     """The guide's assignments whose visit starts between two local days (both included),
-    cancelled departures included so that the guide sees the cancellation."""
+    cancelled departures included so that the guide sees the cancellation.
+
+    ``participants`` counts confirmed groups; ``departure.live_bookings`` lists every group
+    that takes seats now (confirmed, or a request or payment whose hold runs), for the guide
+    page to show requests apart. Three queries with the guide's own."""
     span_start = timezone.make_aware(datetime.combine(first_day, time.min))
     span_end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     confirmed = Q(departure__bookings__status=BookingStatus.CONFIRMED)
+    live = Booking.objects.filter(seats_taking_q(timezone.now())).order_by("created_at", "pk")
     return (
         Assignment.objects.select_related("departure__itinerary")
+        .prefetch_related(Prefetch("departure__bookings", queryset=live, to_attr="live_bookings"))
         .filter(
             guide=guide,
             departure__starts_at__gte=span_start,
@@ -259,6 +265,20 @@ def guide_schedule(*, guide: Guide, first_day: date, last_day: date) -> QuerySet
         )
         .order_by("departure__starts_at", "pk")
     )
+
+
+# The purpose a guide's feed token is derived for (core.tokens.derived_token).
+FEED_TOKEN_PURPOSE = "guides.feed-token"  # noqa: S105 (a label, not a secret)
+
+
+def guide_feed_token(guide: Guide) -> str | None:
+    """The guide's current feed token, derived again from its stored seed; None when there is
+    none, or when it was made before seeds were stored or under another ``SECRET_KEY`` (the
+    guide then makes a new link)."""
+    if not guide.feed_token_hash or not guide.feed_token_seed:
+        return None
+    token = derived_token(purpose=FEED_TOKEN_PURPOSE, seed=guide.feed_token_seed)
+    return token if token_matches(token, guide.feed_token_hash) else None
 
 
 def guide_for_feed_token(token: str) -> Guide | None:

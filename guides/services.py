@@ -27,10 +27,10 @@ from django.utils.translation import gettext_lazy as _
 from core.cache import bump
 from core.errors import Conflict, DomainError, InvalidInput
 from core.tasks import enqueue
-from core.tokens import new_token
+from core.tokens import new_derived_token
 from guides import selectors, tasks
 from guides.calendar import FEED_NAMESPACE
-from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
+from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for a deadlock
@@ -40,6 +40,7 @@ LANGUAGE_NOT_SPOKEN = "language_not_spoken"
 OUTSIDE_WEEKLY_HOURS = "outside_weekly_hours"
 GUIDE_ON_TIME_OFF = "guide_on_time_off"
 GUIDE_ALREADY_ASSIGNED = "guide_already_assigned"
+DEPARTURE_HAS_LEAD = "departure_has_lead"
 GUIDE_DOUBLE_BOOKED = "guide_double_booked"
 ASSIGNMENT_NOT_FOUND = "assignment_not_found"
 USER_ALREADY_GUIDE = "user_already_guide"
@@ -49,6 +50,7 @@ TIME_OFF_OVERLAPS = "time_off_overlaps"
 TIME_OFF_DURING_ASSIGNMENT = "time_off_during_assignment"
 
 EXCLUSION_CONSTRAINT = "assignment_no_overlap"
+ONE_LEAD_CONSTRAINT = "assignment_one_lead_per_departure"
 
 logger = logging.getLogger(__name__)
 
@@ -137,12 +139,16 @@ def _lock_guide(guide_id: int) -> Guide:
 def feed_token_rotate(*, guide: Guide) -> str:
     """A new calendar-feed token for the guide; the old one stops working. Locks the guide row.
 
-    Returns the token, which is stored only as its hash."""
+    Returns the token. It is stored as its hash (what the feed looks up) and as the seed it is
+    derived from with ``SECRET_KEY``, so that the guide page shows it again
+    (``selectors.guide_feed_token``)."""
     locked = Guide.objects.select_for_update().get(pk=guide.pk)
-    token, token_hash = new_token()
+    seed, token, token_hash = new_derived_token(purpose=selectors.FEED_TOKEN_PURPOSE)
     locked.feed_token_hash = token_hash
-    locked.save(update_fields=["feed_token_hash", "updated_at"])
+    locked.feed_token_seed = seed
+    locked.save(update_fields=["feed_token_hash", "feed_token_seed", "updated_at"])
     guide.feed_token_hash = token_hash
+    guide.feed_token_seed = seed
     return token
 
 
@@ -253,6 +259,18 @@ def _double_booked(guide: Guide, other: Departure | None) -> Conflict:
     return Conflict(GUIDE_DOUBLE_BOOKED, message, field="guide", extra=extra)
 
 
+def _has_lead(departure_id: int) -> bool:
+    return Assignment.objects.filter(departure_id=departure_id, role=AssignmentRole.LEAD).exists()
+
+
+def _second_lead() -> Conflict:
+    return Conflict(
+        DEPARTURE_HAS_LEAD,
+        _("This departure already has a lead guide: add this guide as an assistant."),
+        field="role",
+    )
+
+
 def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False) -> None:
     """Write in a savepoint, translating the database's refusals into domain errors."""
     try:
@@ -264,6 +282,9 @@ def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False)
     except IntegrityError as exc:
         if EXCLUSION_CONSTRAINT in str(exc):
             raise _double_booked(guide, None) from None
+        if ONE_LEAD_CONSTRAINT in str(exc):
+            # A backstop: writers hold the departure lock, so ``_has_lead`` saw the other lead.
+            raise _second_lead() from None
         if not update and "unique" in str(exc).lower():
             raise Conflict(
                 GUIDE_ALREADY_ASSIGNED,
@@ -317,6 +338,8 @@ def assignment_create(*, departure: Departure, guide: Guide, role: str, by: Any)
             _("%(guide)s is already on this departure.") % name,
             field="guide",
         )
+    if role == AssignmentRole.LEAD and _has_lead(locked_departure.pk):
+        raise _second_lead()
     window = {"starts_at": locked_departure.starts_at, "ends_at": locked_departure.ends_at}
     _check_availability(guide=locked, **window)
     if _guard_double_booking:

@@ -275,7 +275,17 @@ def payment_succeed(
     audit(booking, SYSTEM, "payment_received", payment=locked.pk, amount_cents=locked.amount_cents)
     if _settle_booking(booking, locked):
         _announce_payment(locked)  # a payment given back in full is no sale: no invoice
+        _acknowledge_payment(booking.pk, locked.amount_cents)
     return locked
+
+
+def _acknowledge_payment(booking_id: int, amount_cents: int) -> None:
+    """After commit, the group is told the amount actually charged and what is left to pay."""
+    from payments import tasks
+
+    transaction.on_commit(
+        lambda: enqueue(tasks.send_payment_received_email, booking_id, amount_cents)
+    )
 
 
 def _store_stripe_ids(payment: Payment, session_id: str | None, payment_intent: str | None) -> None:

@@ -16,6 +16,17 @@ def send_late_payment_email(booking_id: int, amount_cents: int) -> None:
     late_payment_email(booking, amount_cents).send()
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_payment_received_email(booking_id: int, amount_cents: int) -> None:
+    from bookings.models import Booking
+    from payments.emails import payment_received_email
+
+    booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
+    if not booking.contact_email:
+        return  # anonymised (bookings.retention): nobody left to write to
+    payment_received_email(booking, amount_cents).send()
+
+
 @shared_task
 def execute_refund(refund_id: int) -> None:
     """Send a pending card refund to Stripe; on failure it stays pending for ``retry_refunds``."""

@@ -29,7 +29,7 @@ def test_a_guide_signs_in_sees_the_visits_and_gets_the_feed_url(page: Any) -> No
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", level=1, name="Mes visites").wait_for()
     expect(page.locator(".visits")).to_contain_text("Base 11/19 et terrils jumeaux")
-    page.get_by_role("button", name="Changer de lien").click()
+    page.get_by_role("button", name="Créer mon lien d'abonnement").click()
     feed = page.locator("#feed-url")
     feed.wait_for()
     url = feed.input_value()

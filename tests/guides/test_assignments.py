@@ -212,3 +212,24 @@ def test_release_of_an_unknown_guide_is_refused(staff_api: APIClient) -> None:
         f"/api/v1/departures/{departure.pk}/assignments/", {"guide": 424242}, format="json"
     )
     assert_problem(response, 400, "validation_error", "guide")
+
+
+def test_a_departure_has_one_lead_guide(staff_api: APIClient) -> None:
+    departure = departure_at(at(20, 10))
+    assign(departure, make_guide())
+    second = make_guide()
+    response = assign_over_http(staff_api, departure, second, role="lead")
+    assert_problem(response, 409, services.DEPARTURE_HAS_LEAD, "role")
+    assert assign_over_http(staff_api, departure, second, role="assistant").status_code == 201
+
+
+def test_the_database_refuses_a_second_lead_guide() -> None:
+    from django.db import IntegrityError, transaction
+
+    departure = departure_at(at(20, 10))
+    first = assign(departure, make_guide())
+    other = assign(departure, make_guide(), role="assistant")
+    other.role = "lead"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.save(update_fields=["role"])
+    assert first.role == "lead"

@@ -271,6 +271,8 @@ def test_a_guide_reads_their_schedule_between_two_days() -> None:
         "status": "scheduled",
         "meeting_point": "Base 11/19",
         "participants": 0,
+        "participants_requested": 0,
+        "groups": [],
     }
     assert datetime.fromisoformat(entry["starts_at"]) == inside.starts_at
     default = _as(guide.user).get("/api/v1/guides/me/schedule/").json()

@@ -56,7 +56,7 @@ export function bookingForm(it, choice, participants) {
     h("p", { class: "chosen" }, t("chosen", { what })),
     errorBox,
     h("fieldset", {}, h("legend", {}, t("participants")),
-      input("participants", t("participants"), { type: "number", min: it.min_participants, max: it.max_participants, value: participants, required: true, inputmode: "numeric" }),
+      input("participants", t("participants"), { type: "number", min: it.min_participants, max: choice.kind === "departure" ? it.max_participants : null, value: participants, required: true, inputmode: "numeric" }),
       it.options.length ? h("div", { class: "field" }, h("p", { class: "label" }, t("options")),
         it.options.map((o) => h("label", { class: "check" },
           h("input", { type: "checkbox", name: "options", value: o.code }), ` ${o.name} (+${money(o.price_per_person_cents)} ${t("excl")})`))) : null,

@@ -35,7 +35,8 @@ export async function showBooking(reference, token) {
       t(`next_${booking.status}`) !== `next_${booking.status}` ? h("p", {}, t(`next_${booking.status}`)) : null,
       hold,
       booking.status === "pending_payment" && booking.checkout_url
-        ? h("p", {}, h("a", { class: "button primary", href: booking.checkout_url }, t("payNow"))) : null),
+        ? h("p", {}, h("a", { class: "button primary", href: booking.checkout_url }, t("payNow"))) : null,
+      balanceButton(booking, token)),
     keepLinkSection(),
     ended ? settlementSection(booking) : null,
     h("section", { "aria-labelledby": "visit-title" },
@@ -172,4 +173,24 @@ function cancelSection(booking, token) {
     h("h2", { id: "cancel-section-title" }, t("cancel")),
     h("button", { type: "button", class: "danger", id: "cancel-open", onclick: () => dialog.showModal() }, t("cancel")),
     dialog);
+}
+
+// After a deposit: the balance by card. The checkout endpoint reuses a session still open for
+// the same amount, or opens one; the group is then sent to Stripe's page.
+function balanceButton(booking, token) {
+  const due = booking.amount_due_now;
+  if (booking.status !== "confirmed" || booking.payment_method !== "card" || !due || due.amount_cents <= 0) return null;
+  const error = h("p", { class: "field-error", role: "alert" });
+  const button = h("button", { type: "button", class: "primary", id: "pay-balance", onclick: async () => {
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      const checkout = await api(`bookings/${booking.reference}/checkout/`, { method: "POST", token, body: {}, idempotencyKey: crypto.randomUUID() });
+      window.location.assign(checkout.checkout_url);
+    } catch (exc) {
+      button.disabled = false;
+      error.textContent = exc instanceof ApiError && exc.status === 503 ? t("payUnavailable") : t("payFailed");
+    }
+  } }, t("payBalance", { amount: money(due.amount_cents) }));
+  return h("div", { class: "pay-balance" }, h("p", {}, button), error);
 }

@@ -1,15 +1,28 @@
-// The guide's page: next visits, and the private calendar feed to copy or rotate.
+// The guide's page: the next three months of visits (meeting point, groups, head counts with
+// requests apart, organisers' phones), and the private calendar feed, shown as it is; making a
+// new link is a separate action the guide confirms, since the old link then stops working.
 import { api, ApiError, csrfToken } from "./api.js";
 import { h, render, announce } from "./dom.js";
-import { dateTime } from "./format.js";
+import { dateTime, time } from "./format.js";
 import { t } from "./i18n.js";
+
+const SCHEDULE_DAYS = 91; // the schedule API's longest range (92 days, both ends included)
+
+function isoDay(date) {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+}
 
 export async function showGuide() {
   document.title = `${t("guideTitle")} — Voyages apprenants`;
   let schedule;
+  let feed;
   try {
-    const from = new Date().toISOString().slice(0, 10);
-    schedule = await api(`guides/me/schedule/?from=${from}`);
+    const today = new Date();
+    const last = new Date(today.getFullYear(), today.getMonth(), today.getDate() + SCHEDULE_DAYS);
+    [schedule, feed] = await Promise.all([
+      api(`guides/me/schedule/?from=${isoDay(today)}&to=${isoDay(last)}`),
+      api("guides/me/feed-token/"),
+    ]);
   } catch (error) {
     if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
       render(h("h1", {}, t("guideTitle")), h("p", {}, t("guideLogin")),
@@ -18,16 +31,7 @@ export async function showGuide() {
     }
     throw error;
   }
-  const visits = schedule.results || schedule.assignments || schedule || [];
-  const feedBox = h("div", { id: "feed" });
-  const showFeed = async () => {
-    const feed = await api("guides/me/feed-token/", { method: "POST", body: {} });
-    const urlField = h("input", { id: "feed-url", readonly: true, value: feed.feed_url, size: 60 });
-    feedBox.replaceChildren(
-      h("label", { for: "feed-url" }, "URL"), urlField,
-      h("button", { type: "button", onclick: async () => { await navigator.clipboard.writeText(feed.feed_url); announce(t("copied")); } }, t("copy")),
-      h("p", {}, h("a", { href: feed.webcal_url }, "webcal://…")));
-  };
+  const visits = schedule.assignments || [];
   // Django signs out on a POST only (a link could be followed by anything). A fetch, not a
   // form: this page sends no Referer, so a form's Origin would be "null" and fail the CSRF check.
   const signOut = h("button", { type: "button", class: "sign-out", onclick: async () => {
@@ -39,13 +43,59 @@ export async function showGuide() {
   render(
     h("h1", {}, t("guideTitle")),
     signOut,
-    h("section", { "aria-labelledby": "upcoming-title" }, h("h2", { id: "upcoming-title" }, t("upcoming")),
-      visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", {},
-        h("strong", {}, dateTime(v.starts_at)), " — ", v.title || v.itinerary || "",
-        v.participants !== undefined ? ` · ${t("headcount", { n: v.participants })}` : ""))) : h("p", {}, t("noVisits"))),
-    h("section", { "aria-labelledby": "feed-title" }, h("h2", { id: "feed-title" }, t("feedTitle")),
-      h("p", {}, t("feedIntro")),
-      h("button", { type: "button", onclick: showFeed }, t("feedRotate")),
-      feedBox,
-      h("ul", {}, h("li", {}, t("howGoogle")), h("li", {}, t("howApple")), h("li", {}, t("howOutlook")))));
+    h("section", { "aria-labelledby": "upcoming-title" }, h("h2", { id: "upcoming-title" }, t("upcomingMonths")),
+      visits.length ? h("ul", { class: "visits" }, visits.map(visitItem)) : h("p", {}, t("noVisits"))),
+    feedSection(feed));
+}
+
+function visitItem(v) {
+  const cancelled = v.status === "cancelled";
+  const counts = [t("headcountConfirmed", { n: v.participants })];
+  if (v.participants_requested) counts.push(t("headcountRequested", { n: v.participants_requested }));
+  return h("li", { class: `visit${cancelled ? " cancelled" : ""}` },
+    h("h3", {}, h("span", { class: "when" }, `${dateTime(v.starts_at)}–${time(v.ends_at)}`), " ", v.title),
+    cancelled ? h("p", { class: "note" }, t("visitCancelled")) : null,
+    h("p", {}, t(v.role === "lead" ? "roleLead" : "roleAssistant"), " · ", counts.join(" · ")),
+    h("p", { class: "where" }, t("meetingPoint"), " ", v.meeting_point),
+    v.groups.length ? h("ul", { class: "groups" }, v.groups.map((g) => h("li", {},
+      h("strong", {}, g.organisation), ` · ${t("headcount", { n: g.participants })}`,
+      g.status === "confirmed" ? "" : h("span", { class: "badge" }, ` (${t("groupNotConfirmed")})`),
+      g.contact_name ? ` · ${g.contact_name}` : "",
+      g.contact_phone ? [" · ", h("a", { href: `tel:${g.contact_phone.replace(/\s+/g, "")}` }, g.contact_phone)] : ""))) : null);
+}
+
+function feedSection(initial) {
+  const box = h("div", { id: "feed" });
+  const show = (feed) => {
+    const parts = [];
+    if (feed.feed_url) {
+      const urlField = h("input", { id: "feed-url", readonly: true, value: feed.feed_url, size: 60 });
+      parts.push(h("div", { class: "field" }, h("label", { for: "feed-url" }, t("feedUrl")), urlField),
+        h("p", {},
+          h("button", { type: "button", onclick: async () => { await navigator.clipboard.writeText(feed.feed_url); announce(t("copied")); } }, t("copy")),
+          " ", h("a", { href: feed.webcal_url }, t("feedOpen"))));
+    } else if (feed.has_feed) {
+      parts.push(h("p", { class: "note" }, t("feedHidden")));
+    }
+    parts.push(feed.has_feed ? rotateControl(show) : h("button", { type: "button", id: "feed-create", onclick: async () => show({ ...(await api("guides/me/feed-token/", { method: "POST", body: {} })), has_feed: true }) }, t("feedCreate")));
+    box.replaceChildren(...parts);
+  };
+  show(initial);
+  return h("section", { "aria-labelledby": "feed-title" }, h("h2", { id: "feed-title" }, t("feedTitle")),
+    h("p", {}, t("feedIntro")), box,
+    h("ul", {}, h("li", {}, t("howGoogle")), h("li", {}, t("howApple")), h("li", {}, t("howOutlook"))));
+}
+
+// A new link breaks every calendar subscribed to the old one: the guide confirms it first.
+function rotateControl(show) {
+  const confirmBox = h("div", { id: "feed-confirm", role: "alertdialog", "aria-labelledby": "feed-confirm-text", hidden: true },
+    h("p", { id: "feed-confirm-text" }, t("feedRotateWarning")),
+    h("button", { type: "button", class: "danger", onclick: async () => {
+      const made = await api("guides/me/feed-token/", { method: "POST", body: {} });
+      show({ ...made, has_feed: true });
+      announce(t("feedRotated"));
+    } }, t("feedRotateConfirm")), " ",
+    h("button", { type: "button", onclick: () => { confirmBox.hidden = true; open.focus(); } }, t("feedRotateKeep")));
+  const open = h("button", { type: "button", id: "feed-rotate", onclick: () => { confirmBox.hidden = false; confirmBox.querySelector("button").focus(); } }, t("feedRotate"));
+  return h("div", {}, open, confirmBox);
 }

@@ -81,7 +81,10 @@ function availabilityCalendar(it, onChoose) {
   const empty = h("p", { class: "hint" });
   const closures = h("div", { class: "closures" });
   const title = h("h3", { class: "month-title", id: "month-title", "aria-live": "polite" });
-  const size = h("input", { id: "avail-size", type: "number", min: it.min_participants, max: it.max_participants, value: participants });
+  // No max of the itinerary (1000 is the API's): a larger group may still get a private date, or a
+  // quote; the answer's `group` says which, and the calendar shows it (sizeNote).
+  const size = h("input", { id: "avail-size", type: "number", min: 1, max: 1000, inputmode: "numeric", value: participants, "aria-describedby": "avail-size-note" });
+  const sizeNote = h("div", { id: "avail-size-note", class: "hint", "aria-live": "polite" });
   let loading = 0;
 
   const focusActive = () => grid.querySelector(`[data-date="${active}"]`)?.focus();
@@ -95,6 +98,7 @@ function availabilityCalendar(it, onChoose) {
     const data = await api(`itineraries/${it.slug}/availability/?from=${first}&to=${last}&participants=${participants}`);
     if (ticket !== loading) return; // a later month was asked for meanwhile
     const byDate = new Map(data.days.map((day) => [day.date, day]));
+    sizeNote.replaceChildren(...groupNote(it, data.group));
     const offsetDays = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;
     const names = weekdayNames();
     const longNames = weekdayNames("long");
@@ -124,7 +128,8 @@ function availabilityCalendar(it, onChoose) {
       },
       h("span", { class: "num", "aria-hidden": "true" }, d),
       day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
-      slots.map((slot) => slotButton(slot, day.date, participants, onChoose))));
+      slots.map((slot) => slotButton(slot, day.date, participants, onChoose)),
+      dayWhy(day, participants)));
       if (cells.length === 7) { rows.push(h("div", { role: "row", class: "week" }, cells)); cells = []; }
     }
     if (cells.length) {
@@ -191,12 +196,21 @@ function availabilityCalendar(it, onChoose) {
       active = cell.dataset.date;
     }
   });
-  size.addEventListener("change", () => {
-    if (size.validity.valid && size.value) { participants = Number(size.value); load(); }
-  });
+  // The size typed is the size asked for, on every keystroke (debounced), not only on "change";
+  // it used to be dropped silently when above the public maximum, keeping the old size.
+  let typing;
+  const sizeChanged = () => {
+    clearTimeout(typing);
+    const typed = Number(size.value);
+    if (!Number.isInteger(typed) || typed < 1 || typed > 1000) return;
+    typing = setTimeout(() => { if (typed !== participants) { participants = typed; load(); } }, 250);
+  };
+  size.addEventListener("input", sizeChanged);
+  size.addEventListener("change", sizeChanged);
   load();
   return h("div", {},
     h("div", { class: "field inline" }, h("label", { for: "avail-size" }, t("participants")), size),
+    sizeNote,
     h("div", { class: "month-nav" },
       h("button", { type: "button", onclick: () => move(-1), "aria-label": t("previousMonth") }, "‹"),
       title,
@@ -218,4 +232,29 @@ function slotButton(slot, date, participants, onChoose) {
   return h("button", { type: "button", class: "slot private", "aria-label": `${day}, ${label}`,
     onclick: () => onChoose(slot, participants) },
   h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, t("privateShort")));
+}
+
+// What the itinerary offers a group of this size (the availability's `group`).
+function groupNote(it, group) {
+  if (!group) return [];
+  if (group.fits === "quote") {
+    const subject = encodeURIComponent(t("quoteSubject", { title: it.title, n: group.participants }));
+    return [h("p", { class: "note quote" }, t("groupQuote", { n: group.participants, max: group.largest_private_group }), " ",
+      h("a", { id: "quote-request", href: `mailto:${group.office_email}?subject=${subject}` }, t("quoteRequest", { email: group.office_email })))];
+  }
+  const lines = [];
+  if (group.fits === "private") lines.push(t("groupPrivate", { n: group.participants, max: group.largest_public_group }));
+  if (group.guides_needed > 1) lines.push(t("groupGuides", { g: group.guides_needed }));
+  return lines.map((line) => h("p", {}, line));
+}
+
+// Why a day offers nothing to this group: departures too small, or no private time and why.
+function dayWhy(day, participants) {
+  const reasons = day.departures.filter((d) => !d.bookable && d.seats_left > 0)
+    .map((d) => t("whySeats", { left: d.seats_left, n: participants }));
+  // Reasons of the whole group (too large, too small, language) are said once, above the grid.
+  if (!day.private_start_times.length && ["site_capacity", "no_guide"].includes(day.private_unavailable)) {
+    reasons.push(t(`why_${day.private_unavailable}`));
+  }
+  return reasons.length ? h("span", { class: "why" }, reasons.join(" · ")) : null;
 }
