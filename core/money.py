@@ -14,3 +14,35 @@ def percent_of(amount_cents: int, percent: Decimal | int) -> int:
 def vat_on(total_excl_vat_cents: int, rate: Decimal) -> int:
     """VAT on the total of one rate (French practice: rounded per rate total, not per line)."""
     return percent_of(total_excl_vat_cents, rate)
+
+
+def format_money(cents: int, language: str = "fr") -> str:
+    """An amount for people: ``1 540,00 €`` in French, ``€1,540.00`` in English.
+
+    The one formatter of the admin and the messages; the invoice PDF keeps its own (a plain
+    space, for text extraction). French groups thousands with a no-break space.
+    """
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(int(cents)), 100)
+    if language.split("-")[0].lower() == "en":
+        return f"{sign}€{whole:,}.{part:02d}"
+    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{part:02d}\u00a0€"
+
+
+def parse_euros(text: str) -> int:
+    """Euros typed by people (``540``, ``540,5``, ``1 540,00 €``, ``540.50``) as integer cents.
+
+    Raises ValueError on anything else, or on more than two decimals.
+    """
+    cleaned = (
+        text.replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").strip()
+    )
+    if "," in cleaned and "." in cleaned:
+        raise ValueError(text)
+    cleaned = cleaned.replace(",", ".")
+    amount = (
+        Decimal(cleaned) if cleaned and cleaned.lstrip("-").replace(".", "", 1).isdigit() else None
+    )
+    if amount is None or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(text)
+    return int(amount * 100)
