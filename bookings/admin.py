@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -75,6 +77,55 @@ class ErasureFilter(admin.SimpleListFilter):
 HIDDEN_FIELDS = {"token_hash", "price", "total_cents", "amount_paid_cents"}
 
 
+# The booking's fields as the office reads them (the model's verbose names are English).
+FIELD_LABELS: dict[str, Any] = {
+    "id": "ID",
+    "reference": gettext_lazy("Reference"),
+    "departure": gettext_lazy("Departure"),
+    "participants": gettext_lazy("Participants"),
+    "language": gettext_lazy("Language"),
+    "options": gettext_lazy("Options"),
+    "organisation_name": gettext_lazy("Organisation"),
+    "organisation_type": gettext_lazy("Organisation type"),
+    "siret": "SIRET",
+    "vat_number": gettext_lazy("VAT number"),
+    "contact_name": gettext_lazy("Contact name"),
+    "contact_email": gettext_lazy("Contact email"),
+    "contact_phone": gettext_lazy("Contact phone"),
+    "billing_address": gettext_lazy("Billing address"),
+    "billing_postal_code": gettext_lazy("Billing postal code"),
+    "billing_city": gettext_lazy("Billing city"),
+    "billing_country": gettext_lazy("Billing country"),
+    "purchase_order": gettext_lazy("Purchase order"),
+    "service_code": gettext_lazy("Service code"),
+    "notes": gettext_lazy("Notes"),
+    "payment_method": gettext_lazy("Payment method"),
+    "status": gettext_lazy("Status"),
+    "hold_expires_at": gettext_lazy("Hold expires at"),
+    "sequence": gettext_lazy("Version"),
+    "cancelled_at": gettext_lazy("Cancelled at"),
+    "erasure_requested_at": gettext_lazy("Erasure requested at"),
+    "anonymised_at": gettext_lazy("Anonymised at"),
+    "created_at": gettext_lazy("Created at"),
+    "updated_at": gettext_lazy("Updated at"),
+}
+SHOWN = "_shown"  # suffix of the display methods made below for the read-only fields
+
+
+def _shown(name: str) -> Any:
+    """A read-only field under its French or English label, displayed as the admin would."""
+    field = next(field for field in Booking._meta.fields if field.name == name)
+
+    def show(modeladmin: Any, obj: Booking) -> Any:
+        value = getattr(obj, name)
+        if name == "options":
+            return ", ".join(value) or "-"
+        return display_for_field(value, field, "-")
+
+    show.__name__ = f"{name}{SHOWN}"
+    return admin.display(description=FIELD_LABELS.get(name, str(field.verbose_name)))(show)
+
+
 class BookingChangeForm(forms.ModelForm):  # type: ignore[type-arg]
     """What staff may change on a booking (head count, contact, notes), applied through
     ``booking_change``; the rest is read only."""
@@ -82,6 +133,7 @@ class BookingChangeForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Booking
         fields = ["participants", "contact_name", "contact_email", "contact_phone", "notes"]
+        labels = {name: FIELD_LABELS[name] for name in fields}
 
 
 @admin.register(Booking)
@@ -118,25 +170,33 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     form = BookingChangeForm
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         shown = [
             field.name
             for field in Booking._meta.fields
             if field.name not in HIDDEN_FIELDS and not field.name.endswith("token_hash")
         ]
+        editable = BookingChangeForm.Meta.fields if self.has_change_permission(request, obj) else []
+        shown = [name if name in editable else f"{name}{SHOWN}" for name in shown]
         # Money in euros and the price as a table, where the raw cents and JSON would be.
-        at = shown.index("sequence")
+        at = shown.index(f"sequence{SHOWN}")
         return [*shown[:at], "price_table", "total", "paid", "due", *shown[at:]]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fixed = [
+        return [
             name
             for name in self.get_fields(request, obj)
             if name not in BookingChangeForm.Meta.fields
         ]
-        if not self.has_change_permission(request, obj):
-            return [*fixed, *BookingChangeForm.Meta.fields]
-        return fixed
+
+    def __getattr__(self, name: str) -> Any:
+        # The display methods of the read-only fields (``status_shown``...), made on demand so
+        # that fields added to the model later are shown too.
+        if name.endswith(SHOWN):
+            field_name = name.removesuffix(SHOWN)
+            if any(field.name == field_name for field in Booking._meta.fields):
+                return MethodType(_shown(field_name), self)
+        raise AttributeError(name)
 
     @admin.display(description=gettext_lazy("Total incl. VAT"), ordering="total_cents")
     def total(self, obj: Booking) -> str:

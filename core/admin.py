@@ -53,9 +53,9 @@ def _app_list_with_technical_apart(
     if app_label is not None:
         return apps
     technical: list[dict[str, Any]] = []
-    daily = []
+    daily: list[dict[str, Any]] = []
     for app in apps:
-        models = []
+        models: list[dict[str, Any]] = []
         for model in app["models"]:
             key = (app["app_label"], model["object_name"].lower())
             (technical if key in TECHNICAL_MODELS else models).append(model)

@@ -31,7 +31,7 @@ def paris(moment: Any) -> str:
     return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
 
 
-def rows_table(rows: list[tuple[str, Any]]) -> SafeString:
+def rows_table(rows: list[tuple[Any, Any]]) -> SafeString:
     """Label and value pairs as a two-column table (a snapshot, never a JSON blob)."""
     body = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
     return format_html('<table class="va-snapshot">{}</table>', body)

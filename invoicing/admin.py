@@ -150,7 +150,7 @@ class InvoiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "reason",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = list(fields)  # type: ignore[arg-type]
     change_list_template = "admin/invoicing/invoice/change_list.html"
     has_issue_credit_note_permission = admin_permission("invoicing.issue_credit_note")
 
