@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from bookings import retention, selectors, services
 from bookings.models import Booking, BookingEvent
-from core.admin_display import data_list, euros, price_table
+from core.admin_display import data_list, euros, paris, price_table
 from core.errors import DomainError
 from core.permissions import admin_permission
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
@@ -26,8 +26,20 @@ class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = BookingEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor_kind", "actor", "action", "details"]
-    readonly_fields = ["at", "actor_kind", "actor", "action", "details"]
+    fields = ["when", "who", "actor", "what", "details"]
+    readonly_fields = ["when", "who", "actor", "what", "details"]
+
+    @admin.display(description=gettext_lazy("When"))
+    def when(self, obj: BookingEvent) -> str:
+        return paris(obj.at)
+
+    @admin.display(description=gettext_lazy("By"))
+    def who(self, obj: BookingEvent) -> str:
+        return str(obj.get_actor_kind_display())
+
+    @admin.display(description=gettext_lazy("Action"))
+    def what(self, obj: BookingEvent) -> str:
+        return obj.action
 
     @admin.display(description=gettext_lazy("Details"))
     def details(self, obj: BookingEvent) -> str:
