@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bookings import retention, selectors, services
 from bookings.models import Booking, BookingEvent
+from core.admin_display import data_list, euros, paris, price_table
 from core.errors import DomainError
 from core.permissions import admin_permission
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
@@ -20,8 +26,24 @@ class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = BookingEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor_kind", "actor", "action", "data"]
-    readonly_fields = ["at", "actor_kind", "actor", "action", "data"]
+    fields = ["when", "who", "actor", "what", "details"]
+    readonly_fields = ["when", "who", "actor", "what", "details"]
+
+    @admin.display(description=gettext_lazy("When"))
+    def when(self, obj: BookingEvent) -> str:
+        return paris(obj.at)
+
+    @admin.display(description=gettext_lazy("By"))
+    def who(self, obj: BookingEvent) -> str:
+        return str(obj.get_actor_kind_display())
+
+    @admin.display(description=gettext_lazy("Action"))
+    def what(self, obj: BookingEvent) -> str:
+        return obj.action
+
+    @admin.display(description=gettext_lazy("Details"))
+    def details(self, obj: BookingEvent) -> str:
+        return data_list(obj.data)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -41,17 +63,19 @@ def _run(
         except DomainError as exc:
             modeladmin.message_user(request, f"{item}: {exc.message}", level=messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{done} done.", level=messages.SUCCESS)
+        modeladmin.message_user(
+            request, _("%(count)d done.") % {"count": done}, level=messages.SUCCESS
+        )
 
 
 class ErasureFilter(admin.SimpleListFilter):
     """Erasure requests to act on (pending), and bookings already anonymised (done)."""
 
-    title = "erasure of personal data"
+    title = gettext_lazy("erasure of personal data")
     parameter_name = "erasure"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "Requested, not done yet"), ("done", "Anonymised")]
+        return [("pending", _("Requested, not done yet")), ("done", _("Anonymised"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
         if self.value() == "pending":
@@ -59,6 +83,69 @@ class ErasureFilter(admin.SimpleListFilter):
         if self.value() == "done":
             return queryset.filter(anonymised_at__isnull=False)
         return queryset
+
+
+# Not shown: the token's hash; shown in euros or as a table instead of cents and JSON.
+HIDDEN_FIELDS = {"token_hash", "price", "total_cents", "amount_paid_cents"}
+
+
+# The booking's fields as the office reads them (the model's verbose names are English).
+FIELD_LABELS: dict[str, Any] = {
+    "id": "ID",
+    "reference": gettext_lazy("Reference"),
+    "departure": gettext_lazy("Departure"),
+    "participants": gettext_lazy("Participants"),
+    "language": gettext_lazy("Language"),
+    "options": gettext_lazy("Options"),
+    "organisation_name": gettext_lazy("Organisation"),
+    "organisation_type": gettext_lazy("Organisation type"),
+    "siret": "SIRET",
+    "vat_number": gettext_lazy("VAT number"),
+    "contact_name": gettext_lazy("Contact name"),
+    "contact_email": gettext_lazy("Contact email"),
+    "contact_phone": gettext_lazy("Contact phone"),
+    "billing_address": gettext_lazy("Billing address"),
+    "billing_postal_code": gettext_lazy("Billing postal code"),
+    "billing_city": gettext_lazy("Billing city"),
+    "billing_country": gettext_lazy("Billing country"),
+    "purchase_order": gettext_lazy("Purchase order"),
+    "service_code": gettext_lazy("Service code"),
+    "notes": gettext_lazy("Notes"),
+    "payment_method": gettext_lazy("Payment method"),
+    "status": gettext_lazy("Status"),
+    "hold_expires_at": gettext_lazy("Hold expires at"),
+    "sequence": gettext_lazy("Version"),
+    "cancelled_at": gettext_lazy("Cancelled at"),
+    "erasure_requested_at": gettext_lazy("Erasure requested at"),
+    "anonymised_at": gettext_lazy("Anonymised at"),
+    "created_at": gettext_lazy("Created at"),
+    "updated_at": gettext_lazy("Updated at"),
+}
+SHOWN = "_shown"  # suffix of the display methods made below for the read-only fields
+
+
+def _shown(name: str) -> Any:
+    """A read-only field under its French or English label, displayed as the admin would."""
+    field = next(field for field in Booking._meta.fields if field.name == name)
+
+    def show(modeladmin: Any, obj: Booking) -> Any:
+        value = getattr(obj, name)
+        if name == "options":
+            return ", ".join(value) or "-"
+        return display_for_field(value, field, "-")
+
+    show.__name__ = f"{name}{SHOWN}"
+    return admin.display(description=FIELD_LABELS.get(name, str(field.verbose_name)))(show)
+
+
+class BookingChangeForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What staff may change on a booking (head count, contact, notes), applied through
+    ``booking_change``; the rest is read only."""
+
+    class Meta:
+        model = Booking
+        fields = ["participants", "contact_name", "contact_email", "contact_phone", "notes"]
+        labels = {name: FIELD_LABELS[name] for name in fields}
 
 
 @admin.register(Booking)
@@ -74,7 +161,7 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "participants",
         "status",
         "payment_method",
-        "total_cents",
+        "total",
         "created_at",
     ]
     list_filter = [
@@ -89,13 +176,89 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "created_at"
     list_select_related = ["departure__itinerary"]
     actions = ["confirm", "decline", "cancel", "erase_personal_data"]
-    exclude = ["token_hash"]
     # The actions need the same permissions as the API's confirm, decline and cancel.
     has_confirm_booking_permission = admin_permission("bookings.confirm_booking")
     has_cancel_booking_permission = admin_permission("bookings.cancel_booking")
 
+    form = BookingChangeForm
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        shown = [
+            field.name
+            for field in Booking._meta.fields
+            if field.name not in HIDDEN_FIELDS and not field.name.endswith("token_hash")
+        ]
+        editable = BookingChangeForm.Meta.fields if self.has_change_permission(request, obj) else []
+        shown = [name if name in editable else f"{name}{SHOWN}" for name in shown]
+        # Money in euros and the price as a table, where the raw cents and JSON would be.
+        at = shown.index(f"sequence{SHOWN}")
+        return [*shown[:at], "price_table", "total", "paid", "due", *shown[at:]]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Booking._meta.fields if field.name != "token_hash"]
+        return [
+            name
+            for name in self.get_fields(request, obj)
+            if name not in BookingChangeForm.Meta.fields
+        ]
+
+    def __getattr__(self, name: str) -> Any:
+        # The display methods of the read-only fields (``status_shown``...), made on demand so
+        # that fields added to the model later are shown too.
+        if name.endswith(SHOWN):
+            field_name = name.removesuffix(SHOWN)
+            if any(field.name == field_name for field in Booking._meta.fields):
+                return MethodType(_shown(field_name), self)
+        raise AttributeError(name)
+
+    @admin.display(description=gettext_lazy("Total incl. VAT"), ordering="total_cents")
+    def total(self, obj: Booking) -> str:
+        return euros(obj.total_cents)
+
+    @admin.display(description=gettext_lazy("Paid"))
+    def paid(self, obj: Booking) -> str:
+        return euros(obj.amount_paid_cents)
+
+    @admin.display(description=gettext_lazy("Due"))
+    def due(self, obj: Booking) -> str:
+        return euros(max(obj.total_cents - obj.amount_paid_cents, 0))
+
+    @admin.display(description=gettext_lazy("Price"))
+    def price_table(self, obj: Booking) -> str:
+        return price_table(obj.price)
+
+    def save_model(self, request: HttpRequest, obj: Booking, form: Any, change: bool) -> None:
+        """Staff changes go through ``booking_change`` (seats, price, audit as staff), never a
+        raw save; a refusal is shown and nothing is written."""
+        data = form.cleaned_data
+        stored = Booking.objects.get(pk=obj.pk)
+        contact = {
+            key: data[f"contact_{key}"]
+            for key in ("name", "email", "phone")
+            if f"contact_{key}" in data
+            and data[f"contact_{key}"] != getattr(stored, f"contact_{key}")
+        }
+        participants = data.get("participants")
+        notes = data.get("notes")
+        try:
+            services.booking_change(
+                booking=stored,
+                actor=services.Actor.staff(request.user),
+                participants=participants if participants != stored.participants else None,
+                contact=contact or None,
+                notes=notes if notes is not None and notes != stored.notes else None,
+            )
+        except DomainError as exc:
+            request.booking_change_refused = True  # type: ignore[attr-defined]
+            self.message_user(request, str(exc.message), level=messages.ERROR)
+
+    def response_change(self, request: HttpRequest, obj: Booking) -> HttpResponse:
+        if getattr(request, "booking_change_refused", False):
+            # The refusal is shown; not the "changed successfully" message too.
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # audited by the service in the booking's own trail, as staff
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # groups book through the API, which takes the seats under the lock
@@ -103,18 +266,22 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Confirm the selected requests", permissions=["confirm_booking"])
+    @admin.action(
+        description=gettext_lazy("Confirm the selected requests"), permissions=["confirm_booking"]
+    )
     def confirm(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_confirm(booking=b, actor=actor))
 
-    @admin.action(description="Decline the selected requests", permissions=["confirm_booking"])
+    @admin.action(
+        description=gettext_lazy("Decline the selected requests"), permissions=["confirm_booking"]
+    )
     def decline(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         actor = services.Actor.staff(request.user)
         _run(self, request, queryset, lambda b: services.booking_decline(booking=b, actor=actor))
 
     @admin.action(
-        description="Cancel the selected bookings (refund by the policy)",
+        description=gettext_lazy("Cancel the selected bookings (refund by the policy)"),
         permissions=["cancel_booking"],
     )
     def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
@@ -122,7 +289,9 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, actor=actor))
 
     @admin.action(
-        description="Erase the contact's personal data (on request; invoices are kept)",
+        description=gettext_lazy(
+            "Erase the contact's personal data (on request; invoices are kept)"
+        ),
         permissions=["change"],
     )
     def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
@@ -151,6 +320,6 @@ class DepartureAdmin(CatalogueDepartureAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Departure]:
         return selectors.with_seats_taken(super().get_queryset(request))
 
-    @admin.display(description="Seats left")
+    @admin.display(description=gettext_lazy("Seats left"))
     def seats_left(self, obj: Departure) -> int:
         return max(obj.capacity - getattr(obj, "seats_taken_now", 0), 0)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from itineraries.models import Departure, Language
@@ -186,7 +187,8 @@ class BookingEvent(models.Model):
         verbose_name_plural = _("booking events")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        # Europe/Paris, as everywhere people read a time (the admin shows this in its inline).
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import AdminSite
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from core.models import Consequence
 
@@ -25,3 +27,51 @@ class ConsequenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Technical tables apart from daily work ----------------------------------------------------
+
+# What the office does not use day to day: sign-in attempts and lockouts, tokens, Stripe's
+# events, the outbox, invoice counters. Listed last, in a section of their own.
+TECHNICAL_MODELS = {
+    ("axes", "accessattempt"),
+    ("axes", "accesslog"),
+    ("axes", "accessfailurelog"),
+    ("authtoken", "token"),
+    ("authtoken", "tokenproxy"),
+    ("core", "consequence"),
+    ("payments", "stripeevent"),
+    ("invoicing", "invoicesequence"),
+}
+TECHNICAL_LABEL = "technical"
+
+
+def _app_list_with_technical_apart(
+    request: HttpRequest, app_label: str | None = None
+) -> list[dict[str, Any]]:
+    apps = AdminSite.get_app_list(admin.site, request, app_label)
+    if app_label is not None:
+        return apps
+    technical: list[dict[str, Any]] = []
+    daily: list[dict[str, Any]] = []
+    for app in apps:
+        models: list[dict[str, Any]] = []
+        for model in app["models"]:
+            key = (app["app_label"], model["object_name"].lower())
+            (technical if key in TECHNICAL_MODELS else models).append(model)
+        if models:
+            daily.append({**app, "models": models})
+    if technical:
+        daily.append(
+            {
+                "name": _("Technical"),
+                "app_label": TECHNICAL_LABEL,
+                "app_url": "",
+                "has_module_perms": True,
+                "models": technical,
+            }
+        )
+    return daily
+
+
+admin.site.get_app_list = _app_list_with_technical_apart  # type: ignore[method-assign]

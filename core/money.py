@@ -16,13 +16,34 @@ def vat_on(total_excl_vat_cents: int, rate: Decimal) -> int:
     return percent_of(total_excl_vat_cents, rate)
 
 
-def format_money(cents: int, language: str) -> str:
-    """An amount for people, as its language writes it: "1 234,50 €" in French (narrow
-    no-break space between thousands, no-break space before the sign), "€1,234.50" in English.
-    The one money formatter of e-mails and documents; amounts stay integer cents until here."""
+def format_money(cents: int, language: str = "fr") -> str:
+    """An amount for people: ``1 540,00 €`` in French, ``€1,540.00`` in English.
+
+    The one formatter of the admin, the e-mails and the messages; the invoice PDF keeps its own
+    (a plain space, for text extraction). French groups thousands with a narrow no-break space
+    and puts a no-break space before the sign, as its typography wants.
+    """
     sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    if language == "fr":
-        grouped = f"{units:,}".replace(",", "\u202f")
-        return f"{sign}{grouped},{rest:02d}\u00a0€"
-    return f"{sign}€{units:,}.{rest:02d}"
+    whole, part = divmod(abs(int(cents)), 100)
+    if language.split("-")[0].lower() == "en":
+        return f"{sign}€{whole:,}.{part:02d}"
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d}\u00a0€"
+
+
+def parse_euros(text: str) -> int:
+    """Euros typed by people (``540``, ``540,5``, ``1 540,00 €``, ``540.50``) as integer cents.
+
+    Raises ValueError on anything else, or on more than two decimals.
+    """
+    cleaned = (
+        text.replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").strip()
+    )
+    if "," in cleaned and "." in cleaned:
+        raise ValueError(text)
+    cleaned = cleaned.replace(",", ".")
+    amount = (
+        Decimal(cleaned) if cleaned and cleaned.lstrip("-").replace(".", "", 1).isdigit() else None
+    )
+    if amount is None or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(text)
+    return int(amount * 100)

@@ -233,6 +233,14 @@ def _check_invoiceable(booking: Booking, kind: str) -> list[Invoice]:
             _("No deposit invoice exists: issue a full invoice."),
             field="kind",
         )
+    # The final invoice deducts the deposit invoices as paid: one still unpaid would be
+    # deducted from the final and never asked for again.
+    if kind == FINAL and any(not deposit.paid for deposit in deposits):
+        raise Conflict(
+            errors.DEPOSIT_UNPAID,
+            _("The deposit invoice is not paid yet: record its payment first."),
+            field="kind",
+        )
     return deposits
 
 
@@ -464,6 +472,18 @@ def invoice_for_payment(
     """A card payment succeeded: issue its deposit or final/full invoice marked paid, or mark the
     one already issued (by staff, before the payment) as paid."""
     invoice_kind = InvoiceKind.DEPOSIT if kind == DEPOSIT else InvoiceKind.INVOICE
+    if invoice_kind == InvoiceKind.INVOICE:
+        # Money received settles an unpaid deposit invoice first: the final invoice may only
+        # deduct deposits that were paid (see _check_invoiceable).
+        for deposit in _live(booking, InvoiceKind.DEPOSIT):
+            if deposit.paid or amount_cents <= 0:
+                continue
+            share = min(amount_cents, deposit.total_incl_vat_cents - deposit.paid_cents)
+            invoice_mark_paid(invoice=deposit, amount_cents=share, paid_at=paid_at)
+            amount_cents -= share
+            if amount_cents == 0:
+                deposit.refresh_from_db()
+                return deposit
     existing = _live(booking, invoice_kind)
     if existing:
         invoice_mark_paid(invoice=existing[-1], amount_cents=amount_cents, paid_at=paid_at)

@@ -13,11 +13,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking
+from core.admin_display import euros, rows_table
 from core.errors import DomainError
+from core.money import parse_euros
 from core.permissions import admin_permission
-from payments import refunds, services
+from payments import refunds, selectors, services
 from payments.models import (
     OFFLINE_METHODS,
     Payment,
@@ -58,18 +62,105 @@ class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 class OfflinePaymentForm(forms.Form):
-    booking = forms.CharField(label="Booking reference", max_length=12)
-    method = forms.ChoiceField(choices=[(m.value, m.label) for m in OFFLINE_METHODS])
-    amount_cents = forms.IntegerField(label="Amount (cents)")
-    date = forms.DateField(initial=timezone.localdate)
-    reference = forms.CharField(max_length=100, required=False)
+    """A transfer, mandate or cheque, typed in euros (never cents)."""
+
+    booking = forms.CharField(label=gettext_lazy("Booking reference"), max_length=12)
+    method = forms.ChoiceField(
+        label=gettext_lazy("Method"), choices=[(m.value, m.label) for m in OFFLINE_METHODS]
+    )
+    amount = forms.CharField(
+        label=gettext_lazy("Amount (€)"),
+        max_length=20,
+        help_text=gettext_lazy("In euros, e.g. 540,00"),
+    )
+    date = forms.DateField(label=gettext_lazy("Date received"), initial=timezone.localdate)
+    reference = forms.CharField(
+        label=gettext_lazy("Bank or cheque reference"), max_length=100, required=False
+    )
+    confirm_mismatch = forms.BooleanField(
+        label=gettext_lazy("Record this amount although it is neither the deposit nor the balance"),
+        required=False,
+    )
 
     def clean_booking(self) -> Booking:
         reference = self.cleaned_data["booking"].strip().upper()
-        booking = Booking.objects.filter(reference=reference).first()
+        booking = Booking.objects.select_related("departure").filter(reference=reference).first()
         if booking is None:
-            raise forms.ValidationError("No booking has this reference.")
+            raise forms.ValidationError(_("No booking has this reference."))
         return booking
+
+    def clean_amount(self) -> int:
+        try:
+            cents = parse_euros(self.cleaned_data["amount"])
+        except ValueError:
+            raise forms.ValidationError(_("Type an amount in euros, e.g. 540,00.")) from None
+        if cents <= 0:
+            raise forms.ValidationError(_("The amount must be positive."))
+        return cents
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        booking, cents = data.get("booking"), data.get("amount")
+        if isinstance(booking, Booking) and cents is not None:
+            expected = expected_amounts(booking)
+            if expected and cents not in expected.values() and not data.get("confirm_mismatch"):
+                self.add_error(
+                    "confirm_mismatch",
+                    _(
+                        "%(amount)s matches neither the deposit nor the balance (%(expected)s): "
+                        "tick the box to record it anyway."
+                    )
+                    % {
+                        "amount": euros(cents),
+                        "expected": ", ".join(
+                            f"{label} {euros(value)}" for label, value in expected.items()
+                        ),
+                    },
+                )
+        return data
+
+
+def expected_amounts(booking: Booking) -> dict[str, int]:
+    """The amounts a transfer normally carries: the deposit (nothing paid yet) or the balance."""
+    outstanding = selectors.amount_outstanding(booking)
+    if outstanding == 0:
+        return {}
+    expected = {}
+    deposit = int(booking.price.get("deposit_cents") or 0)
+    if booking.amount_paid_cents == 0 and 0 < deposit < outstanding:
+        expected[_("deposit")] = deposit
+    expected[_("balance")] = outstanding
+    return expected
+
+
+def what_it_settles(booking: Booking, cents: int) -> str:
+    """In words, what recording ``cents`` does to the booking."""
+    outstanding = selectors.amount_outstanding(booking)
+    if cents > outstanding:
+        return _("More than what remains due: it will be refused.")
+    if cents == outstanding:
+        return _("The balance: the booking will be paid in full.")
+    if booking.amount_paid_cents == 0 and cents == int(booking.price.get("deposit_cents") or 0):
+        return _("The deposit; %(left)s will remain due.") % {"left": euros(outstanding - cents)}
+    return _("Part of what is due; %(left)s will remain due.") % {
+        "left": euros(outstanding - cents)
+    }
+
+
+def due_summary(booking: Booking, cents: int | None) -> Any:
+    rows: list[tuple[str, Any]] = [
+        (_("Booking"), str(booking)),
+        (_("Status"), booking.get_status_display()),
+        (_("Total incl. VAT"), euros(booking.total_cents)),
+        (_("Already paid"), euros(booking.amount_paid_cents)),
+        (_("Remaining due"), euros(selectors.amount_outstanding(booking))),
+    ]
+    rows += [
+        (label.capitalize(), euros(value)) for label, value in expected_amounts(booking).items()
+    ]
+    if cents:
+        rows.append((_("This amount settles"), what_it_settles(booking, cents)))
+    return rows_table(rows)
 
 
 @admin.register(Payment)
@@ -130,30 +221,56 @@ class PaymentAdmin(ReadOnlyAdmin):
         """Record a transfer, mandate or cheque through ``payment_record_offline``."""
         if not request.user.has_perm("payments.record_payment"):
             raise PermissionDenied
-        form = OfflinePaymentForm(request.POST or None)
+        initial = {"booking": request.GET.get("booking", "")}
+        form = OfflinePaymentForm(request.POST or None, initial=initial)
+        summary = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 payment = services.payment_record_offline(
                     booking=data["booking"],
                     method=data["method"],
-                    amount_cents=data["amount_cents"],
+                    amount_cents=data["amount"],
                     paid_on=data["date"],
                     reference=data["reference"],
                     actor=_staff(request),
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                field = "amount" if exc.field == "amount_cents" else exc.field
+                form.add_error(field if field in form.fields else None, str(exc.message))
             else:
-                self.message_user(request, f"Recorded: {payment}", level=messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("Recorded: %(amount)s for %(booking)s.")
+                    % {"amount": euros(payment.amount_cents), "booking": data["booking"].reference},
+                    level=messages.SUCCESS,
+                )
                 return HttpResponseRedirect(reverse("admin:payments_payment_changelist"))
+        booking = _form_booking(form, request)
+        if booking is not None:
+            cents = (
+                form.cleaned_data.get("amount")
+                if form.is_bound and hasattr(form, "cleaned_data")
+                else None
+            )
+            summary = due_summary(booking, cents)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "title": "Record an offline payment",
+            "summary": summary,
+            "title": _("Record an offline payment"),
         }
         return TemplateResponse(request, "admin/payments/payment/record_offline.html", context)
+
+
+def _form_booking(form: OfflinePaymentForm, request: HttpRequest) -> Booking | None:
+    if form.is_bound and isinstance(getattr(form, "cleaned_data", {}).get("booking"), Booking):
+        return form.cleaned_data["booking"]
+    reference = (request.POST.get("booking") or request.GET.get("booking") or "").strip().upper()
+    if not reference:
+        return None
+    return Booking.objects.filter(reference=reference).first()
 
 
 @admin.register(Refund)

@@ -184,3 +184,18 @@ def test_only_accounting_records_offline_payments_in_the_admin() -> None:
     accounting.force_login(StaffFactory(username="accounting-only", groups=[ACCOUNTING]))
     assert office.get(url).status_code == 403
     assert accounting.get(url).status_code == 200
+
+
+def test_only_accounting_issues_credit_notes_in_the_admin() -> None:
+    from invoicing import services as invoicing_services
+    from tests.invoicing.helpers import confirmed_booking
+
+    invoice = invoicing_services.invoice_issue(booking=confirmed_booking(), kind="full")
+    url = f"/admin/invoicing/invoice/{invoice.pk}/credit-note/"
+    office, accounting = Client(), Client()
+    office.force_login(StaffFactory(username="office-only", groups=[OFFICE]))
+    accounting.force_login(StaffFactory(username="accounting-only", groups=[ACCOUNTING]))
+    assert office.get(url).status_code == 403
+    assert accounting.get(url).status_code == 200
+    export = "/api/v1/invoices/export.csv"
+    assert export in accounting.get("/admin/invoicing/invoice/").content.decode()

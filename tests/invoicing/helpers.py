@@ -54,3 +54,18 @@ def issue(staff_api: Any, booking: Booking, kind: str) -> Any:
 def pdf_text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def settle_deposit_invoices(booking: Booking) -> None:
+    """The group paid its deposit invoice: a final invoice may be issued only after that."""
+    from django.utils import timezone
+
+    from invoicing.models import Invoice, InvoiceKind
+    from invoicing.services import invoice_mark_paid
+
+    for invoice in Invoice.objects.filter(booking=booking, kind=InvoiceKind.DEPOSIT, paid=False):
+        invoice_mark_paid(
+            invoice=invoice,
+            amount_cents=invoice.total_incl_vat_cents - invoice.paid_cents,
+            paid_at=timezone.now(),
+        )

@@ -10,7 +10,13 @@ from django.utils import timezone
 from invoicing import errors
 from invoicing.models import Invoice, InvoiceKind, InvoiceSequence
 from tests.conftest import assert_problem
-from tests.invoicing.helpers import cancel, change_participants, confirmed_booking, issue
+from tests.invoicing.helpers import (
+    cancel,
+    change_participants,
+    confirmed_booking,
+    issue,
+    settle_deposit_invoices,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +89,7 @@ def test_cancellation_credits_the_share_the_policy_gives_back(staff_api: Any) ->
     # 40 days before the visit the default policy refunds everything: all is credited.
     booking = confirmed_booking()
     deposit = issue(staff_api, booking, "deposit").json()
+    settle_deposit_invoices(booking)
     final = issue(staff_api, booking, "final").json()
     result = cancel(booking)
     notes = Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE).order_by("number")
@@ -136,5 +143,6 @@ def test_fewer_participants_with_only_a_deposit_invoice_change_the_final_invoice
     deposit = issue(staff_api, booking, "deposit").json()
     changed = change_participants(booking, 12)
     assert not Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE).exists()
+    settle_deposit_invoices(changed)
     final = issue(staff_api, changed, "final").json()
     assert final["total_incl_vat_cents"] + deposit["total_incl_vat_cents"] == changed.total_cents

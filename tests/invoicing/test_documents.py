@@ -11,7 +11,7 @@ from django.utils import timezone
 from lxml import etree
 
 from invoicing.cii import NS
-from tests.invoicing.helpers import confirmed_booking, issue, pdf_text
+from tests.invoicing.helpers import confirmed_booking, issue, pdf_text, settle_deposit_invoices
 from tests.invoicing.schematron import fatal_failures
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def _text(xml: bytes, path: str) -> list[str]:
 def _issued(staff_api: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     booking = confirmed_booking()
     deposit = issue(staff_api, booking, "deposit").json()
+    settle_deposit_invoices(booking)
     final = issue(staff_api, booking, "final").json()
     return deposit, final
 

@@ -15,7 +15,7 @@ from bookings.models import BookingStatus
 from invoicing import errors
 from invoicing.models import Invoice, InvoiceSequence
 from tests.conftest import assert_problem
-from tests.invoicing.helpers import cancel, confirmed_booking, issue
+from tests.invoicing.helpers import cancel, confirmed_booking, issue, settle_deposit_invoices
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def test_deposit_then_final_invoice_are_numbered_in_one_series_and_add_up(staff_
     ]
     assert body["total_incl_vat_cents"] == booking.price["deposit_cents"] == 20412
 
+    settle_deposit_invoices(booking)
     final = issue(staff_api, booking, "final")
     assert final.status_code == 201, final.content
     body = final.json()
@@ -181,6 +182,7 @@ def test_list_filters_by_kind_booking_and_dates_in_constant_queries(
 ) -> None:
     first, second = confirmed_booking(), confirmed_booking()
     issue(staff_api, first, "deposit")
+    settle_deposit_invoices(first)
     issue(staff_api, first, "final")
     issue(staff_api, second, "full")
     today = timezone.localdate().isoformat()

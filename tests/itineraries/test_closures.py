@@ -20,7 +20,7 @@ from itineraries.services import CLOSED_DAY
 from tests.bookings.helpers import bookable_departure, booking_body
 from tests.conftest import assert_problem
 from tests.factories import SiteFactory, StaffFactory
-from tests.invoicing.helpers import confirmed_booking, issue
+from tests.invoicing.helpers import confirmed_booking, issue, settle_deposit_invoices
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +144,7 @@ def test_a_deposit_invoice_falls_due_before_the_visit(staff_api: Any) -> None:
     body = issue(staff_api, booking, "deposit").json()
     visit = timezone.localdate(booking.departure.starts_at)
     assert body["due_date"] == (visit - timedelta(days=1)).isoformat()
+    settle_deposit_invoices(booking)
     final = issue(staff_api, booking, "final").json()
     assert final["due_date"] == (timezone.localdate() + timedelta(days=30)).isoformat()
 

@@ -27,13 +27,14 @@ def test_admin_records_an_offline_payment_through_the_service(api: Any) -> None:
     form = {
         "booking": body["reference"],
         "method": "cheque",
-        "amount_cents": body["price"]["total_cents"] + 1,
+        "amount": f"{(body['price']['total_cents'] + 1) / 100:.2f}".replace(".", ","),
+        "confirm_mismatch": "on",
         "date": timezone.localdate().isoformat(),
         "reference": "CHQ-1",
     }
     refused = client.post("/admin/payments/payment/record-offline/", form)
     assert refused.status_code == 200 and not Payment.objects.exists()
-    form["amount_cents"] = 5000
+    form["amount"] = "50,00"
     response = client.post("/admin/payments/payment/record-offline/", form)
     assert response.status_code == 302
     payment = Payment.objects.get()

@@ -1,0 +1,94 @@
+"""What the admin shows people: euros in the staff member's language, snapshots as tables.
+
+Money is integer cents inside; here it becomes ``540,00 €`` (French) or ``€540.00`` (English),
+the language the admin follows (the browser's, French by default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from core.money import format_money
+
+
+def euros(cents: int | None) -> str:
+    """Cents as euros in the active language; an empty cell for no amount."""
+    if cents is None:
+        return "-"
+    return format_money(int(cents), get_language() or "fr")
+
+
+def paris(moment: Any) -> str:
+    """An aware datetime as read in Europe/Paris (the project's TIME_ZONE)."""
+    if moment is None:
+        return "-"
+    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
+
+
+def rows_table(rows: list[tuple[Any, Any]]) -> SafeString:
+    """Label and value pairs as a two-column table (a snapshot, never a JSON blob)."""
+    body = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+    return format_html('<table class="va-snapshot">{}</table>', body)
+
+
+def price_table(price: dict[str, Any] | None) -> SafeString:
+    """A booking's or an invoice's price lines and totals, in euros."""
+    if not price:
+        return format_html("{}", "-")
+    head = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        _("Line"),
+        _("Quantity"),
+        _("Unit price"),
+        _("Total excl. VAT"),
+        _("VAT rate"),
+    )
+    lines = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}\u00a0%</td></tr>",
+        (
+            (
+                line.get("label") or line.get("description", ""),
+                line.get("quantity", ""),
+                euros(line.get("unit_price_cents", line.get("unit_price_excl_vat_cents"))),
+                euros(line.get("total_excl_vat_cents")),
+                line.get("vat_rate", ""),
+            )
+            for line in price.get("lines", [])
+        ),
+    )
+    totals: list[tuple[str, Any]] = [
+        (_("Total excl. VAT"), euros(price.get("total_excl_vat_cents"))),
+        (_("VAT"), euros(price.get("vat_cents"))),
+        (_("Total incl. VAT"), euros(price.get("total_cents"))),
+    ]
+    if price.get("deposit_cents") is not None:
+        totals.append(
+            (
+                _("Deposit (%(percent)s %%)") % {"percent": price.get("deposit_percent", "")},
+                euros(price.get("deposit_cents")),
+            )
+        )
+    return format_html('<table class="va-snapshot">{}{}</table>{}', head, lines, rows_table(totals))
+
+
+def data_list(data: dict[str, Any] | None) -> SafeString:
+    """An audit event's data as ``key: value`` lines (amounts in cents shown in euros)."""
+    if not data:
+        return format_html("{}", "-")
+    rows = []
+    for key, value in data.items():
+        if key.endswith("_cents") and isinstance(value, int):
+            value = euros(value)
+        elif isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        rows.append((key.removesuffix("_cents"), value))
+    return format_html_join(mark_safe("<br>"), "{}\u00a0: {}", rows)
