@@ -2,14 +2,15 @@
 
 A client that may retry a POST sends ``Idempotency-Key: <unique value>``. With a key:
 
-- the first request claims it by inserting an ``in_progress`` row, then runs the view; its answer
-  (2xx, or a 4xx other than 409 and 429) is stored and the row becomes ``done``;
+- the first request claims it by inserting an ``in_progress`` row, then runs the view; a success
+  (2xx) is stored and the row becomes ``done``;
 - the same key with the same request (method, path with query string, body, credentials) replays
   the stored status and body with ``Idempotent-Replayed: true``, and the view does not run again;
 - the same key with another request is refused with 422 ``idempotency_key_reused``;
 - the same key while the first request still runs is answered 409
   ``idempotency_request_in_progress`` with ``Retry-After: 1``;
-- 5xx, 409 and 429 answers, and exceptions, release the key: those are worth retrying as is.
+- every other answer (a 4xx refusal, which changed nothing, or a 5xx) and exceptions release the
+  key: the same request may be retried, or a corrected one sent, under the same key.
 
 Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (24) hours; an expired key is a new key. The table
 holds no secret in clear: the key as its SHA-256, the credentials as a hash (``scope``), and the
@@ -261,11 +262,13 @@ def _claim(identity: _Identity) -> IdempotencyKey | Response:
 
 
 def _is_final(status_code: int) -> bool:
-    """Whether an answer is the answer for good: 2xx, and client errors other than 409 and 429.
+    """Whether an answer is the answer for good: a success, whose effect happened.
 
-    A conflict or a rate limit may go away, and a 5xx is ours: the client retries with the key.
+    A refusal (validation error, domain refusal, conflict, rate limit) changed nothing, so it is
+    not stored, as Stripe does not: a form that keeps its key until it succeeds can send the
+    corrected request under the same key. A 5xx is ours: the client retries with the key.
     """
-    return 200 <= status_code < 300 or (400 <= status_code < 500 and status_code not in (409, 429))
+    return 200 <= status_code < 300
 
 
 def _store(claim: IdempotencyKey, response: Response, identity: _Identity) -> None:

@@ -120,24 +120,28 @@ def test_same_key_with_another_booking_token_is_a_separate_key(
     assert not IdempotencyKey.objects.filter(scope__contains="group").exists()
 
 
-def test_a_validation_error_is_replayed_too(staff_api: APIClient, climb: Any) -> None:
-    payload = _payload(capacity=-3)
-    first = _post(staff_api, payload)
+def test_a_validation_error_is_not_stored_so_the_corrected_form_goes_through(
+    staff_api: APIClient, climb: Any
+) -> None:
+    # A form keeps its key until it succeeds (no double submission); an answer that changed
+    # nothing must not block the corrected request sent under the same key.
+    first = _post(staff_api, _payload(capacity=-3))
     assert_problem(first, 400, "validation_error", "capacity")
-    second = _post(staff_api, payload)
-    assert_problem(second, 400, "validation_error", "capacity")
-    assert second.content == first.content
-    assert second["Idempotent-Replayed"] == "true"
+    assert not IdempotencyKey.objects.exists()
+    corrected = _post(staff_api, _payload(capacity=12))
+    assert corrected.status_code == 201, corrected.content
+    assert "Idempotent-Replayed" not in corrected
+    replayed = _post(staff_api, _payload(capacity=12))
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert Departure.objects.count() == 1
 
 
-def test_a_domain_refusal_stores_the_final_problem_body(staff_api: APIClient, climb: Any) -> None:
-    payload = _payload(starts_at=in_days(-1).isoformat())
-    first = _post(staff_api, payload)
+def test_a_domain_refusal_is_not_stored_either(staff_api: APIClient, climb: Any) -> None:
+    first = _post(staff_api, _payload(starts_at=in_days(-1).isoformat()))
     assert first.status_code == 400, first.content
-    second = _post(staff_api, payload)
-    assert second.json() == first.json()
-    assert second["Content-Type"] == "application/problem+json"
-    assert first.content not in bytes(IdempotencyKey.objects.get().response_sealed)
+    assert first["Content-Type"] == "application/problem+json"
+    assert not IdempotencyKey.objects.exists()
+    assert _post(staff_api, _payload()).status_code == 201
 
 
 def test_a_conflict_is_not_stored_so_the_same_request_can_be_retried(
