@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,6 +10,7 @@ from django.core.cache import cache
 from django.test import TestCase
 from rest_framework.test import APIClient
 
+from core.logging import JsonFormatter, RequestContextFilter
 from tests.factories import StaffFactory
 from tests.fakes.stripe_server import stripe_fake  # noqa: F401  (fixture, used by several apps)
 
@@ -89,3 +92,19 @@ def _no_public_holidays(settings: Any) -> None:
     """Tests pick their dates relative to today; a public holiday falling on one of them must not
     change what they see. tests/itineraries/test_closures.py turns the rule on where it tests it."""
     settings.CLOSED_ON_PUBLIC_HOLIDAYS = False
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log record of the test, formatted as production writes it (JSON, redacted)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestContextFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +19,6 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from bookings import links
 from bookings.models import Booking
-from core.logging import JsonFormatter, RequestContextFilter
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import assert_problem
 
@@ -164,21 +161,6 @@ def test_participants_link_reads_the_visit_and_nothing_more(api: Any, booked: An
     # The organiser's token reads the visit too; a wrong one does not.
     assert api.get(f"{base}visit/?token={booked['token']}").status_code == 200
     assert_problem(api.get(f"{base}visit/?token={token}x"), 404, "not_found")
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestContextFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    previous = root.level
-    root.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(previous)
 
 
 def test_the_links_flow_writes_no_token_to_the_logs(

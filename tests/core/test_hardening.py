@@ -9,14 +9,13 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from core.logging import JsonFormatter, RequestContextFilter, redact
+from core.logging import redact
 from tests.bookings.helpers import book, bookable_departure
 from tests.factories import UserFactory
 
@@ -91,21 +90,6 @@ def test_redaction_covers_every_kind_of_secret() -> None:
     for secret in ("s3cr3tT0ken", "AbCdEf123456", "abcdef123", "sk_test_abcdefghij12"):
         assert secret not in clean
     assert "VA-ABCDEF" in clean and "x=1" in clean
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestContextFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    previous = root.level
-    root.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(previous)
 
 
 @pytest.mark.django_db
