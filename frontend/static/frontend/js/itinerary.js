@@ -39,6 +39,7 @@ export async function showItinerary(slug) {
           h("h2", {}, t("practical")),
           it.practical_notes ? h("p", {}, it.practical_notes) : null,
           h("p", {}, it.meeting_point),
+          accessFacts(it.stops),
           it.includes ? h("div", {}, h("h3", {}, t("includes")), h("p", {}, it.includes)) : null,
           h("h2", {}, t("price")),
           h("p", { class: "price" }, t("perPerson", { price: money(it.price_per_person_cents) }),
@@ -50,6 +51,19 @@ export async function showItinerary(slug) {
     h("section", { class: "availability", "aria-labelledby": "avail-title" },
       h("h2", { id: "avail-title" }, t("availability")), calendar),
     formSlot);
+}
+
+// Before booking: the youngest age every site admits, and which stops have no step-free access.
+function accessFacts(stops) {
+  const age = Math.max(0, ...stops.map((stop) => stop.site.minimum_age || 0));
+  const steps = stops.filter((stop) => !stop.site.wheelchair_accessible);
+  return h("div", { class: "access-facts" },
+    h("h3", {}, t("accessTitle")),
+    h("ul", {},
+      h("li", {}, age ? t("minimumAge", { age }) : t("noMinimumAge")),
+      h("li", {}, steps.length
+        ? t("notStepFree", { stops: steps.map((stop) => stop.title || stop.site.name).join(", ") })
+        : t("stepFree"))));
 }
 
 function policyLines(tiers) {
