@@ -9,24 +9,16 @@ from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from core.admin_display import ReadOnlyModelAdmin
 from core.models import Consequence
 
 
 @admin.register(Consequence)
-class ConsequenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConsequenceAdmin(ReadOnlyModelAdmin):
     list_display = ["key", "handler", "created_at", "attempts", "next_attempt_at", "done_at"]
     list_filter = ["handler", ("done_at", admin.EmptyFieldListFilter)]
     search_fields = ["key"]
     readonly_fields = [field.name for field in Consequence._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- Technical tables apart from daily work ----------------------------------------------------
@@ -37,8 +29,6 @@ TECHNICAL_MODELS = {
     ("axes", "accessattempt"),
     ("axes", "accesslog"),
     ("axes", "accessfailurelog"),
-    ("authtoken", "token"),
-    ("authtoken", "tokenproxy"),
     ("core", "consequence"),
     ("payments", "stripeevent"),
     ("invoicing", "invoicesequence"),

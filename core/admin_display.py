@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -92,3 +94,16 @@ def data_list(data: dict[str, Any] | None) -> SafeString:
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         rows.append((key.removesuffix("_cents"), value))
     return format_html_join(mark_safe("<br>"), "{}\u00a0: {}", rows)
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A table staff may look at but never write through the admin (written by services only)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

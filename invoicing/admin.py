@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking
-from core.admin_display import euros, price_table, rows_table
+from core.admin_display import ReadOnlyModelAdmin, euros, price_table, rows_table
 from core.errors import DomainError
 from core.money import parse_euros
 from core.permissions import admin_permission
@@ -42,17 +42,8 @@ class SellerProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InvoiceSequenceAdmin(ReadOnlyModelAdmin):
     list_display = ["series", "year", "last_number"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Field labels of the seller and buyer snapshots, in the staff member's language.
