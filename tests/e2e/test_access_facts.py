@@ -19,8 +19,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_minimum_age_and_step_free_access_are_shown_before_booking(page: Any) -> None:
-    heap = SiteFactory(
-        slug="terril-74", name_fr="Terril 74", wheelchair_accessible=False, minimum_age=8
+    heap = Site.objects.get(
+        pk=SiteFactory(
+            slug="terril-74", name_fr="Terril 74", wheelchair_accessible=False, minimum_age=8
+        ).pk
     )
     departure = bookable_departure(
         title_fr="Base 11/19 et terrils", title_en="Base 11/19 and heaps"
