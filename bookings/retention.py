@@ -37,7 +37,6 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import tasks
 from bookings.models import (
-    HELD_STATUSES,
     PERSONAL_FIELDS,
     Booking,
     BookingEvent,
@@ -105,12 +104,7 @@ _after_checks: Callable[[], None] | None = None
 def _visit_upcoming(booking: Booking) -> bool:
     """The booking still takes seats and its visit has not ended."""
     now = timezone.now()
-    live = booking.status == BookingStatus.CONFIRMED or (
-        booking.status in HELD_STATUSES
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at > now
-    )
-    return live and booking.departure.ends_at > now
+    return booking.takes_seats(now) and booking.departure.ends_at > now
 
 
 def erasure_blockers(booking: Booking) -> list[Blocker]:

@@ -14,7 +14,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings import links
-from bookings.models import HELD_STATUSES, Booking, BookingStatus, seats_taking_q
+from bookings.models import (
+    SEATS_TAKING_SQL,
+    Booking,
+    seats_taking_q,
+    seats_taking_sql_params,
+)
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Stop
 from itineraries.selectors import closed_days, first_conflict, site_intervals, stop_windows
@@ -61,22 +66,16 @@ def refundable_cents(booking: Booking) -> int:
     return max(booking.amount_paid_cents - in_flight, 0)
 
 
-# ``seats_taking_q`` written out: this count runs in every booking while the departure row is
-# locked, and building the same query through the ORM costs six times its CPU. A test checks
-# that both definitions agree on every status and hold.
 _SEATS_TAKEN_SQL = (
     f"SELECT COALESCE(SUM(participants), 0) FROM {Booking._meta.db_table}"  # noqa: S608
-    " WHERE departure_id = %s AND (status = %s OR (status IN ("
-    + ", ".join("%s" for _status in HELD_STATUSES)
-    + ") AND hold_expires_at > %s))"
+    f" WHERE departure_id = %s AND {SEATS_TAKING_SQL}"
 )
 
 
 def seats_taken(*, departure_id: int, exclude_booking_id: int | None = None) -> int:
-    """Seats taken on a departure right now (expired holds do not count)."""
+    """Seats taken on a departure right now (the seat rule's SQL form)."""
     sql = _SEATS_TAKEN_SQL
-    held = [status.value for status in HELD_STATUSES]
-    params: list[Any] = [departure_id, BookingStatus.CONFIRMED.value, *held, timezone.now()]
+    params: list[Any] = [departure_id, *seats_taking_sql_params(timezone.now())]
     if exclude_booking_id is not None:
         sql += " AND id <> %s"
         params.append(exclude_booking_id)

@@ -416,15 +416,6 @@ def _lock_booking_row(booking_id: int) -> Booking:
     )
 
 
-def _is_live(booking: Booking) -> bool:
-    """Confirmed, or held with a hold that still runs (an expired hold counts as expired)."""
-    if booking.status == BookingStatus.CONFIRMED:
-        return True
-    return booking.status in HELD_STATUSES and bool(
-        booking.hold_expires_at and booking.hold_expires_at > timezone.now()
-    )
-
-
 @transaction.atomic
 def booking_change(
     *,
@@ -442,7 +433,7 @@ def booking_change(
     locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
     departure = locked.departure
     itinerary = departure.itinerary
-    if not _is_live(locked):
+    if not locked.takes_seats():
         raise Conflict(
             errors.INVALID_TRANSITION,
             _("This booking can no longer be changed."),
@@ -658,7 +649,7 @@ def bookings_expire_holds() -> int:
                 _lock_departure_row(departure_id)
             else:
                 locked = lock_booking(booking_id=pk, departure_id=departure_id)
-            if locked.status not in HELD_STATUSES or _is_live(locked):
+            if locked.status not in HELD_STATUSES or locked.takes_seats():
                 continue
             locked.status = BookingStatus.EXPIRED
             locked.sequence += 1

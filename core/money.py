@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
+
 CURRENCY = "EUR"
 
 
@@ -28,6 +30,11 @@ def format_money(cents: int, language: str = "fr") -> str:
     if language.split("-")[0].lower() == "en":
         return f"{sign}€{whole:,}.{part:02d}"
     return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d}\u00a0€"
+
+
+def format_money_for_reader(cents: int) -> str:
+    """``format_money`` in the language of the request or e-mail being written."""
+    return format_money(cents, translation.get_language() or "fr")
 
 
 def parse_euros(text: str) -> int:

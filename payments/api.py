@@ -93,7 +93,7 @@ class PaymentBookingSerializer(bookings_api.BookingSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_checkout_url(self, obj: Booking) -> str | None:
-        if obj.status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED):
+        if not selectors.payable_by_card_now(obj):
             return None
         return getattr(obj, "open_checkout_url", None) or None
 

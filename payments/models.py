@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
+from core.money import format_money
 
 
 class PaymentMethod(models.TextChoices):
@@ -116,9 +117,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.booking.reference} {self.kind} {self.amount_cents / 100:.2f} € ({self.status})"
-        )
+        amount = format_money(self.amount_cents)
+        return f"{self.booking.reference} {self.kind} {amount} ({self.status})"
 
     @property
     def is_card(self) -> bool:
@@ -176,7 +176,7 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refund {self.pk} {self.amount_cents / 100:.2f} € ({self.status})"
+        return f"Refund {self.pk} {format_money(self.amount_cents)} ({self.status})"
 
 
 class StripeEventStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking
 from bookings.selectors import refundable_cents
 from core.errors import Conflict, InvalidInput
+from core.money import format_money_for_reader
 from core.tasks import enqueue
 from payments import errors, signals, stripe_gateway, tasks
 from payments.models import (
@@ -86,8 +87,8 @@ def _refund_create(
     if amount_cents > refundable:
         raise InvalidInput(
             errors.REFUND_EXCEEDS_PAYMENT,
-            _("Only %(left).2f € of this payment can still be refunded.")
-            % {"left": refundable / 100},
+            _("Only %(left)s of this payment can still be refunded.")
+            % {"left": format_money_for_reader(refundable)},
             field="amount_cents",
             extra={"refundable_cents": refundable},
         )

@@ -17,6 +17,11 @@ from payments.models import Payment, PaymentKind, PaymentMethod, PaymentStatus, 
 PAYABLE_STATUSES = (BookingStatus.PENDING_PAYMENT, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
+def payable_by_card_now(booking: Booking) -> bool:
+    """A card payment may start: the booking takes seats and is not awaiting the office."""
+    return booking.status != BookingStatus.REQUESTED and booking.takes_seats()
+
+
 @dataclass(frozen=True)
 class Due:
     amount_cents: int

@@ -24,7 +24,7 @@ from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
 from core.errors import Conflict, DomainError, InvalidInput
-from core.money import percent_of
+from core.money import format_money_for_reader, percent_of
 from core.tasks import enqueue
 from payments import errors, selectors, signals, stripe_gateway
 from payments.models import (
@@ -167,12 +167,7 @@ def _check_payable_by_card(booking: Booking) -> None:
             _("This booking is paid by invoice."),
             field="payment_method",
         )
-    live_hold = (
-        booking.status == BookingStatus.PENDING_PAYMENT
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at > timezone.now()
-    )
-    if not (live_hold or booking.status == BookingStatus.CONFIRMED):
+    if not selectors.payable_by_card_now(booking):
         raise Conflict(
             errors.BOOKING_NOT_PAYABLE,
             _("This booking can no longer be paid."),
@@ -406,7 +401,8 @@ def payment_record_offline(
     if amount_cents > outstanding:
         raise InvalidInput(
             errors.OVERPAYMENT,
-            _("Only %(due).2f € remain due on this booking.") % {"due": outstanding / 100},
+            _("Only %(due)s remain due on this booking.")
+            % {"due": format_money_for_reader(outstanding)},
             field="amount_cents",
             extra={"amount_due_cents": outstanding},
         )

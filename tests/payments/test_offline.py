@@ -113,6 +113,25 @@ def test_over_payment_counts_what_was_already_paid(
     assert Payment.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("language", "due"), [("fr", "Il ne reste que 0,01\u00a0€"), ("en", "Only €0.01 remain")]
+)
+def test_the_amount_left_due_is_written_for_the_reader(
+    staff_api: Any, invoice_booking: dict[str, Any], language: str, due: str
+) -> None:
+    reference = invoice_booking["reference"]
+    total = invoice_booking["price"]["total_cents"]
+    assert _record(staff_api, reference, amount_cents=total - 1).status_code == 201
+    staff_api.credentials(HTTP_ACCEPT_LANGUAGE=language)
+    problem = assert_problem(
+        _record(staff_api, reference, amount_cents=2, reference="second"),
+        400,
+        errors.OVERPAYMENT,
+        "amount_cents",
+    )
+    assert due in problem["detail"]
+
+
 def test_the_same_reference_twice_is_a_conflict(
     staff_api: Any, invoice_booking: dict[str, Any]
 ) -> None:
