@@ -95,7 +95,7 @@ erasure_checks: list[ErasureCheck] = []
 personal_data_sections: list[PersonalDataSection] = []
 
 # Test-only switch for the negative control of the race tests; never changed in production.
-_lock_rows: bool = True
+_row_locks_enabled: bool = True
 # Test-only seam: called between the checks and the write, so that a race test can hold two
 # concurrent runs there and show what the row locks prevent.
 _after_checks: Callable[[], None] | None = None
@@ -131,7 +131,7 @@ def erasure_blockers(booking: Booking) -> list[Blocker]:
 
 def _lock(booking: Booking) -> Booking:
     """Lock the departure row, then the booking, through the one helper of every app."""
-    if not _lock_rows:  # the race test's negative control
+    if not _row_locks_enabled:  # the race test's negative control
         return Booking.objects.select_related("departure__itinerary").get(pk=booking.pk)
     return lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
 

@@ -50,7 +50,7 @@ from itineraries.models import Departure, DepartureKind, DepartureStatus, Itiner
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud safely
 
 # Test-only switch for the negative control of the race tests; never changed in production.
-_lock_departure: bool = True
+_departure_lock_enabled: bool = True
 # Test-only seam: called between counting the seats and writing, so that a race test can hold
 # concurrent bookings there and show what the departure lock prevents.
 _after_seat_count: Callable[[], None] | None = None
@@ -58,7 +58,7 @@ _after_seat_count: Callable[[], None] | None = None
 # order test can hold the hold-expiry job there while a cancellation takes its own locks.
 _between_row_locks: Callable[[], None] | None = None
 # Test-only switch for the negative control of the lock order test; never changed in production.
-_expiry_locks_booking_first: bool = False
+_expiry_lock_order_reversed: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ _unlocked_departure = CompiledQuery(
 
 
 def _lock_departure_row(departure_id: int) -> Departure:
-    query = _locked_departure if _lock_departure else _unlocked_departure
+    query = _locked_departure if _departure_lock_enabled else _unlocked_departure
     departure = query.get(departure_id)
     if departure is None:
         raise InvalidInput(
@@ -642,7 +642,7 @@ def bookings_expire_holds() -> int:
     count = 0
     for pk, departure_id in list(due):
         with transaction.atomic():
-            if _expiry_locks_booking_first:  # the negative control's old, wrong order
+            if _expiry_lock_order_reversed:  # the negative control's old, wrong order
                 locked = _lock_booking_row(pk)
                 if _between_row_locks is not None:
                     _between_row_locks()

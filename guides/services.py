@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 # Test-only switch for the negative control of the race test: skips the guide row lock and the
 # overlap check, leaving only the database constraint. Never changed in production.
-_guard_double_booking: bool = True
+_double_booking_guard_enabled: bool = True
 # Test-only seam: called after the overlap check and before the write, so that a race test can
 # hold two assignments between "check" and "write" and show what the lock prevents.
 _after_overlap_check: Callable[[], None] | None = None
@@ -130,7 +130,7 @@ def guide_create(
 def _lock_guide(guide_id: int) -> Guide:
     """Lock the guide row: every write to a guide's assignments or time off goes one by one."""
     qs = Guide.objects.all()
-    if _guard_double_booking:
+    if _double_booking_guard_enabled:
         qs = qs.select_for_update()
     return qs.get(pk=guide_id)
 
@@ -342,7 +342,7 @@ def assignment_create(*, departure: Departure, guide: Guide, role: str, by: Any)
         raise _second_lead()
     window = {"starts_at": locked_departure.starts_at, "ends_at": locked_departure.ends_at}
     _check_availability(guide=locked, **window)
-    if _guard_double_booking:
+    if _double_booking_guard_enabled:
         _check_overlap(guide=locked, departure_id=locked_departure.pk, **window)
     if _after_overlap_check is not None:
         _after_overlap_check()

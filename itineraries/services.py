@@ -56,7 +56,7 @@ departure_cancelling = Signal()
 # test can hold two schedulers between "count" and "write" and show what the lock prevents.
 _after_occupancy_check: Callable[[], None] | None = None
 # Test-only switch for the negative control of the concurrency test; never set in production.
-_lock_sites: bool = True
+_site_locks_enabled: bool = True
 
 
 def _stops_of(itinerary: Itinerary) -> list[Stop]:
@@ -77,7 +77,7 @@ def _check_bookable(stops: Iterable[Stop]) -> None:
 def _lock_sites_in_order(site_ids: set[int]) -> dict[int, Site]:
     """Lock the sites in primary-key order: two schedulers never wait on each other in a cycle."""
     qs = Site.objects.filter(pk__in=site_ids).order_by("pk")
-    if _lock_sites:
+    if _site_locks_enabled:
         qs = qs.select_for_update()
     return {site.pk: site for site in qs}
 

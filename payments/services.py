@@ -56,7 +56,7 @@ Actor = booking_services.Actor
 SYSTEM = Actor.system()
 
 # Test-only switch for the negative control of the race tests; never changed in production.
-_lock_rows: bool = True
+_row_locks_enabled: bool = True
 # Test-only seam: called between reading what is due and writing the payment, so that a race
 # test can hold concurrent payments there and show what the row locks prevent.
 _after_due_check: Callable[[], None] | None = None
@@ -65,7 +65,7 @@ _after_due_check: Callable[[], None] | None = None
 def _lock(booking_id: int, payment_id: int | None = None) -> tuple[Booking, Payment | None]:
     """Lock the departure and the booking (``bookings.services.lock_booking``, the one order of
     every app), then, if given, the payment."""
-    if not _lock_rows:  # the negative control of the race tests: no lock at all
+    if not _row_locks_enabled:  # the negative control of the race tests: no lock at all
         booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
         return booking, None if payment_id is None else Payment.objects.get(pk=payment_id)
     booking = booking_services.lock_booking(booking_id=booking_id)

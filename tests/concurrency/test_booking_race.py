@@ -36,7 +36,6 @@ def held_between_count_and_write(parties: int) -> Iterator[None]:
         yield
     finally:
         services._after_seat_count = None
-        services._lock_departure = True
 
 
 def _racers(departure_id: int, count: int) -> list[Any]:
@@ -73,9 +72,11 @@ def test_forty_groups_race_for_ten_seats_and_never_oversell() -> None:
             assert body["errors"][0]["field"] == "participants"
 
 
-def test_negative_control_without_the_lock_the_race_oversells() -> None:
+def test_negative_control_without_the_lock_the_race_oversells(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     departure = bookable_departure(capacity=10)
-    services._lock_departure = False
+    monkeypatch.setattr(services, "_departure_lock_enabled", False)
     with held_between_count_and_write(40):
         responses = _racers(departure.pk, 40)
     # On a loaded machine a few racers may miss the barrier's second and queue behind the rest
@@ -119,8 +120,10 @@ def test_concurrent_changes_of_participants_never_oversell() -> None:
     assert _seats(departure_id) == 12
 
 
-def test_negative_control_concurrent_changes_without_the_lock_oversell() -> None:
-    services._lock_departure = False
+def test_negative_control_concurrent_changes_without_the_lock_oversell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "_departure_lock_enabled", False)
     departure_id, responses = _grow_in_parallel(5)
     assert all(r.status_code == 200 for r in responses)
     assert _seats(departure_id) == 15

@@ -48,7 +48,6 @@ def held_between_check_and_write() -> Iterator[None]:
         yield
     finally:
         services._after_overlap_check = None
-        services._guard_double_booking = True
 
 
 @contextlib.contextmanager
@@ -104,17 +103,21 @@ def test_one_guide_on_two_overlapping_departures_at_once_exactly_one_succeeds() 
     _assert_exactly_one_wins(responses, guide)
 
 
-def test_the_exclusion_constraint_alone_refuses_the_second_writer() -> None:
+def test_the_exclusion_constraint_alone_refuses_the_second_writer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Lock and check off: the database still refuses, and the API says the same thing."""
     guide, first, second = _overlapping_departures()
-    services._guard_double_booking = False
+    monkeypatch.setattr(services, "_double_booking_guard_enabled", False)
     responses = _assign_both(guide, [first, second])
     _assert_exactly_one_wins(responses, guide)
 
 
-def test_negative_control_without_lock_check_and_constraint_both_succeed() -> None:
+def test_negative_control_without_lock_check_and_constraint_both_succeed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     guide, first, second = _overlapping_departures()
-    services._guard_double_booking = False
+    monkeypatch.setattr(services, "_double_booking_guard_enabled", False)
     with without_exclusion_constraint():
         responses = _assign_both(guide, [first, second])
         assert [r.status_code for r in responses] == [201, 201], [r.content for r in responses]
@@ -122,14 +125,13 @@ def test_negative_control_without_lock_check_and_constraint_both_succeed() -> No
         assert a.ends_at > b.starts_at  # the guide is now in two places at once
 
 
-def test_a_non_concurrent_write_past_the_checks_is_refused_by_the_constraint() -> None:
+def test_a_non_concurrent_write_past_the_checks_is_refused_by_the_constraint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     guide, first, second = _overlapping_departures()
     services.assignment_create(departure=first, guide=guide, role="lead", by=None)
-    services._guard_double_booking = False
-    try:
-        with pytest.raises(services.Conflict) as refused:
-            services.assignment_create(departure=second, guide=guide, role="lead", by=None)
-    finally:
-        services._guard_double_booking = True
+    monkeypatch.setattr(services, "_double_booking_guard_enabled", False)
+    with pytest.raises(services.Conflict) as refused:
+        services.assignment_create(departure=second, guide=guide, role="lead", by=None)
     assert refused.value.code == services.GUIDE_DOUBLE_BOOKED
     assert Assignment.objects.filter(guide=guide).count() == 1

@@ -70,7 +70,6 @@ def expiry_held_after_its_first_lock() -> Iterator[threading.Event]:
         yield first_lock
     finally:
         services._between_row_locks = None
-        services._expiry_locks_booking_first = False
 
 
 def _race(first_lock: threading.Event) -> tuple[Booking, list[Any]]:
@@ -103,8 +102,9 @@ def test_hold_expiry_and_cancellation_of_one_booking_never_deadlock(
 
 
 def test_negative_control_with_the_expiry_job_locking_the_booking_first_they_deadlock(
+    monkeypatch: pytest.MonkeyPatch,
     expiry_held_after_its_first_lock: threading.Event,
 ) -> None:
-    services._expiry_locks_booking_first = True
+    monkeypatch.setattr(services, "_expiry_lock_order_reversed", True)
     _booking, results = _race(expiry_held_after_its_first_lock)
     assert any("deadlock detected" in str(result) for result in results), results

@@ -38,7 +38,6 @@ def held_between_due_check_and_write(parties: int) -> Iterator[None]:
         yield
     finally:
         services._after_due_check = None
-        services._lock_rows = True
 
 
 def _race_offline_payments(parties: int) -> tuple[int, int, list[Any]]:
@@ -79,8 +78,10 @@ def test_concurrent_offline_payments_never_over_pay() -> None:
     assert_money_invariant()
 
 
-def test_negative_control_without_the_locks_concurrent_payments_over_pay() -> None:
-    services._lock_rows = False
+def test_negative_control_without_the_locks_concurrent_payments_over_pay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "_row_locks_enabled", False)
     total, paid, responses = _race_offline_payments(5)
     assert all(r.status_code == 201 for r in responses)
     assert paid > total

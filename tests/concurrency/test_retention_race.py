@@ -38,7 +38,6 @@ def held_between_checks_and_write(parties: int) -> Iterator[None]:
         yield
     finally:
         retention._after_checks = None
-        retention._lock_rows = True
 
 
 def _declined_request_past_its_retention() -> Booking:
@@ -68,8 +67,10 @@ def test_two_retention_runs_at_once_anonymise_a_booking_once() -> None:
     assert booking.contact_email == "" and booking.anonymised_at is not None
 
 
-def test_negative_control_without_the_locks_both_runs_write() -> None:
-    retention._lock_rows = False
+def test_negative_control_without_the_locks_both_runs_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(retention, "_row_locks_enabled", False)
     booking, results = _two_runs_at_once()
     assert [r.anonymised for r in results] == [1, 1]
     assert BookingEvent.objects.filter(booking=booking, action="anonymised").count() == 2

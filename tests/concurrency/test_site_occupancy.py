@@ -34,7 +34,6 @@ def rendezvous() -> Iterator[threading.Barrier]:
     services._after_occupancy_check = wait
     yield barrier
     services._after_occupancy_check = None
-    services._lock_sites = True
 
 
 def _two_schedulers() -> list[Any]:
@@ -60,8 +59,10 @@ def test_two_concurrent_schedulings_one_wins(rendezvous: threading.Barrier) -> N
     assert Departure.objects.count() == 1
 
 
-def test_negative_control_without_the_lock_both_overfill(rendezvous: threading.Barrier) -> None:
-    services._lock_sites = False
+def test_negative_control_without_the_lock_both_overfill(
+    monkeypatch: pytest.MonkeyPatch, rendezvous: threading.Barrier
+) -> None:
+    monkeypatch.setattr(services, "_site_locks_enabled", False)
     results = _two_schedulers()
     assert all(isinstance(r, Departure) for r in results), results
     # 60 visitors on a 40-visitor site: the race the lock prevents.
