@@ -1,4 +1,4 @@
-""""My bookings" in a real browser (issue 14 item 2, last sentence): from "find my booking", an
+""" "My bookings" in a real browser (issue 14 item 2, last sentence): from "find my booking", an
 organisation asks for a sign-in link (a malformed address first), opens the link read from the
 e-mail, sees its two bookings and not a stranger's, opens one, and signs out. French and
 English, at phone and desktop widths."""
@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from tests.bookings.helpers import book, bookable_departure
 from tests.e2e.conftest import shoot
+from tests.e2e.test_accessibility import audit, axe_page  # noqa: F401  (fixture)
 from tests.e2e.test_frontend import unexpected
 from tests.factories import schedule
 
@@ -76,7 +77,9 @@ def test_an_organisation_signs_in_and_sees_all_its_bookings(page: Any, lang: str
     client = APIClient()
     refs = []
     for departure, people in ((first, 12), (second, 25)):
-        created = book(client, departure, participants=people, contact=_contact("claire@example.org"))
+        created = book(
+            client, departure, participants=people, contact=_contact("claire@example.org")
+        )
         assert created.status_code == 201, created.content
         refs.append(created.json()["reference"])
     stranger = book(client, first, participants=4, contact=_contact("someone@example.net"))
@@ -139,3 +142,27 @@ def test_an_organisation_signs_in_and_sees_all_its_bookings(page: Any, lang: str
     page.goto("/my-bookings")
     expect(page.get_by_role("button", name=texts["send"])).to_be_visible()
     assert unexpected(page.problems) == []
+
+
+def test_the_my_bookings_pages_pass_axe(axe_page: Any) -> None:  # noqa: F811
+    first = bookable_departure(capacity=40, days=20)
+    client = APIClient()
+    for departure in (first, schedule(first.itinerary, days=45, capacity=40)):
+        book(client, departure, participants=6, contact=_contact("claire@example.org"))
+    axe_page.goto("/my-bookings")
+    axe_page.locator("#signin-form").wait_for()
+    assert audit(axe_page) == []
+    mail.outbox.clear()
+    assert (
+        client.post("/api/v1/my-bookings/sign-in/", {"email": "claire@example.org"}).status_code
+        == 202
+    )
+    found = LINK.search(mail.outbox[0].body)
+    assert found
+    parts = urlsplit(found.group())
+    axe_page.goto(f"{parts.path}?{parts.query}")
+    axe_page.locator("#signin-open").wait_for()
+    assert audit(axe_page) == []
+    axe_page.locator("#signin-open").click()
+    axe_page.locator(".my-bookings .card").first.wait_for()
+    assert audit(axe_page) == []
