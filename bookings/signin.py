@@ -16,6 +16,7 @@ booking made with that address (issue 14 item 2; docs/architecture.md, "My booki
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,6 +34,12 @@ from core.tokens import hash_token, new_token
 # Error codes (the tests import them).
 SIGN_IN_LINK_INVALID = "sign_in_link_invalid"
 NOT_SIGNED_IN = "not_signed_in"
+
+# Test-only seams for the race test (tests/concurrency/test_sign_in_race.py); never changed in
+# production: the claim's condition (its negative control turns it off), and a pause between
+# reading the link and claiming it.
+_claim_conditionally: bool = True
+_after_lookup: Callable[[], None] | None = None
 
 COOKIE_NAME = "va_my_bookings"
 # The cookie goes only to the API's my-bookings endpoints, never to the rest of the site.
@@ -146,7 +153,12 @@ def sign_in_link_redeem(*, token: str) -> tuple[ContactSession, str]:
         token_hash=hash_token(token), used_at__isnull=True, expires_at__gt=now
     )
     link = claimed.only("pk", "email").first()
-    if link is None or claimed.filter(pk=link.pk).update(used_at=now) != 1:
+    if link is None:
+        raise _invalid_link()
+    if _after_lookup is not None:
+        _after_lookup()
+    claim = claimed if _claim_conditionally else SignInLink.objects.all()
+    if claim.filter(pk=link.pk).update(used_at=now) != 1:
         raise _invalid_link()
     session_token, session_hash = new_token()
     session = ContactSession.objects.create(
