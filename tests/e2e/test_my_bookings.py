@@ -99,6 +99,7 @@ def test_an_organisation_signs_in_and_sees_all_its_bookings(page: Any, lang: str
     page.get_by_label(texts["email"]).fill("Claire@example.org")
     page.get_by_role("button", name=texts["send"]).click()
     expect(page.locator("#signin-status")).to_contain_text(texts["sent"])
+    expect(page.get_by_label(texts["email"])).not_to_have_attribute("aria-invalid", "true")
     shoot(page, f"my-bookings-sent-{lang}")
 
     # The link from the e-mail: the token leaves the address bar; a press opens the session.

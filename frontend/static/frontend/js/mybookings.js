@@ -35,6 +35,7 @@ function showSignInForm() {
     event.preventDefault();
     status.textContent = mailError.textContent = "";
     status.className = "";
+    email.removeAttribute("aria-invalid");
     try {
       const answer = await api("my-bookings/sign-in/", { method: "POST", body: { email: email.value.trim() } });
       status.textContent = answer.detail;
