@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from bookings import api as bookings_api
+from bookings import signin_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
@@ -68,6 +69,19 @@ urlpatterns = [
         "payments/stripe/webhook/",
         payments_api.StripeWebhookView.as_view(),
         name="stripe-webhook",
+    ),
+    # "My bookings": a contact signed in by an e-mailed link (bookings/signin.py).
+    path("my-bookings/", signin_api.MyBookingsView.as_view(), name="my-bookings"),
+    path(
+        "my-bookings/sign-in/",
+        signin_api.SignInRequestView.as_view(),
+        name="my-bookings-sign-in",
+    ),
+    path("my-bookings/session/", signin_api.SessionView.as_view(), name="my-bookings-session"),
+    path(
+        "my-bookings/<str:reference>/organiser-link/",
+        signin_api.OrganiserLinkView.as_view(),
+        name="my-bookings-organiser-link",
     ),
     *router.urls,
 ]

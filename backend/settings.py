@@ -139,6 +139,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Personal data past its retention (docs/operations.md): nightly is plenty, days matter here.
     "apply-booking-retention": {"task": "bookings.tasks.apply_retention", "schedule": 86400.0},
     "prune-stripe-payloads": {"task": "payments.tasks.prune_stripe_payloads", "schedule": 86400.0},
+    # "My bookings" sign-in links and sessions past their expiry (bookings/signin.py).
+    "purge-sign-ins": {"task": "bookings.tasks.purge_sign_ins", "schedule": 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -255,6 +257,9 @@ REST_FRAMEWORK = {
         # "Find my booking": per client, and per reference whoever asks (each may send a mail).
         "booking_find": _throttle_rate("THROTTLE_BOOKING_FIND", "10/hour"),
         "booking_find_reference": _throttle_rate("THROTTLE_BOOKING_FIND_REFERENCE", "5/hour"),
+        # "My bookings" sign-in links: per client, and per e-mail address whoever asks.
+        "my_bookings_signin": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN", "10/hour"),
+        "my_bookings_signin_email": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN_EMAIL", "3/hour"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
@@ -322,6 +327,10 @@ RETENTION_UNBOOKED_REQUEST_DAYS = env.int("RETENTION_UNBOOKED_REQUEST_DAYS", def
 RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", default=3 * 365)
 # Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
 RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
+# "My bookings" (bookings/signin.py): a contact signs in by a one-time link e-mailed to it,
+# valid this many minutes, and stays signed in this many days (or until it signs out).
+MY_BOOKINGS_LINK_MINUTES = env.int("MY_BOOKINGS_LINK_MINUTES", default=30)
+MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 # The office's emergency contact, printed on the programme the group hands to every participant.
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range

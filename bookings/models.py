@@ -258,3 +258,46 @@ class OrganiserLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.reason} {self.created_at:%Y-%m-%d}"
+
+
+class SignInLink(models.Model):
+    """A one-time link to "my bookings", e-mailed to a contact address (bookings/signin.py).
+
+    Only the token's hash is kept; it opens one session, once, before ``expires_at``. ``email``
+    is the normalised address (stripped, lower case), the one the bookings are matched on.
+    """
+
+    email = models.EmailField(db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+
+    def __str__(self) -> str:
+        return f"sign-in link {self.pk} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ContactSession(models.Model):
+    """A signed-in "my bookings" session, bound to one contact e-mail (bookings/signin.py).
+
+    The browser holds the token in an HttpOnly cookie; the database holds its hash, so a copy of
+    the database opens no session, and signing out or erasing the e-mail deletes the row.
+    """
+
+    email = models.EmailField(db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("contact session")
+        verbose_name_plural = _("contact sessions")
+
+    def __str__(self) -> str:
+        return f"contact session {self.pk} {self.created_at:%Y-%m-%d %H:%M}"

@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from bookings import tasks
+from bookings import signin, tasks
 from bookings.models import (
     PERSONAL_FIELDS,
     Booking,
@@ -182,6 +182,8 @@ def _anonymise(booking: Booking, actor: Actor, reason: str) -> tuple[Booking, bo
         )
     if _after_checks is not None:
         _after_checks()
+    # "My bookings" sign-in links and sessions of this address go with it (bookings.signin).
+    signin.sign_ins_forget(email=locked.contact_email)
     for name in PERSONAL_FIELDS:
         setattr(locked, name, "")
     locked.anonymised_at = timezone.now()

@@ -40,3 +40,24 @@ def send_erasure_request_notice(booking_id: int) -> None:
     from bookings.retention import erasure_request_notice
 
     erasure_request_notice(booking_id).send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_sign_in_email(email: str, language: str) -> None:
+    """ "My bookings": e-mail a one-time sign-in link, only if a booking has this contact address.
+
+    The request queues this task whatever the address, so its answer and its work are the same
+    for a known and an unknown one; the token is issued here, never in the queue."""
+    from bookings.signin import sign_in_email
+
+    message = sign_in_email(email=email, language=language)
+    if message is not None:
+        message.send()
+
+
+@shared_task
+def purge_sign_ins() -> int:
+    """Beat: delete the expired "my bookings" sign-in links and sessions."""
+    from bookings.signin import sign_ins_purge_expired
+
+    return sign_ins_purge_expired()

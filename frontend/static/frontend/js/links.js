@@ -60,7 +60,8 @@ export function showFind() {
       (errors[e.errors[0]?.field] === mailError ? email : reference).focus();
     }
   });
-  render(h("h1", {}, t("findTitle")), h("p", {}, t("findIntro")), form, status);
+  render(h("h1", {}, t("findTitle")), h("p", {}, t("findIntro")), form, status,
+    h("p", { class: "hint" }, t("findAll"), " ", h("a", { href: "/my-bookings", "data-link": true, id: "find-my-bookings" }, t("myBookingsTitle"))));
 }
 
 // The participants' page: the visit, its programme and calendar; nothing to change.

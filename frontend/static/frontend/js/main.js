@@ -8,6 +8,7 @@ import { currentLang, setLang, t } from "./i18n.js";
 import { recallToken } from "./tokens.js";
 import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
+import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
 
 function translateShell() {
@@ -27,6 +28,8 @@ async function route() {
     let match;
     if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await showItinerary(match[1]);
     else if (/^\/bookings\/find\/?$/.test(path)) showFind();
+    else if (/^\/my-bookings\/sign-in\/?$/.test(path)) showSignIn(params.get("token"));
+    else if (/^\/my-bookings\/?$/.test(path)) await showMyBookings(params);
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/visit\/?$/))) await showVisit(match[1], params.get("token"));
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
