@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -166,6 +167,16 @@ PERSONAL_DATA_STATE = inline_serializer(
     },
 )
 
+INVOICED = inline_serializer(
+    "Invoiced",
+    {
+        "net_cents": serializers.IntegerField(),
+        "paid_cents": serializers.IntegerField(),
+        "due_cents": serializers.IntegerField(),
+    },
+    allow_null=True,
+)
+
 
 class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
     departure = serializers.SerializerMethodField()
@@ -175,6 +186,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
     checkout_url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     cancellation_terms = serializers.SerializerMethodField()
+    invoiced = serializers.SerializerMethodField()
     personal_data = serializers.SerializerMethodField()
 
     class Meta:
@@ -196,6 +208,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "checkout_url",
             "links",
             "cancellation_terms",
+            "invoiced",
             "notes",
             "personal_data",
             "created_at",
@@ -263,6 +276,12 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
         ):
             return None
         return services.cancellation_terms(obj)
+
+    @extend_schema_field(INVOICED)
+    def get_invoiced(self, obj: Booking) -> dict[str, int] | None:
+        """What the invoices still claim (after a cancellation: the fee), paid and due."""
+        invoiced = selectors.booking_invoiced(obj)
+        return None if invoiced is None else asdict(invoiced)
 
     @extend_schema_field(PERSONAL_DATA_STATE)
     def get_personal_data(self, obj: Booking) -> dict[str, str | None]:
