@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from stdnum import luhn
 
-from bookings import links, programme, retention, selectors, services, tasks
+from bookings import links, programme, retention, selectors, services, staff_changes, tasks
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
@@ -151,6 +151,21 @@ class BookingChangeSerializer(PrototypeFieldsMixin, serializers.Serializer[Any])
     participants = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     contact = ContactChangeSerializer(required=False)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class BookingMoveSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
+    """Staff: the new date, as a public departure (``departure``) or, for a private booking,
+    its new start (``starts_at``)."""
+
+    departure = serializers.IntegerField(min_value=1, required=False)
+    starts_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"departure": _("Give the departure or the new start time.")}
+            )
+        return attrs
 
 
 class ReasonSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
@@ -447,8 +462,9 @@ class BookingViewSet(
         "confirm": "bookings.confirm_booking",
         "decline": "bookings.confirm_booking",
         "cancel": "bookings.cancel_booking",
+        "move": "bookings.change_booking",
     }
-    staff_only = frozenset({"list", "confirm", "decline"})
+    staff_only = frozenset({"list", "confirm", "decline", "move"})
     # What the participants' link may also open: reading the visit, never changing it.
     reader_actions = frozenset({"visit", "programme", "calendar"})
 
@@ -571,6 +587,23 @@ class BookingViewSet(
                 "currency": "EUR",
             }
         )
+
+    @extend_schema(request=BookingMoveSerializer, responses={200: BookingSerializer})
+    @idempotent
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, reference: str) -> Response:
+        """Staff: move the booking to another date (bookings.staff_changes); the group is
+        e-mailed the new date."""
+        booking = self.get_object()
+        serializer = BookingMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moved = staff_changes.booking_move(
+            booking=booking,
+            actor=services.Actor.staff(request.user),
+            departure_id=serializer.validated_data.get("departure"),
+            starts_at=serializer.validated_data.get("starts_at"),
+        )
+        return self._answer(moved.booking)
 
     @extend_schema(request=None, responses={200: BookingSerializer})
     @idempotent
