@@ -15,7 +15,6 @@ Invoices already issued are never edited (docs/invoicing.md, "A booking moved to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,10 +33,7 @@ from itineraries.models import Departure, DepartureKind, DepartureStatus
 SAME_DATE = "same_date"
 PRIVATE_NEEDS_TIME = "private_needs_starts_at"
 PUBLIC_NEEDS_DEPARTURE = "public_needs_departure"
-
-# Test-only seam: called between counting the target's seats and writing, so that a race test
-# can hold concurrent moves there and show what the departure locks prevent.
-_after_seat_count: Callable[[], None] | None = None
+CHANGED_MEANWHILE = "changed_meanwhile"
 
 
 @dataclass(frozen=True)
@@ -117,13 +113,19 @@ def booking_move(
             errors.DEPARTURE_NOT_FOUND, _("This departure does not exist."), field="departure"
         )
     locked = _lock_departures_then_booking(booking.pk, ids)
+    if locked.departure_id != current:
+        # Moved by someone else between the read and the locks: its departure is not locked.
+        raise Conflict(
+            CHANGED_MEANWHILE,
+            _("This booking was changed meanwhile; reload it and try again."),
+            field="departure",
+        )
     _check_movable(locked)
     old = locked.departure
     target = Departure.objects.select_related("itinerary").get(pk=departure_id)
     _check_target(locked, target)
+    # Counts under the target's lock; ``services._after_seat_count`` is the race tests' seam.
     services._check_seats(target, locked.participants)
-    if _after_seat_count is not None:
-        _after_seat_count()
     locked.departure = target
     locked.sequence += 1
     fields = ["departure", "sequence", "updated_at"]
