@@ -95,7 +95,7 @@ class ErasureFilter(admin.SimpleListFilter):
 HIDDEN_FIELDS = {"token_hash", "price", "total_cents", "amount_paid_cents"}
 
 
-# The booking's fields as the office reads them (the model's verbose names are English).
+# The booking's fields as the office reads them, capitalised as the admin shows labels.
 FIELD_LABELS: dict[str, Any] = {
     "id": "ID",
     "reference": gettext_lazy("Reference"),
