@@ -85,7 +85,8 @@ def _labels(model_admin: admin.ModelAdmin[Any], request: Any) -> dict[str, str]:
         if name == "__str__":
             continue
         labels[f"column {name}"] = str(label_for_field(name, model, model_admin))
-    for name, (_func, _name, description) in model_admin.get_actions(request).items():
+    actions: dict[str, Any] = model_admin.get_actions(request) or {}
+    for name, (_func, _name, description) in actions.items():
         labels[f"action {name}"] = str(description) % {
             "verbose_name_plural": model._meta.verbose_name_plural
         }
@@ -98,7 +99,9 @@ def _labels(model_admin: admin.ModelAdmin[Any], request: Any) -> dict[str, str]:
 
 def _untranslated() -> list[str]:
     request = RequestFactory().get("/admin/")
-    request.user = UserFactory(username="root-labels", is_staff=True, is_superuser=True)
+    request.user = UserFactory(  # type: ignore[assignment]
+        username="root-labels", is_staff=True, is_superuser=True
+    )
     missing = []
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label in SKIPPED_APPS:
