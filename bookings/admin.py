@@ -8,14 +8,20 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookings import retention, selectors, services
+from bookings import retention, selectors, services, staff_changes
 from bookings.models import Booking, BookingEvent
 from core.admin_display import data_list, euros, paris, price_table
+from core.dates import format_datetime
 from core.errors import DomainError
 from core.permissions import admin_permission
 from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
@@ -89,7 +95,7 @@ class ErasureFilter(admin.SimpleListFilter):
 HIDDEN_FIELDS = {"token_hash", "price", "total_cents", "amount_paid_cents"}
 
 
-# The booking's fields as the office reads them (the model's verbose names are English).
+# The booking's fields as the office reads them, capitalised as the admin shows labels.
 FIELD_LABELS: dict[str, Any] = {
     "id": "ID",
     "reference": gettext_lazy("Reference"),
@@ -148,6 +154,45 @@ class BookingChangeForm(forms.ModelForm):  # type: ignore[type-arg]
         labels = {name: FIELD_LABELS[name] for name in fields}
 
 
+class BookingMoveForm(forms.Form):
+    """The new date: a public departure of the same itinerary, with its seats left, or, for
+    a private booking, its new start (Europe/Paris)."""
+
+    departure = forms.TypedChoiceField(
+        label=gettext_lazy("New departure"), coerce=int, required=False
+    )
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("New start (Paris time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+
+    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.private = booking.departure.kind == "private"
+        if self.private:
+            del self.fields["departure"]
+            self.fields["starts_at"].required = True
+            return
+        del self.fields["starts_at"]
+        language = translation.get_language() or "fr"
+        choices = []
+        # Every date is listed with its seats left; the move counts them again under the lock
+        # and refuses with the seats left when the group does not fit (no oversell).
+        for departure in staff_changes.move_targets(booking):
+            left = staff_changes.seats_left(departure)
+            label = _("%(when)s — %(left)d seats left") % {
+                "when": format_datetime(departure.starts_at, language),
+                "left": left,
+            }
+            choices.append((departure.pk, label))
+        field = self.fields["departure"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = choices
+        field.required = True
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Bookings are read here and moved only by the actions (the same services as the API)."""
@@ -192,7 +237,10 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         shown = [name if name in editable else f"{name}{SHOWN}" for name in shown]
         # Money in euros and the price as a table, where the raw cents and JSON would be.
         at = shown.index(f"sequence{SHOWN}")
-        return [*shown[:at], "price_table", "total", "paid", "due", *shown[at:]]
+        shown = [*shown[:at], "price_table", "total", "paid", "due", *shown[at:]]
+        if obj is not None and self.has_change_permission(request, obj):
+            shown.insert(shown.index(f"departure{SHOWN}") + 1, "change_date")
+        return shown
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [
@@ -209,6 +257,61 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if any(field.name == field_name for field in Booking._meta.fields):
                 return MethodType(_shown(field_name), self)
         raise AttributeError(name)
+
+    @admin.display(description=gettext_lazy("Date"))
+    def change_date(self, obj: Booking) -> str:
+        url = reverse("admin:bookings_booking_move", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Change the date"))
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<int:object_id>/move/",
+                self.admin_site.admin_view(self.move_view),
+                name="bookings_booking_move",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Move the booking to another date through ``staff_changes.booking_move``."""
+        booking = Booking.objects.select_related("departure__itinerary").filter(pk=object_id)
+        obj = booking.first()
+        if obj is None or not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        form = BookingMoveForm(request.POST or None, booking=obj)
+        if request.method == "POST" and form.is_valid():
+            try:
+                moved = staff_changes.booking_move(
+                    booking=obj,
+                    actor=services.Actor.staff(request.user),
+                    departure_id=form.cleaned_data.get("departure"),
+                    starts_at=form.cleaned_data.get("starts_at"),
+                )
+            except DomainError as exc:
+                field = exc.field if exc.field in form.fields else None
+                form.add_error(field, str(exc.message))
+            else:
+                language = translation.get_language() or "fr"
+                self.message_user(
+                    request,
+                    _("%(booking)s moved to %(when)s; the group was e-mailed the new date.")
+                    % {
+                        "booking": obj.reference,
+                        "when": format_datetime(moved.to_starts_at, language),
+                    },
+                    level=messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:bookings_booking_change", args=[obj.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "form": form,
+            "current": format_datetime(obj.departure.starts_at, translation.get_language() or "fr"),
+            "title": _("Change the date of %(booking)s") % {"booking": obj.reference},
+        }
+        return TemplateResponse(request, "admin/bookings/booking/move.html", context)
 
     @admin.display(description=gettext_lazy("Total incl. VAT"), ordering="total_cents")
     def total(self, obj: Booking) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from stdnum import luhn
 
-from bookings import links, programme, retention, selectors, services, tasks
+from bookings import links, programme, retention, selectors, services, staff_changes, tasks
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
@@ -152,6 +153,21 @@ class BookingChangeSerializer(PrototypeFieldsMixin, serializers.Serializer[Any])
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+class BookingMoveSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
+    """Staff: the new date, as a public departure (``departure``) or, for a private booking,
+    its new start (``starts_at``)."""
+
+    departure = serializers.IntegerField(min_value=1, required=False)
+    starts_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"departure": _("Give the departure or the new start time.")}
+            )
+        return attrs
+
+
 class ReasonSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
@@ -166,6 +182,16 @@ PERSONAL_DATA_STATE = inline_serializer(
     },
 )
 
+INVOICED = inline_serializer(
+    "Invoiced",
+    {
+        "net_cents": serializers.IntegerField(),
+        "paid_cents": serializers.IntegerField(),
+        "due_cents": serializers.IntegerField(),
+    },
+    allow_null=True,
+)
+
 
 class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
     departure = serializers.SerializerMethodField()
@@ -175,6 +201,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
     checkout_url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     cancellation_terms = serializers.SerializerMethodField()
+    invoiced = serializers.SerializerMethodField()
     personal_data = serializers.SerializerMethodField()
 
     class Meta:
@@ -196,6 +223,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "checkout_url",
             "links",
             "cancellation_terms",
+            "invoiced",
             "notes",
             "personal_data",
             "created_at",
@@ -263,6 +291,12 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
         ):
             return None
         return services.cancellation_terms(obj)
+
+    @extend_schema_field(INVOICED)
+    def get_invoiced(self, obj: Booking) -> dict[str, int] | None:
+        """What the invoices still claim (after a cancellation: the fee), paid and due."""
+        invoiced = selectors.booking_invoiced(obj)
+        return None if invoiced is None else asdict(invoiced)
 
     @extend_schema_field(PERSONAL_DATA_STATE)
     def get_personal_data(self, obj: Booking) -> dict[str, str | None]:
@@ -428,8 +462,9 @@ class BookingViewSet(
         "confirm": "bookings.confirm_booking",
         "decline": "bookings.confirm_booking",
         "cancel": "bookings.cancel_booking",
+        "move": "bookings.change_booking",
     }
-    staff_only = frozenset({"list", "confirm", "decline"})
+    staff_only = frozenset({"list", "confirm", "decline", "move"})
     # What the participants' link may also open: reading the visit, never changing it.
     reader_actions = frozenset({"visit", "programme", "calendar"})
 
@@ -552,6 +587,23 @@ class BookingViewSet(
                 "currency": "EUR",
             }
         )
+
+    @extend_schema(request=BookingMoveSerializer, responses={200: BookingSerializer})
+    @idempotent
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, reference: str) -> Response:
+        """Staff: move the booking to another date (bookings.staff_changes); the group is
+        e-mailed the new date."""
+        booking = self.get_object()
+        serializer = BookingMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moved = staff_changes.booking_move(
+            booking=booking,
+            actor=services.Actor.staff(request.user),
+            departure_id=serializer.validated_data.get("departure"),
+            starts_at=serializer.validated_data.get("starts_at"),
+        )
+        return self._answer(moved.booking)
 
     @extend_schema(request=None, responses={200: BookingSerializer})
     @idempotent

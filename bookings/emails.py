@@ -14,10 +14,19 @@ from core.dates import format_datetime
 from core.emails import render_plain_text
 from core.money import format_money
 
-KINDS = ("received", "confirmed", "changed", "cancelled", "expired", "declined", "link")
+KINDS = (
+    "received",
+    "confirmed",
+    "changed",
+    "moved",
+    "cancelled",
+    "expired",
+    "declined",
+    "link",
+)
 # The e-mails that carry the organiser's secret link: each issues a fresh token at send time
 # (bookings.links), so no secret ever travels through the task queue or sits in a log.
-LINK_KINDS = frozenset({"received", "confirmed", "changed", "link"})
+LINK_KINDS = frozenset({"received", "confirmed", "changed", "moved", "link"})
 
 
 def booking_email(booking: Booking, kind: str) -> EmailMessage:
@@ -45,7 +54,7 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
         body=body.strip() + "\n",
         to=[booking.contact_email],
     )
-    if kind in ("confirmed", "changed", "cancelled"):
+    if kind in ("confirmed", "changed", "moved", "cancelled"):
         message.attach(
             f"{booking.reference}.ics", booking_calendar(booking), "text/calendar; charset=utf-8"
         )

@@ -92,45 +92,63 @@ def takes_seats(*, status: str, hold_expires_at: Any, now: Any) -> bool:
 
 
 class Booking(models.Model):
-    reference = models.CharField(max_length=12, unique=True)
-    token_hash = models.CharField(max_length=64)
-    departure = models.ForeignKey(Departure, on_delete=models.PROTECT, related_name="bookings")
+    reference = models.CharField(max_length=12, unique=True, verbose_name=_("reference"))
+    token_hash = models.CharField(max_length=64, verbose_name=_("token hash"))
+    departure = models.ForeignKey(
+        Departure, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("departure")
+    )
     participants = models.PositiveIntegerField()
-    language = models.CharField(max_length=2, choices=Language.choices)
+    language = models.CharField(max_length=2, choices=Language.choices, verbose_name=_("language"))
     options = models.JSONField(default=list, blank=True)  # option codes, as booked
 
-    organisation_name = models.CharField(max_length=200)
-    organisation_type = models.CharField(max_length=20, choices=OrganisationType.choices)
+    organisation_name = models.CharField(max_length=200, verbose_name=_("organisation name"))
+    organisation_type = models.CharField(
+        max_length=20, choices=OrganisationType.choices, verbose_name=_("organisation type")
+    )
     siret = models.CharField(max_length=14, blank=True)
-    vat_number = models.CharField(max_length=20, blank=True)
-    contact_name = models.CharField(max_length=200)
-    contact_email = models.EmailField()
-    contact_phone = models.CharField(max_length=40, blank=True)
-    billing_address = models.CharField(max_length=255, blank=True)
-    billing_postal_code = models.CharField(max_length=20, blank=True)
-    billing_city = models.CharField(max_length=120, blank=True)
-    billing_country = models.CharField(max_length=2, default="FR")
-    purchase_order = models.CharField(max_length=60, blank=True)
-    service_code = models.CharField(max_length=100, blank=True)
+    vat_number = models.CharField(max_length=20, blank=True, verbose_name=_("VAT number"))
+    contact_name = models.CharField(max_length=200, verbose_name=_("contact name"))
+    contact_email = models.EmailField(verbose_name=_("contact e-mail"))
+    contact_phone = models.CharField(max_length=40, blank=True, verbose_name=_("contact phone"))
+    billing_address = models.CharField(
+        max_length=255, blank=True, verbose_name=_("billing address")
+    )
+    billing_postal_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("billing postal code")
+    )
+    billing_city = models.CharField(max_length=120, blank=True, verbose_name=_("billing city"))
+    billing_country = models.CharField(
+        max_length=2, default="FR", verbose_name=_("billing country")
+    )
+    purchase_order = models.CharField(max_length=60, blank=True, verbose_name=_("purchase order"))
+    service_code = models.CharField(max_length=100, blank=True, verbose_name=_("service code"))
     notes = models.TextField(blank=True)
 
-    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
-    status = models.CharField(max_length=20, choices=BookingStatus.choices)
-    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(
+        max_length=10, choices=PaymentMethod.choices, verbose_name=_("payment method")
+    )
+    status = models.CharField(
+        max_length=20, choices=BookingStatus.choices, verbose_name=_("status")
+    )
+    hold_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hold expires at"))
     # Price snapshot: lines, VAT per rate, totals, deposit. Computed by bookings.pricing only.
-    price = models.JSONField()
-    total_cents = models.PositiveIntegerField()
+    price = models.JSONField(verbose_name=_("price"))
+    total_cents = models.PositiveIntegerField(verbose_name=_("total incl. VAT (cents)"))
     # Maintained by the payments app (succeeded payments minus refunds).
-    amount_paid_cents = models.PositiveIntegerField(default=0)
+    amount_paid_cents = models.PositiveIntegerField(
+        default=0, verbose_name=_("amount paid (cents)")
+    )
     # iCalendar SEQUENCE of the group's event: bumped on every change of time, size or status.
-    sequence = models.PositiveIntegerField(default=0)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     # GDPR (bookings.retention): when the group asked for erasure, and when the personal data
     # were erased. Set once each, never cleared.
-    erasure_requested_at = models.DateTimeField(null=True, blank=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    erasure_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("erasure requested at")
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("anonymised at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -64,6 +65,38 @@ def refundable_cents(booking: Booking) -> int:
     """
     in_flight = sum(contributor(booking) for contributor in refunds_in_flight)
     return max(booking.amount_paid_cents - in_flight, 0)
+
+
+# Extension point for the app that owns invoices (invoicing), which must not be imported from
+# here: each contributor returns the cents the booking's issued invoices still claim (their
+# totals minus their credit notes). A contributor may read an annotation that one of
+# ``booking_list_annotations`` put on the row, so that a list costs no query per booking.
+InvoicedNet = Callable[[Booking], int]
+invoiced_net: list[InvoicedNet] = []
+BookingAnnotation = Callable[[QuerySet[Booking]], QuerySet[Booking]]
+booking_list_annotations: list[BookingAnnotation] = []
+
+
+@dataclass(frozen=True)
+class Invoiced:
+    """What a booking's invoices claim, and how much of it the group has settled.
+
+    ``paid_cents`` is what the group paid and keeps with the office (paid minus every refund
+    pending, owed or done: the base of ``refundable_cents``), up to what is invoiced; the rest
+    is ``due_cents``. After a cancellation, ``net_cents`` is the cancellation fee."""
+
+    net_cents: int
+    paid_cents: int
+    due_cents: int
+
+
+def booking_invoiced(booking: Booking) -> Invoiced | None:
+    """The booking's invoiced amounts, or None when no app keeps invoices."""
+    if not invoiced_net:
+        return None
+    net = sum(contributor(booking) for contributor in invoiced_net)
+    paid = min(refundable_cents(booking), max(net, 0))
+    return Invoiced(net_cents=net, paid_cents=paid, due_cents=max(net - paid, 0))
 
 
 _SEATS_TAKEN_SQL = (
@@ -321,4 +354,7 @@ def _private_times(
 
 
 def staff_booking_queryset() -> QuerySet[Booking]:
-    return Booking.objects.select_related("departure__itinerary")
+    qs = Booking.objects.select_related("departure__itinerary")
+    for annotate in booking_list_annotations:
+        qs = annotate(qs)
+    return qs

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin_display import ReadOnlyModelAdmin
 from core.models import Consequence
@@ -65,3 +66,18 @@ def _app_list_with_technical_apart(
 
 
 admin.site.get_app_list = _app_list_with_technical_apart  # type: ignore[method-assign]
+
+
+def _name_the_sign_in_status_column() -> None:
+    """django-axes' attempts list shows a ``status`` column without a description, so the admin
+    titles it with the bare English method name; give it a translatable one (the other axes
+    labels are translated in this project's catalogue). Checked by
+    tests/core/test_admin_speaks_french.py, which fails if axes renames the column."""
+    from axes.admin import AccessAttemptAdmin
+
+    status = getattr(AccessAttemptAdmin, "status", None)
+    if status is not None and not hasattr(status, "short_description"):
+        status.short_description = gettext_lazy("Sign-in status")
+
+
+_name_the_sign_in_status_column()

@@ -70,16 +70,16 @@ class Consequence(models.Model):
     process died) or failed. ``handler`` names a function a higher app registered.
     """
 
-    handler = models.CharField(max_length=100)
+    handler = models.CharField(max_length=100, verbose_name=_("handler"))
     # Unique: recording the same consequence of the same change twice records it once.
-    key = models.CharField(max_length=200, unique=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    key = models.CharField(max_length=200, unique=True, verbose_name=_("key"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # When it may run (again): now at first, later after each failure (backoff).
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
 
     class Meta:
         verbose_name = _("consequence")

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy
 
 from bookings.admin import DepartureAdmin as BookingsDepartureAdmin
 from core.errors import DomainError
@@ -153,7 +154,7 @@ class DepartureAdmin(BookingsDepartureAdmin):
             )
         )
 
-    @admin.display(description="Guides (assigned / needed)")
+    @admin.display(description=gettext_lazy("Guides (assigned / needed)"))
     def guides(self, obj: Departure) -> str:
         taken = getattr(obj, "seats_taken_now", 0)
         needed = selectors.needed_for_seats(taken, obj.itinerary.participants_per_guide)

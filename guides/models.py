@@ -20,21 +20,28 @@ from itineraries.models import Departure, Theme
 
 class Guide(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guide"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="guide",
+        verbose_name=_("user"),
     )
     display_name = models.CharField(_("display name"), max_length=120)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # Codes of itineraries.models.Language.
     languages = models.JSONField(_("languages spoken"), default=list)
-    themes = models.ManyToManyField(Theme, related_name="guides", blank=True)
+    themes = models.ManyToManyField(
+        Theme, related_name="guides", blank=True, verbose_name=_("themes")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # SHA-256 of the calendar-feed token (core.tokens), the only thing the feed looks up.
-    feed_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    feed_token_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("feed token hash")
+    )
     # The seed the token is derived from with SECRET_KEY (core.tokens.derived_token), so that
     # the guide page can show the link again without rotating it; empty for older tokens.
-    feed_token_seed = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    feed_token_seed = models.CharField(max_length=64, blank=True, verbose_name=_("feed token seed"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["display_name", "pk"]
@@ -71,11 +78,13 @@ class WeeklyAvailability(models.Model):
 
 
 class TimeOff(models.Model):
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="time_off")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    guide = models.ForeignKey(
+        Guide, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("guide")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["guide", "starts_at"]
@@ -99,20 +108,30 @@ class AssignmentRole(models.TextChoices):
 class Assignment(models.Model):
     """A guide on a departure. ``starts_at``/``ends_at``: the visit plus the travel buffer."""
 
-    guide = models.ForeignKey(Guide, on_delete=models.PROTECT, related_name="assignments")
-    departure = models.ForeignKey(
-        Departure, on_delete=models.PROTECT, related_name="guide_assignments"
+    guide = models.ForeignKey(
+        Guide, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("guide")
     )
-    role = models.CharField(max_length=10, choices=AssignmentRole.choices)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    departure = models.ForeignKey(
+        Departure,
+        on_delete=models.PROTECT,
+        related_name="guide_assignments",
+        verbose_name=_("departure"),
+    )
+    role = models.CharField(max_length=10, choices=AssignmentRole.choices, verbose_name=_("role"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
     # Bumped when the departure's groups change (head count); the feed's SEQUENCE adds it to the
     # departure's own sequence (time, place, status), so it only ever grows.
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:

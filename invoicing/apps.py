@@ -7,8 +7,16 @@ class InvoicingConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings.retention import erasure_checks, personal_data_sections
+        from bookings.selectors import booking_list_annotations, invoiced_net
         from invoicing import receivers
         from invoicing.retention import invoice_unpaid, invoices_personal_data
+        from invoicing.selectors import booking_invoiced_net_cents, with_invoiced_net
+
+        # The booking's answer says what its invoices still claim (a cancellation fee).
+        if booking_invoiced_net_cents not in invoiced_net:
+            invoiced_net.append(booking_invoiced_net_cents)
+        if with_invoiced_net not in booking_list_annotations:
+            booking_list_annotations.append(with_invoiced_net)
 
         # GDPR: no erasure while an invoice is unpaid; the invoices in the group's download.
         if invoice_unpaid not in erasure_checks:

@@ -24,32 +24,37 @@ from bookings.models import Booking
 class SellerProfile(models.Model):
     """The one seller (pk 1), edited in the admin. Snapshotted on every invoice at issue time."""
 
-    legal_name = models.CharField(max_length=200)
-    legal_form = models.CharField(max_length=100, blank=True)
-    address = models.CharField(max_length=255)
-    postal_code = models.CharField(max_length=20)
-    city = models.CharField(max_length=120)
-    country = models.CharField(max_length=2, default="FR")
+    legal_name = models.CharField(max_length=200, verbose_name=_("legal name"))
+    legal_form = models.CharField(max_length=100, blank=True, verbose_name=_("legal form"))
+    address = models.CharField(max_length=255, verbose_name=_("address"))
+    postal_code = models.CharField(max_length=20, verbose_name=_("postal code"))
+    city = models.CharField(max_length=120, verbose_name=_("city"))
+    country = models.CharField(max_length=2, default="FR", verbose_name=_("country"))
     siren = models.CharField(max_length=9)
     siret = models.CharField(max_length=14)
-    vat_number = models.CharField(max_length=20, blank=True)
+    vat_number = models.CharField(max_length=20, blank=True, verbose_name=_("VAT number"))
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
     iban = models.CharField(max_length=34)
     bic = models.CharField(max_length=11, blank=True)
     vat_regime_mention = models.CharField(
         max_length=255,
         help_text="Printed on every invoice, e.g. 'TVA acquittée sur les encaissements' or "
         "'TVA non applicable, art. 293 B du CGI' (to be confirmed by the administrator).",
+        verbose_name=_("VAT regime mention"),
     )
-    payment_terms_days = models.PositiveIntegerField(default=30)
+    payment_terms_days = models.PositiveIntegerField(
+        default=30, verbose_name=_("payment terms (days)")
+    )
     late_payment_mention = models.CharField(
         max_length=255,
         default="Pénalités de retard : taux directeur de la BCE majoré de 10 points",
+        verbose_name=_("late payment mention"),
     )
     is_demo = models.BooleanField(
         default=False,
         help_text="Demo data created automatically; untick once the real details are entered.",
+        verbose_name=_("demonstration profile"),
     )
 
     class Meta:
@@ -69,9 +74,9 @@ class InvoiceSeries(models.TextChoices):
 class InvoiceSequence(models.Model):
     """One counter row per series and year; locked (select_for_update) to take a number."""
 
-    series = models.CharField(max_length=2, choices=InvoiceSeries.choices)
-    year = models.PositiveIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    series = models.CharField(max_length=2, choices=InvoiceSeries.choices, verbose_name=_("series"))
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("invoice sequence")
@@ -91,39 +96,50 @@ class InvoiceKind(models.TextChoices):
 
 
 class Invoice(models.Model):
-    number = models.CharField(max_length=20, unique=True)
-    kind = models.CharField(max_length=12, choices=InvoiceKind.choices)
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, verbose_name=_("kind"))
     # "full" or "final" for an invoice, "" otherwise: what the staff asked for.
-    purpose = models.CharField(max_length=10, blank=True)
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="invoices")
-    issue_date = models.DateField()
-    service_date = models.DateField()
-    due_date = models.DateField()
-    seller = models.JSONField()
-    buyer = models.JSONField()
-    # [{description, quantity, unit_price_cents, total_excl_vat_cents, vat_rate, vat_category}]
-    lines = models.JSONField()
-    # [{vat_rate, vat_category, total_excl_vat_cents, vat_cents}], rounded per rate (core.money)
-    vat_breakdown = models.JSONField()
-    total_excl_vat_cents = models.BigIntegerField()
-    vat_cents = models.BigIntegerField()
-    total_incl_vat_cents = models.BigIntegerField()
-    deposits_deducted_cents = models.BigIntegerField(default=0)
-    credited_invoice = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    purpose = models.CharField(max_length=10, blank=True, verbose_name=_("purpose"))
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("booking")
     )
-    reason = models.CharField(max_length=255, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
+    issue_date = models.DateField(verbose_name=_("issue date"))
+    service_date = models.DateField(verbose_name=_("service date"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    seller = models.JSONField(verbose_name=_("seller"))
+    buyer = models.JSONField(verbose_name=_("buyer"))
+    # [{description, quantity, unit_price_cents, total_excl_vat_cents, vat_rate, vat_category}]
+    lines = models.JSONField(verbose_name=_("lines"))
+    # [{vat_rate, vat_category, total_excl_vat_cents, vat_cents}], rounded per rate (core.money)
+    vat_breakdown = models.JSONField(verbose_name=_("VAT breakdown"))
+    total_excl_vat_cents = models.BigIntegerField(verbose_name=_("total excl. VAT (cents)"))
+    vat_cents = models.BigIntegerField(verbose_name=_("VAT (cents)"))
+    total_incl_vat_cents = models.BigIntegerField(verbose_name=_("total incl. VAT (cents)"))
+    deposits_deducted_cents = models.BigIntegerField(
+        default=0, verbose_name=_("deposits deducted (cents)")
+    )
+    credited_invoice = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("credited invoice"),
+    )
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     # Paid when issued (a card payment): part of the document (Factur-X BT-113), never changes.
-    prepaid_cents = models.BigIntegerField(default=0)
+    prepaid_cents = models.BigIntegerField(default=0, verbose_name=_("prepaid (cents)"))
     # Payment status: the one part updated after issue (QuerySet.update in services).
-    paid = models.BooleanField(default=False)
-    paid_cents = models.BigIntegerField(default=0)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid = models.BooleanField(default=False, verbose_name=_("paid"))
+    paid_cents = models.BigIntegerField(default=0, verbose_name=_("paid (cents)"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     # PDF/A-3b with Factur-X, written once after commit (QuerySet.update in services).
     pdf = models.BinaryField(default=b"", editable=False)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pdf_rendered_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("PDF rendered at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-issue_date", "-number"]

@@ -7,14 +7,56 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
+from bookings.models import Booking
 from invoicing.cii import money
 from invoicing.models import Invoice, InvoiceKind
 
 
 def invoice_queryset() -> QuerySet[Invoice]:
     return Invoice.objects.select_related("booking", "credited_invoice").defer("pdf")
+
+
+def _signed_total() -> Case:
+    """An invoice's total with the sign of what it claims: a credit note gives back."""
+    return Case(
+        When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total_incl_vat_cents")),
+        default=F("total_incl_vat_cents"),
+        output_field=IntegerField(),
+    )
+
+
+def with_invoiced_net(qs: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate ``invoiced_net_total_cents`` in the same query (lists: no query per booking).
+
+    Registered into ``bookings.selectors.booking_list_annotations``."""
+    net = (
+        Invoice.objects.filter(booking=OuterRef("pk"))
+        .order_by()
+        .values("booking")
+        .annotate(net=Sum(_signed_total()))
+        .values("net")
+    )
+    return qs.annotate(
+        invoiced_net_total_cents=Coalesce(Subquery(net), Value(0), output_field=IntegerField())
+    )
+
+
+def booking_invoiced_net_cents(booking: Booking) -> int:
+    """What the booking's issued invoices still claim: their totals minus their credit notes
+    (``invoicing.services.invoiced_net_cents`` in one query).
+
+    Registered into ``bookings.selectors.invoiced_net``; reads the annotation of
+    ``with_invoiced_net`` when the booking carries it."""
+    annotated = getattr(booking, "invoiced_net_total_cents", None)
+    if annotated is not None:
+        return int(annotated)
+    total = Invoice.objects.filter(booking_id=booking.pk).aggregate(
+        net=Coalesce(Sum(_signed_total()), Value(0), output_field=IntegerField())
+    )["net"]
+    return int(total)
 
 
 # A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).

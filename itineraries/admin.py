@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
@@ -213,7 +214,9 @@ class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     has_cancel_departure_permission = admin_permission("itineraries.cancel_departure")
 
     @admin.action(
-        description="Cancel the selected departures and all their bookings (full refund)",
+        description=gettext_lazy(
+            "Cancel the selected departures and all their bookings (full refund)"
+        ),
         permissions=["cancel_departure"],
     )
     def cancel_departures(self, request: HttpRequest, queryset: Any) -> None:
@@ -222,7 +225,11 @@ class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for departure in queryset:
             services.departure_cancel(departure=departure, by=request.user, reason="admin")
             count += 1
-        self.message_user(request, f"{count} departure(s) cancelled.")
+        self.message_user(
+            request,
+            ngettext("%(count)d departure cancelled.", "%(count)d departures cancelled.", count)
+            % {"count": count},
+        )
 
 
 class _AdminRefusal(Exception):

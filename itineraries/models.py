@@ -111,12 +111,19 @@ class Itinerary(models.Model):
     includes = models.TextField(_("what the price includes"), blank=True)
     meeting_point = models.CharField(_("meeting point"), max_length=255)
     meeting_site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Site,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("meeting site"),
     )
-    themes = models.ManyToManyField(Theme, related_name="itineraries", blank=True)
+    themes = models.ManyToManyField(
+        Theme, related_name="itineraries", blank=True, verbose_name=_("themes")
+    )
     languages = models.JSONField(_("languages offered"), default=default_languages)
-    min_participants = models.PositiveIntegerField(default=1)
-    max_participants = models.PositiveIntegerField(default=30)
+    min_participants = models.PositiveIntegerField(default=1, verbose_name=_("min participants"))
+    max_participants = models.PositiveIntegerField(default=30, verbose_name=_("max participants"))
     price_per_person_cents = models.PositiveIntegerField(_("price per person, excl. VAT (cents)"))
     minimum_charge_cents = models.PositiveIntegerField(
         _("minimum charge, excl. VAT (cents)"), default=0
@@ -126,21 +133,30 @@ class Itinerary(models.Model):
         decimal_places=2,
         default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        verbose_name=_("VAT rate"),
     )
     deposit_percent = models.PositiveSmallIntegerField(
-        default=30, validators=[MaxValueValidator(100)]
+        default=30, validators=[MaxValueValidator(100)], verbose_name=_("deposit percent")
     )
-    cancellation_policy = models.JSONField(default=default_cancellation_policy)
-    participants_per_guide = models.PositiveSmallIntegerField(default=25)
+    cancellation_policy = models.JSONField(
+        default=default_cancellation_policy, verbose_name=_("cancellation policy")
+    )
+    participants_per_guide = models.PositiveSmallIntegerField(
+        default=25, verbose_name=_("participants per guide")
+    )
     lead_time_days = models.PositiveSmallIntegerField(_("booking lead time (days)"), default=2)
     change_cutoff_hours = models.PositiveSmallIntegerField(
         _("changes allowed until (hours before the start)"), default=48
     )
-    private_dates_allowed = models.BooleanField(default=True)
-    private_start_times = models.JSONField(default=default_private_start_times)
+    private_dates_allowed = models.BooleanField(
+        default=True, verbose_name=_("private dates allowed")
+    )
+    private_start_times = models.JSONField(
+        default=default_private_start_times, verbose_name=_("private start times")
+    )
     is_published = models.BooleanField(_("published"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["title"]
@@ -261,25 +277,40 @@ class DepartureStatus(models.TextChoices):
 class Departure(models.Model):
     """One dated run of an itinerary. Created and moved only by ``itineraries.services``."""
 
-    itinerary = models.ForeignKey(Itinerary, on_delete=models.PROTECT, related_name="departures")
-    starts_at = models.DateTimeField()
+    itinerary = models.ForeignKey(
+        Itinerary, on_delete=models.PROTECT, related_name="departures", verbose_name=_("itinerary")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
     # Denormalised from the stops at scheduling time, so that overlap queries stay in SQL.
-    ends_at = models.DateTimeField()
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FR)
-    capacity = models.PositiveIntegerField()
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.FR, verbose_name=_("language")
+    )
+    capacity = models.PositiveIntegerField(verbose_name=_("capacity"))
     kind = models.CharField(
-        max_length=10, choices=DepartureKind.choices, default=DepartureKind.PUBLIC
+        max_length=10,
+        choices=DepartureKind.choices,
+        default=DepartureKind.PUBLIC,
+        verbose_name=_("kind"),
     )
     status = models.CharField(
-        max_length=10, choices=DepartureStatus.choices, default=DepartureStatus.SCHEDULED
+        max_length=10,
+        choices=DepartureStatus.choices,
+        default=DepartureStatus.SCHEDULED,
+        verbose_name=_("status"),
     )
     # Bumped on every change of time, place or status; read by the calendar feeds.
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
     notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -336,7 +367,7 @@ class Closure(models.Model):
     reason = models.CharField(
         _("reason shown to groups"), max_length=160, help_text=_("For example: “Site closed”.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["starts_on", "id"]

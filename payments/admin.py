@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from bookings.models import Booking
 from core.admin_display import euros, rows_table
@@ -189,7 +189,8 @@ class PaymentAdmin(ReadOnlyAdmin):
     has_refund_payment_permission = admin_permission("payments.refund_payment")
 
     @admin.action(
-        description="Refund what remains of the selected payments", permissions=["refund_payment"]
+        description=gettext_lazy("Refund what remains of the selected payments"),
+        permissions=["refund_payment"],
     )
     def refund_in_full(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         done = 0
@@ -205,7 +206,12 @@ class PaymentAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{payment}: {exc.message}", level=messages.ERROR)
         if done:
-            self.message_user(request, f"{done} refund(s) created.", level=messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d refund created.", "%(count)d refunds created.", done)
+                % {"count": done},
+                level=messages.SUCCESS,
+            )
 
     def get_urls(self) -> list[URLPattern]:
         extra = [
@@ -283,7 +289,7 @@ class RefundAdmin(ReadOnlyAdmin):
     has_refund_payment_permission = admin_permission("payments.refund_payment")
 
     @admin.action(
-        description="Mark owed refunds as paid back (transfer, cheque)",
+        description=gettext_lazy("Mark owed refunds as paid back (transfer, cheque)"),
         permissions=["refund_payment"],
     )
     def mark_paid_back(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
@@ -294,7 +300,8 @@ class RefundAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{refund}: {exc.message}", level=messages.ERROR)
 
     @admin.action(
-        description="Send pending card refunds to Stripe again", permissions=["refund_payment"]
+        description=gettext_lazy("Send pending card refunds to Stripe again"),
+        permissions=["refund_payment"],
     )
     def send_to_stripe_again(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
         for refund in queryset:

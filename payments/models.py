@@ -58,32 +58,55 @@ PAYMENT_STATUS_RANK: dict[str, int] = {
 
 
 class Payment(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
-    method = models.CharField(max_length=30, choices=PaymentMethod.choices)
-    kind = models.CharField(max_length=10, choices=PaymentKind.choices)
-    amount_cents = models.PositiveIntegerField()
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, related_name="payments", verbose_name=_("booking")
+    )
+    method = models.CharField(
+        max_length=30, choices=PaymentMethod.choices, verbose_name=_("method")
+    )
+    kind = models.CharField(max_length=10, choices=PaymentKind.choices, verbose_name=_("kind"))
+    amount_cents = models.PositiveIntegerField(verbose_name=_("amount (cents)"))
     # Sum of this payment's refunds that are not failed or cancelled (owed, pending, succeeded).
-    refunded_cents = models.PositiveIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=12, choices=PaymentStatus.choices)
+    refunded_cents = models.PositiveIntegerField(default=0, verbose_name=_("refunded (cents)"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=12, choices=PaymentStatus.choices, verbose_name=_("status")
+    )
     # Card: the n-th Checkout Session of the booking, part of the Stripe idempotency key.
-    attempt = models.PositiveIntegerField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("attempt"))
     stripe_checkout_session_id = models.CharField(
-        max_length=255, null=True, blank=True, unique=True
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        verbose_name=_("Stripe Checkout Session id"),
     )
-    stripe_payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
-    checkout_url = models.CharField(max_length=2000, blank=True)
-    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        verbose_name=_("Stripe PaymentIntent id"),
+    )
+    checkout_url = models.CharField(max_length=2000, blank=True, verbose_name=_("checkout URL"))
+    checkout_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("checkout expires at")
+    )
     # Offline: the bank or cheque reference given by staff.
-    reference = models.CharField(max_length=100, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    disputed_at = models.DateTimeField(null=True, blank=True)
-    failure_reason = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=100, blank=True, verbose_name=_("reference"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    disputed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("disputed at"))
+    failure_reason = models.CharField(max_length=255, blank=True, verbose_name=_("failure reason"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -153,15 +176,19 @@ class RefundReason(models.TextChoices):
 
 
 class Refund(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount_cents = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=RefundStatus.choices)
-    reason = models.CharField(max_length=20, choices=RefundReason.choices)
-    stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
-    failure_reason = models.CharField(max_length=255, blank=True)
-    succeeded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    amount_cents = models.PositiveIntegerField(verbose_name=_("amount (cents)"))
+    status = models.CharField(max_length=10, choices=RefundStatus.choices, verbose_name=_("status"))
+    reason = models.CharField(max_length=20, choices=RefundReason.choices, verbose_name=_("reason"))
+    stripe_refund_id = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, verbose_name=_("Stripe refund id")
+    )
+    failure_reason = models.CharField(max_length=255, blank=True, verbose_name=_("failure reason"))
+    succeeded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("succeeded at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -192,14 +219,18 @@ class StripeEvent(models.Model):
     stored and applied, or neither (a database error answers 5xx and Stripe sends it again).
     """
 
-    stripe_id = models.CharField(max_length=255, unique=True)
+    stripe_id = models.CharField(max_length=255, unique=True, verbose_name=_("Stripe id"))
     type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=StripeEventStatus.choices)
-    error = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(verbose_name=_("payload"))
+    status = models.CharField(
+        max_length=10, choices=StripeEventStatus.choices, verbose_name=_("status")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
     # Set when ``payload`` was cut down to what reconciliation needs (payments.retention).
-    payload_pruned_at = models.DateTimeField(null=True, blank=True)
+    payload_pruned_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("payload pruned at")
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

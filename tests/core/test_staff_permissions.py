@@ -42,6 +42,7 @@ STAFF_ACTIONS: list[tuple[str, str, str]] = [
     ("post", f"{REF}/confirm/", "bookings.confirm_booking"),
     ("post", f"{REF}/decline/", "bookings.confirm_booking"),
     ("post", f"{REF}/cancel/", "bookings.cancel_booking"),
+    ("post", f"{REF}/move/", "bookings.change_booking"),
     ("get", f"{REF}/payments/", "payments.view_payment"),
     ("post", f"{REF}/payments/", "payments.record_payment"),
     ("post", "/api/v1/itineraries/", "itineraries.add_itinerary"),

@@ -96,13 +96,15 @@ function priceSection(booking, paid) {
 }
 
 // What a booking that no longer goes ahead settled: paid, given back (done and in progress),
-// and what stays invoiced as the cancellation charge. Nothing is due on it any more.
+// and what stays invoiced as the cancellation charge, from the invoices themselves when there are
+// some (an invoice booking cancelled before it paid still owes the fee), else from the payments.
 function settlementSection(booking) {
   const paid = booking.amount_paid_cents || 0;
   const refunded = booking.amount_refunded_cents || 0;
   const pending = booking.amount_refund_pending_cents || 0;
-  const invoiced = booking.amount_invoiced_cents;
-  const kept = invoiced ?? Math.max(paid - refunded - pending, 0);
+  const invoiced = booking.invoiced && booking.invoiced.net_cents ? booking.invoiced : null;
+  const kept = invoiced ? invoiced.net_cents : Math.max(paid - refunded - pending, 0);
+  const due = invoiced ? invoiced.due_cents : 0;
   const row = (label, cents, id) => h("tr", {}, h("th", { scope: "row" }, label), h("td", { class: "num", id }, money(cents)));
   return h("section", { id: "cancel-summary", "aria-labelledby": "settlement-title" },
     h("h2", { id: "settlement-title" }, t("settlement")),
@@ -112,8 +114,9 @@ function settlementSection(booking) {
         row(t("paid"), paid),
         row(t("refunded"), refunded, "refunded"),
         pending ? row(t("refundPending"), pending, "refund-pending") : null),
-      h("tfoot", {}, row(t("keptInvoiced"), kept, "kept"))),
-    h("p", {}, kept ? t("keptNote") : t("nothingKept")));
+      h("tfoot", {}, row(t("keptInvoiced"), kept, "kept"),
+        due ? row(t("invoicedDue"), due, "invoiced-due") : null)),
+    h("p", {}, due ? t("invoicedDueNote", { amount: money(due) }) : kept ? t("keptNote") : t("nothingKept")));
 }
 
 function startCountdown(node, until) {
