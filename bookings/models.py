@@ -86,6 +86,11 @@ class Booking(models.Model):
     purchase_order = models.CharField(max_length=60, blank=True)
     service_code = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
+    # Two groups on staggered times (bookings.staggered): each sub-group's booking points to the
+    # other's, both written in one transaction. Null for a booking on its own.
+    companion = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
     status = models.CharField(max_length=20, choices=BookingStatus.choices)
@@ -129,6 +134,9 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=[choice.value for choice in BookingStatus]),
                 name="booking_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(companion=models.F("pk")), name="booking_companion_not_itself"
             ),
         ]
 
