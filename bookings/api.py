@@ -540,9 +540,9 @@ class BookingViewSet(
         return booking
 
     def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
-        fresh = Booking.objects.select_related(
-            "departure__itinerary", "companion__departure"
-        ).get(pk=booking.pk)
+        fresh = Booking.objects.select_related("departure__itinerary", "companion__departure").get(
+            pk=booking.pk
+        )
         return Response(
             BookingSerializer(fresh, context={"token": self._token()}).data, status=code
         )

@@ -100,8 +100,10 @@ def _check_split(itinerary: Itinerary, participants: int, split: list[int]) -> t
         if not itinerary.min_participants <= size <= largest:
             raise InvalidInput(
                 SPLIT_INVALID,
-                _("Each group takes %(min)d to %(max)d participants; for a larger group, ask us "
-                  "for a quote at %(email)s.")
+                _(
+                    "Each group takes %(min)d to %(max)d participants; for a larger group, ask us "
+                    "for a quote at %(email)s."
+                )
                 % {
                     "min": itinerary.min_participants,
                     "max": largest,

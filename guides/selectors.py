@@ -416,7 +416,7 @@ def staggered_starts_with_guides(
     Registered into ``bookings.selectors.staggered_slot_checks``. The two visits overlap, so the
     guides of the first cannot lead the second: with F1 and F2 the guides free for each visit
     and n1, n2 the guides each needs, both can be led when |F1| >= n1, |F2| >= n2 and
-    |F1 ∪ F2| >= n1 + n2 (Hall's condition for two groups). Conservative when the stagger is
+    |F1 union F2| >= n1 + n2 (Hall's condition for two groups). Conservative when the stagger is
     longer than a visit plus the travel buffers (one guide could then lead both). Four queries.
     """
     if not pairs:

@@ -55,6 +55,8 @@ def test_a_town_hall_of_forty_gets_a_private_date_led_by_two_guides(api: Any) ->
         "guides_needed": 2,
         "largest_public_group": 30,
         "largest_private_group": 200,
+        "split": None,
+        "stagger_minutes": 30,
         "office_email": settings.OFFICE_EMAIL,
     }
     # One free guide only: every day says why no private time is offered.

@@ -7,8 +7,8 @@ the split and the pairs of times; one request books both groups or neither.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from django.core import mail
@@ -29,20 +29,23 @@ DAY = 41  # days ahead: past the lead time, no public departure that day
 
 def _itinerary(*, site_capacity: int = 25, stop_minutes: int = 30) -> Itinerary:
     sites = [SiteFactory(max_visitors=site_capacity) for _ in range(3)]
-    itinerary: Itinerary = ItineraryFactory(
-        slug="ville-pilote",
-        min_participants=8,
-        max_participants=20,
-        price_per_person_cents=1500,
-        minimum_charge_cents=15000,
-        lead_time_days=2,
-        languages=["fr", "en"],
-        private_start_times=["09:00"],
-        meeting_site=sites[0],
-        stops=[
-            {"site": site, "offset_minutes": i * stop_minutes, "duration_minutes": stop_minutes}
-            for i, site in enumerate(sites)
-        ],
+    itinerary = cast(
+        Itinerary,
+        ItineraryFactory(
+            slug="ville-pilote",
+            min_participants=8,
+            max_participants=20,
+            price_per_person_cents=1500,
+            minimum_charge_cents=15000,
+            lead_time_days=2,
+            languages=["fr", "en"],
+            private_start_times=["09:00"],
+            meeting_site=sites[0],
+            stops=[
+                {"site": site, "offset_minutes": i * stop_minutes, "duration_minutes": stop_minutes}
+                for i, site in enumerate(sites)
+            ],
+        ),
     )
     OptionFactory(itinerary=itinerary, code="lunch", price_per_person_cents=1800, vat_rate="10.00")
     return itinerary
@@ -89,10 +92,8 @@ def test_a_town_hall_of_forty_is_offered_two_groups_thirty_minutes_apart(api: An
     assert day["private_unavailable"] == "group_too_large"
     assert day["staggered_unavailable"] is None
     (pair,) = day["staggered_start_times"]
-    assert [timezone.localtime(timezone.datetime.fromisoformat(t)).strftime("%H:%M") for t in pair] == [
-        "09:00",
-        "09:30",
-    ]
+    local = [timezone.localtime(datetime.fromisoformat(moment)) for moment in pair]
+    assert [moment.strftime("%H:%M") for moment in local] == ["09:00", "09:30"]
     # Odd sizes: the first group takes the extra participant.
     assert _availability(api, 41)["group"]["split"] == [21, 20]
 
@@ -141,9 +142,7 @@ def test_one_request_books_both_groups_linked(api: Any) -> None:
     _itinerary()
     make_guide(languages=["fr"])
     make_guide(languages=["fr"])
-    response = api.post(
-        "/api/v1/bookings/", _body(participants=41, split=[21, 20]), format="json"
-    )
+    response = api.post("/api/v1/bookings/", _body(participants=41, split=[21, 20]), format="json")
     assert response.status_code == 201, response.content
     created = response.json()
     first = Booking.objects.get(reference=created["reference"])
@@ -153,7 +152,7 @@ def test_one_request_books_both_groups_linked(api: Any) -> None:
     assert first.departure.kind == second.departure.kind == DepartureKind.PRIVATE
     assert second.departure.starts_at - first.departure.starts_at == timedelta(minutes=30)
     assert (first.departure.capacity, second.departure.capacity) == (21, 20)
-    # Priced per sub-group by the ordinary pricing (21 and 20 × 15 € + 20 % VAT).
+    # Priced per sub-group by the ordinary pricing (21 and 20 people at 15 euros, plus 20 % VAT).
     assert first.total_cents == 21 * 1500 * 120 // 100
     assert second.total_cents == 20 * 1500 * 120 // 100
     assert first.status == second.status == "requested"
@@ -161,7 +160,9 @@ def test_one_request_books_both_groups_linked(api: Any) -> None:
     # The organiser gets both links: ours as usual, the other group's in ``companion``.
     companion = created["companion"]
     assert companion["participants"] == 20 and companion["token"]
-    assert companion["booking_page"].endswith(f"/bookings/{second.reference}?token={companion['token']}")
+    assert companion["booking_page"].endswith(
+        f"/bookings/{second.reference}?token={companion['token']}"
+    )
     read = api.get(
         f"/api/v1/bookings/{second.reference}/", HTTP_X_BOOKING_TOKEN=companion["token"]
     ).json()
@@ -173,8 +174,9 @@ def test_one_request_books_both_groups_linked(api: Any) -> None:
     by_ref = {message.subject.split()[1]: message.body for message in mail.outbox}
     assert second.reference in by_ref[first.reference]
     assert "deux groupes décalés" in by_ref[first.reference]
-    assert "9 h 30" in by_ref[first.reference] or "09:30" in by_ref[first.reference]
-    assert BookingEvent.objects.filter(action="created", data__companion=second.reference).count() == 1
+    assert "9 h 30" in by_ref[first.reference]
+    events = BookingEvent.objects.filter(action="created", data__companion=second.reference)
+    assert [event.booking_id for event in events] == [first.pk]
 
 
 def test_both_or_neither_when_the_second_slot_is_taken_meanwhile(api: Any) -> None:

@@ -249,7 +249,7 @@ function slotButton(slot, date, participants, onChoose) {
     const label = t("staggeredAt", { a, b, t1: time(slot.starts[0]), t2: time(slot.starts[1]) });
     return h("button", { type: "button", class: "slot private staggered", "aria-label": `${day}, ${label}`,
       onclick: () => onChoose(slot, participants) },
-    h("span", { class: "slot-time" }, `${time(slot.starts[0])} + ${time(slot.starts[1])}`), " ",
+    h("span", { class: "slot-time" }, h("span", {}, time(slot.starts[0])), " + ", h("span", {}, time(slot.starts[1]))), " ",
     h("span", { class: "slot-more" }, t("staggeredShort")));
   }
   const label = t("privateAt", { time: time(slot.starts_at) });
