@@ -243,3 +243,15 @@ def test_cancelling_one_group_keeps_the_other(api: Any) -> None:
         f"/api/v1/bookings/{other.reference}/", HTTP_X_BOOKING_TOKEN=created["companion"]["token"]
     ).json()
     assert read["companion"]["status"] == "cancelled"
+
+
+def test_the_same_request_sent_twice_books_both_groups_once(api: Any) -> None:
+    _itinerary()
+    make_guide(languages=["fr"])
+    make_guide(languages=["fr"])
+    first = api.post("/api/v1/bookings/", _body(), format="json", HTTP_IDEMPOTENCY_KEY="s-1")
+    again = api.post("/api/v1/bookings/", _body(), format="json", HTTP_IDEMPOTENCY_KEY="s-1")
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json() == first.json()
+    assert Booking.objects.count() == 2
+    assert Departure.objects.filter(kind=DepartureKind.PRIVATE).count() == 2
