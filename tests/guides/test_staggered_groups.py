@@ -255,3 +255,23 @@ def test_the_same_request_sent_twice_books_both_groups_once(api: Any) -> None:
     assert again.json() == first.json()
     assert Booking.objects.count() == 2
     assert Departure.objects.filter(kind=DepartureKind.PRIVATE).count() == 2
+
+
+def test_the_staggered_offer_costs_the_queries_of_a_private_one_whatever_the_range(
+    api: Any, django_assert_num_queries: Any
+) -> None:
+    _itinerary()
+    make_guide(languages=["fr"])
+    make_guide(languages=["fr"])
+    # A private group's queries (tests/bookings/test_availability.py): itinerary, stops and
+    # options, departures, stops, site occupancy (1: no departure is scheduled, so no stops of
+    # theirs to read), closures, the guides check (4).
+    with django_assert_num_queries(12):
+        _availability(api, 40)
+    first = timezone.localdate() + timedelta(days=3)
+    with django_assert_num_queries(12):
+        response = api.get(
+            f"/api/v1/itineraries/ville-pilote/availability/?from={first.isoformat()}"
+            f"&to={(first + timedelta(days=60)).isoformat()}&participants=40&language=fr"
+        )
+    assert sum(len(day["staggered_start_times"]) for day in response.json()["days"]) > 50
