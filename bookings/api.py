@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from stdnum import luhn
 
-from bookings import links, programme, retention, selectors, services, staff_changes, tasks
+from bookings import links, programme, retention, selectors, services, staff_changes, staggered, tasks
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
@@ -116,6 +116,14 @@ class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     billing = BillingSerializer(required=False)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    # Two groups on staggered times (bookings.staggered): the sizes of the two sub-groups, the
+    # first starting at ``starts_at``, the second ``stagger_minutes`` later.
+    split = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=1000),
+        required=False,
+        min_length=2,
+        max_length=2,
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         public = attrs.get("departure") is not None
@@ -124,6 +132,11 @@ class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
             raise serializers.ValidationError(
                 {"departure": _("Give either a departure, or an itinerary and a start time.")},
                 code="departure_or_private_date",
+            )
+        if public and attrs.get("split") is not None:
+            raise serializers.ValidationError(
+                {"split": _("Two groups on staggered times are booked as a private date.")},
+                code="split_private_only",
             )
         if private:
             missing = {
@@ -193,6 +206,23 @@ INVOICED = inline_serializer(
 )
 
 
+COMPANION = inline_serializer(
+    "Companion",
+    {
+        "reference": serializers.CharField(),
+        "participants": serializers.IntegerField(),
+        "status": serializers.ChoiceField(choices=BookingStatus.choices),
+        "starts_at": serializers.DateTimeField(),
+        "ends_at": serializers.DateTimeField(),
+        "total_cents": serializers.IntegerField(),
+        # On creation only: the other group's secret link, shown once like the booking's own.
+        "token": serializers.CharField(required=False),
+        "booking_page": serializers.URLField(required=False),
+    },
+    allow_null=True,
+)
+
+
 class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
     departure = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
@@ -203,6 +233,7 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
     cancellation_terms = serializers.SerializerMethodField()
     invoiced = serializers.SerializerMethodField()
     personal_data = serializers.SerializerMethodField()
+    companion = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -226,12 +257,36 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "invoiced",
             "notes",
             "personal_data",
+            "companion",
             "created_at",
             "updated_at",
         ]
 
     def _token(self) -> str | None:
         return self.context.get("token")
+
+    @extend_schema_field(COMPANION)
+    def get_companion(self, obj: Booking) -> dict[str, Any] | None:
+        """The other sub-group of two groups on staggered times (bookings.staggered), or None.
+        Its link only in the answer to the request that created both (``companion_token``):
+        later, only its hash is stored, and each group's e-mails carry its own link."""
+        if obj.companion_id is None:
+            return None  # no query for a booking on its own
+        other = obj.companion
+        assert other is not None
+        field = serializers.DateTimeField()
+        body = {
+            "reference": other.reference,
+            "participants": other.participants,
+            "status": other.status,
+            "starts_at": field.to_representation(other.departure.starts_at),
+            "ends_at": field.to_representation(other.departure.ends_at),
+            "total_cents": other.total_cents,
+        }
+        if token := self.context.get("companion_token"):
+            body["token"] = token
+            body["booking_page"] = booking_page_url(other, token)
+        return body
 
     def get_departure(self, obj: Booking) -> dict[str, Any]:
         departure = obj.departure
@@ -520,7 +575,9 @@ class BookingViewSet(
         return booking
 
     def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
-        fresh = Booking.objects.select_related("departure__itinerary").get(pk=booking.pk)
+        fresh = Booking.objects.select_related("departure__itinerary", "companion__departure").get(
+            pk=booking.pk
+        )
         return Response(
             BookingSerializer(fresh, context={"token": self._token()}).data, status=code
         )
@@ -530,8 +587,15 @@ class BookingViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = BookingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking, token = services.booking_create(data=serializer.validated_data)
-        body = CreatedBookingSerializer(booking, context={"token": token}).data
+        if serializer.validated_data.get("split") is not None:
+            (booking, token), (_other, other_token) = staggered.booking_create_staggered(
+                data=serializer.validated_data
+            )
+            context = {"token": token, "companion_token": other_token}
+        else:
+            booking, token = services.booking_create(data=serializer.validated_data)
+            context = {"token": token}
+        body = CreatedBookingSerializer(booking, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -42,6 +42,13 @@ def booking_email(booking: Booking, kind: str) -> EmailMessage:
             "participants_url": links.participants_url(booking),
             "site_url": settings.SITE_URL,
         }
+        if booking.companion is not None:
+            # Two groups on staggered times: each e-mail names the other group and its time
+            # (the other group's own e-mail carries its link).
+            context["companion"] = booking.companion
+            context["companion_starts_at"] = format_datetime(
+                booking.companion.departure.starts_at, lang
+            )
         if kind in LINK_KINDS:
             token = links.organiser_link_issue(
                 booking=booking, reason="recovery" if kind == "link" else "email"

@@ -123,6 +123,11 @@ class Booking(models.Model):
     purchase_order = models.CharField(max_length=60, blank=True, verbose_name=_("purchase order"))
     service_code = models.CharField(max_length=100, blank=True, verbose_name=_("service code"))
     notes = models.TextField(blank=True)
+    # Two groups on staggered times (bookings.staggered): each sub-group's booking points to the
+    # other's, both written in one transaction. Null for a booking on its own.
+    companion = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     payment_method = models.CharField(
         max_length=10, choices=PaymentMethod.choices, verbose_name=_("payment method")
@@ -174,6 +179,9 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=[choice.value for choice in BookingStatus]),
                 name="booking_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(companion=models.F("pk")), name="booking_companion_not_itself"
             ),
         ]
 

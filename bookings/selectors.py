@@ -23,7 +23,15 @@ from bookings.models import (
 )
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Stop
-from itineraries.selectors import closed_days, first_conflict, site_intervals, stop_windows
+from itineraries.selectors import (
+    Intervals,
+    OccupancyConflict,
+    closed_days,
+    first_conflict,
+    site_intervals,
+    stop_windows,
+    with_windows,
+)
 
 PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Sequence[datetime]]
 
@@ -44,6 +52,35 @@ def possible_private_starts(
             break
         allowed = set(check(itinerary, language, participants, possible))
         possible = [start for start in possible if start in allowed]
+    return possible
+
+
+StaggeredPair = tuple[datetime, datetime]
+StaggeredSlotCheck = Callable[
+    [Itinerary, str | None, tuple[int, int], Sequence[StaggeredPair]], Sequence[StaggeredPair]
+]
+
+# Extension point for the apps above bookings (guides), like ``private_slot_checks`` but for
+# two groups on staggered times: each check receives (itinerary, language or None, the two
+# sub-groups' sizes, candidate pairs of aware start times) and returns the pairs still possible.
+# The two visits overlap, so a check must judge both at once (one guide cannot lead both).
+staggered_slot_checks: list[StaggeredSlotCheck] = []
+
+
+def possible_staggered_starts(
+    *,
+    itinerary: Itinerary,
+    language: str | None,
+    split: tuple[int, int],
+    pairs: Sequence[StaggeredPair],
+) -> list[StaggeredPair]:
+    """The candidate pairs of start times that every registered check still allows, in order."""
+    possible = list(pairs)
+    for check in staggered_slot_checks:
+        if not possible:
+            break
+        allowed = set(check(itinerary, language, split, possible))
+        possible = [pair for pair in possible if pair in allowed]
     return possible
 
 
@@ -188,14 +225,37 @@ def guides_needed(itinerary: Itinerary, participants: int) -> int:
     return math.ceil(participants / itinerary.participants_per_guide)
 
 
+def staggered_split(
+    itinerary: Itinerary, participants: int, stops: Iterable[Stop] | None = None
+) -> tuple[int, int] | None:
+    """The two sub-groups a group too large for one private date visits as (the larger first:
+    41 gives 21 and 20), or None when the group fits one date or two groups do not fit either
+    (each half within ``largest_private_group`` and at least ``min_participants``)."""
+    largest = largest_private_group(itinerary, stops)
+    first, second = (participants + 1) // 2, participants // 2
+    if (
+        not itinerary.private_dates_allowed
+        or participants <= largest
+        or first > largest
+        or second < itinerary.min_participants
+    ):
+        return None
+    return first, second
+
+
 def group_fit(itinerary: Itinerary, participants: int) -> dict[str, Any]:
     """What the itinerary offers a group of this size: a public departure, a private date (led
-    by ``guides_needed`` guides), or a quote request to the office when nothing fits."""
-    largest_private = largest_private_group(itinerary, itinerary.stops.all())
+    by ``guides_needed`` guides), two groups on staggered times (``split``, the second
+    ``stagger_minutes`` after the first), or a quote request to the office when nothing fits."""
+    stops = itinerary.stops.all()
+    largest_private = largest_private_group(itinerary, stops)
+    split = None
     if participants <= itinerary.max_participants:
         fits = "public"
     elif itinerary.private_dates_allowed and participants <= largest_private:
         fits = "private"
+    elif (split := staggered_split(itinerary, participants, stops)) is not None:
+        fits = "staggered"
     else:
         fits = "quote"
     return {
@@ -204,6 +264,8 @@ def group_fit(itinerary: Itinerary, participants: int) -> dict[str, Any]:
         "guides_needed": guides_needed(itinerary, participants),
         "largest_public_group": itinerary.max_participants,
         "largest_private_group": largest_private,
+        "split": list(split) if split else None,
+        "stagger_minutes": itinerary.stagger_minutes,
         "office_email": settings.OFFICE_EMAIL,
     }
 
@@ -256,6 +318,10 @@ def availability(
             "departures": [],
             "private_start_times": [],
             "private_unavailable": None,
+            # Two groups on staggered times (only for a group ``group_fit`` splits): pairs of
+            # start times, and why the day has none, in the words of ``private_unavailable``.
+            "staggered_start_times": [],
+            "staggered_unavailable": None,
         }
         day += timedelta(days=1)
     site_ids = {stop.site_id for stop in itinerary.stops.all()}  # prefetched by the catalogue
@@ -306,23 +372,29 @@ def _private_times(
     guides)."""
     refusal = _private_refusal(itinerary, participants, language)
     stops: list[Stop] = []
+    split = None
     if refusal is None:
         stops = list(itinerary.stops.select_related("site").order_by("position"))
         if not stops or any(not stop.site.is_bookable for stop in stops):
             refusal = PRIVATE_NOT_OFFERED
         elif participants > largest_private_group(itinerary, stops):
             refusal = GROUP_TOO_LARGE
+            split = staggered_split(itinerary, participants, stops)
     if refusal is not None:
         for entry in days.values():
             entry["private_unavailable"] = refusal
-        return
+        if split is None:
+            return
     earliest = now + timedelta(days=itinerary.lead_time_days)
     duration = timedelta(minutes=max(stop.end_offset_minutes for stop in stops))
     intervals = site_intervals(
         site_ids={stop.site_id for stop in stops},
         span_start=span_start,
-        span_end=span_end + duration,
+        span_end=span_end + duration + timedelta(minutes=itinerary.stagger_minutes),
     )
+    if split is not None:
+        _staggered_times(itinerary, days, split, language, stops, intervals, earliest, tz)
+        return
     candidates: list[tuple[dict[str, Any], datetime]] = []
     for day, entry in days.items():
         if entry["closed"]:
@@ -353,8 +425,69 @@ def _private_times(
             entry["private_unavailable"] = None
 
 
+def staggered_site_conflict(
+    *, stops: list[Stop], pair: StaggeredPair, split: tuple[int, int], intervals: Intervals
+) -> OccupancyConflict | None:
+    """The first site the two sub-groups would overfill, judged together: the second group's
+    visit counts the first's (they overlap), on top of the departures already scheduled."""
+    first_windows = stop_windows(stops=stops, starts_at=pair[0])
+    conflict = first_conflict(windows=first_windows, capacity=split[0], intervals=intervals)
+    if conflict is not None:
+        return conflict
+    return first_conflict(
+        windows=stop_windows(stops=stops, starts_at=pair[1]),
+        capacity=split[1],
+        intervals=with_windows(intervals=intervals, windows=first_windows, capacity=split[0]),
+    )
+
+
+def _staggered_times(
+    itinerary: Itinerary,
+    days: dict[date, dict[str, Any]],
+    split: tuple[int, int],
+    language: str | None,
+    stops: list[Stop],
+    intervals: Intervals,
+    earliest: datetime,
+    tz: Any,
+) -> None:
+    """Fill each day's pairs of staggered start times (the first at an offered private time, the
+    second ``stagger_minutes`` later), or say why there is none (``staggered_unavailable``), as
+    ``_private_times`` does for one group. No query beyond what the checks load."""
+    stagger = timedelta(minutes=itinerary.stagger_minutes)
+    candidates: list[tuple[dict[str, Any], StaggeredPair]] = []
+    for day, entry in days.items():
+        if entry["closed"]:
+            entry["staggered_unavailable"] = DAY_CLOSED
+            continue
+        entry["staggered_unavailable"] = LEAD_TIME
+        for start in itinerary.private_start_times:
+            first = timezone.make_aware(datetime.combine(day, time.fromisoformat(start)), tz)
+            if first < earliest:
+                continue
+            pair = (first, first + stagger)
+            if staggered_site_conflict(stops=stops, pair=pair, split=split, intervals=intervals):
+                if entry["staggered_unavailable"] == LEAD_TIME:
+                    entry["staggered_unavailable"] = SITE_CAPACITY
+                continue
+            entry["staggered_unavailable"] = NO_GUIDE
+            candidates.append((entry, pair))
+    possible = set(
+        possible_staggered_starts(
+            itinerary=itinerary,
+            language=language,
+            split=split,
+            pairs=[pair for _entry, pair in candidates],
+        )
+    )
+    for entry, pair in candidates:
+        if pair in possible:
+            entry["staggered_start_times"].append(list(pair))
+            entry["staggered_unavailable"] = None
+
+
 def staff_booking_queryset() -> QuerySet[Booking]:
-    qs = Booking.objects.select_related("departure__itinerary")
+    qs = Booking.objects.select_related("departure__itinerary", "companion__departure")
     for annotate in booking_list_annotations:
         qs = annotate(qs)
     return qs

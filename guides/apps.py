@@ -7,13 +7,20 @@ class GuidesConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings.programme import programme_sections
-        from bookings.selectors import private_slot_checks
+        from bookings.selectors import private_slot_checks, staggered_slot_checks
         from guides import receivers  # noqa: F401  (connects the signal receivers)
-        from guides.selectors import private_starts_with_guides, programme_guides
+        from guides.selectors import (
+            private_starts_with_guides,
+            programme_guides,
+            staggered_starts_with_guides,
+        )
 
         # A private date also needs enough free guides speaking the language.
         if private_starts_with_guides not in private_slot_checks:
             private_slot_checks.append(private_starts_with_guides)
+        # Two groups on staggered times need guides for both visits at once.
+        if staggered_starts_with_guides not in staggered_slot_checks:
+            staggered_slot_checks.append(staggered_starts_with_guides)
         # The programme lists the departure's guides (the design's "guides and contact").
         if programme_guides not in programme_sections:
             programme_sections.append(programme_guides)

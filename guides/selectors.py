@@ -337,24 +337,11 @@ def feed_assignments(*, guide: Guide, now: datetime) -> list[Assignment]:
     )
 
 
-def private_starts_with_guides(
-    itinerary: Itinerary, language: str | None, participants: int, starts: Sequence[datetime]
-) -> list[datetime]:
-    """The start times at which enough guides are free to lead a private visit of the itinerary.
-
-    Registered into ``bookings.selectors.private_slot_checks``. A start is possible when at least
-    ``ceil(participants / participants per guide)`` active guides speaking ``language`` (None: any
-    one language the itinerary offers) are free for the whole visit: inside their weekly hours,
-    not on time off, and with no assignment within the travel buffer. Four queries whatever the
-    number of starts (guides, their weekly hours, time off and assignments over the period)."""
-    if not starts:
-        return []
-    languages = [language] if language is not None else list(itinerary.languages)
-    needed = needed_for_seats(participants, itinerary.participants_per_guide)
-    duration = itinerary.duration
-    first, last = min(starts), max(starts) + duration
+def _guides_speaking(languages: Sequence[str], first: datetime, last: datetime) -> list[Guide]:
+    """Active guides speaking one of ``languages``, with their weekly hours, time off and
+    assignments between ``first`` and ``last`` loaded: four queries."""
     span_start, span_end = buffered_range(starts_at=first, ends_at=last)
-    guides = [
+    return [
         guide
         for guide in Guide.objects.filter(is_active=True)
         .order_by("pk")
@@ -373,27 +360,82 @@ def private_starts_with_guides(
         )
         if any(code in guide.languages for code in languages)
     ]
+
+
+def _free_guides(guides: list[Guide], starts_at: datetime, ends_at: datetime) -> list[Guide]:
+    """The loaded guides free for this visit: weekly hours, time off, other visits (buffered)."""
+    buffered_start, buffered_end = buffered_range(starts_at=starts_at, ends_at=ends_at)
+    return [
+        guide
+        for guide in guides
+        if fits_weekly_hours(slots=guide.weekly_hours.all(), starts_at=starts_at, ends_at=ends_at)
+        and not any(
+            off.starts_at < ends_at and off.ends_at > starts_at
+            for off in guide.time_off_in_period  # type: ignore[attr-defined]
+        )
+        and not any(
+            taken.starts_at < buffered_end and taken.ends_at > buffered_start
+            for taken in guide.assignments_in_period  # type: ignore[attr-defined]
+        )
+    ]
+
+
+def private_starts_with_guides(
+    itinerary: Itinerary, language: str | None, participants: int, starts: Sequence[datetime]
+) -> list[datetime]:
+    """The start times at which enough guides are free to lead a private visit of the itinerary.
+
+    Registered into ``bookings.selectors.private_slot_checks``. A start is possible when at least
+    ``ceil(participants / participants per guide)`` active guides speaking ``language`` (None: any
+    one language the itinerary offers) are free for the whole visit: inside their weekly hours,
+    not on time off, and with no assignment within the travel buffer. Four queries whatever the
+    number of starts (guides, their weekly hours, time off and assignments over the period)."""
+    if not starts:
+        return []
+    languages = [language] if language is not None else list(itinerary.languages)
+    needed = needed_for_seats(participants, itinerary.participants_per_guide)
+    duration = itinerary.duration
+    guides = _guides_speaking(languages, min(starts), max(starts) + duration)
     possible = []
     for starts_at in starts:
-        ends_at = starts_at + duration
-        buffered_start, buffered_end = buffered_range(starts_at=starts_at, ends_at=ends_at)
-        free = [
-            guide
-            for guide in guides
-            if fits_weekly_hours(
-                slots=guide.weekly_hours.all(), starts_at=starts_at, ends_at=ends_at
-            )
-            and not any(
-                off.starts_at < ends_at and off.ends_at > starts_at
-                for off in guide.time_off_in_period  # type: ignore[attr-defined]
-            )
-            and not any(
-                taken.starts_at < buffered_end and taken.ends_at > buffered_start
-                for taken in guide.assignments_in_period  # type: ignore[attr-defined]
-            )
-        ]
+        free = _free_guides(guides, starts_at, starts_at + duration)
         if any(sum(code in guide.languages for guide in free) >= needed for code in languages):
             possible.append(starts_at)
+    return possible
+
+
+def staggered_starts_with_guides(
+    itinerary: Itinerary,
+    language: str | None,
+    split: tuple[int, int],
+    pairs: Sequence[tuple[datetime, datetime]],
+) -> list[tuple[datetime, datetime]]:
+    """The pairs of start times at which enough guides are free to lead both sub-groups of two
+    groups on staggered times, in one language, each guide leading one sub-group only.
+
+    Registered into ``bookings.selectors.staggered_slot_checks``. The two visits overlap, so the
+    guides of the first cannot lead the second: with F1 and F2 the guides free for each visit
+    and n1, n2 the guides each needs, both can be led when |F1| >= n1, |F2| >= n2 and
+    |F1 union F2| >= n1 + n2 (Hall's condition for two groups). Conservative when the stagger is
+    longer than a visit plus the travel buffers (one guide could then lead both). Four queries.
+    """
+    if not pairs:
+        return []
+    languages = [language] if language is not None else list(itinerary.languages)
+    needs = [needed_for_seats(size, itinerary.participants_per_guide) for size in split]
+    duration = itinerary.duration
+    first = min(pair[0] for pair in pairs)
+    last = max(pair[1] for pair in pairs) + duration
+    guides = _guides_speaking(languages, first, last)
+    possible = []
+    for pair in pairs:
+        free = [{guide.pk for guide in _free_guides(guides, at, at + duration)} for at in pair]
+        for code in languages:
+            speaking = {guide.pk for guide in guides if code in guide.languages}
+            one, two = free[0] & speaking, free[1] & speaking
+            if len(one) >= needs[0] and len(two) >= needs[1] and len(one | two) >= sum(needs):
+                possible.append(pair)
+                break
     return possible
 
 

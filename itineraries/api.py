@@ -144,6 +144,7 @@ class ItineraryDetailSerializer(ItineraryListSerializer):
             "lead_time_days",
             "change_cutoff_hours",
             "private_start_times",
+            "stagger_minutes",
             "stops",
             "options",
             "payment_methods",
@@ -206,6 +207,7 @@ class ItineraryInputSerializer(serializers.ModelSerializer[Itinerary]):
     minimum_charge_cents = serializers.IntegerField(
         min_value=0, max_value=100_000_00, required=False
     )
+    stagger_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)
     stops = StopInputSerializer(many=True, required=False)
     options = OptionInputSerializer(many=True, required=False)
 
@@ -229,6 +231,7 @@ class ItineraryInputSerializer(serializers.ModelSerializer[Itinerary]):
             "change_cutoff_hours",
             "private_dates_allowed",
             "private_start_times",
+            "stagger_minutes",
             "is_published",
             "stops",
             "options",

@@ -154,6 +154,11 @@ class Itinerary(models.Model):
     private_start_times = models.JSONField(
         default=default_private_start_times, verbose_name=_("private start times")
     )
+    # A group larger than the sites hold at once visits as two groups, the second this many
+    # minutes after the first (bookings.staggered).
+    stagger_minutes = models.PositiveSmallIntegerField(
+        _("minutes between two groups on staggered times"), default=30
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -183,6 +188,9 @@ class Itinerary(models.Model):
             models.CheckConstraint(
                 condition=Q(participants_per_guide__gte=1),
                 name="itinerary_participants_per_guide_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(stagger_minutes__gte=5), name="itinerary_stagger_minutes_at_least_five"
             ),
         ]
 

@@ -155,6 +155,24 @@ def first_conflict(
     return None
 
 
+def with_windows(*, intervals: Intervals, windows: list[StopWindow], capacity: int) -> Intervals:
+    """The loads plus a departure not written yet (``capacity`` visitors in ``windows``), so that
+    a second departure is judged together with the first (two groups on staggered times). The
+    loads given are not changed; only the sites of ``windows`` are copied."""
+    loads = dict(intervals)
+    for window in windows:
+        old = loads.get(window.site.pk) or SiteLoad()
+        items = sorted(
+            [*old.items, (window.starts_at, window.ends_at, capacity)], key=lambda item: item[0]
+        )
+        loads[window.site.pk] = SiteLoad(
+            starts=[item[0] for item in items],
+            items=items,
+            longest=max(old.longest, window.ends_at - window.starts_at),
+        )
+    return loads
+
+
 def occupancy_conflict(
     *,
     windows: list[StopWindow],

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from bookings import api as bookings_api
 from bookings import services as booking_services
+from bookings import staggered
 from bookings.models import Booking, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
 from core.errors import DomainError
@@ -169,7 +170,7 @@ class PaymentBookingViewSet(bookings_api.BookingViewSet):
 
     def _fresh(self, booking: Booking) -> Booking:
         return selectors.with_payment_totals(
-            Booking.objects.select_related("departure__itinerary")
+            Booking.objects.select_related("departure__itinerary", "companion__departure")
         ).get(pk=booking.pk)
 
     def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
@@ -189,6 +190,16 @@ class PaymentBookingViewSet(bookings_api.BookingViewSet):
         """
         serializer = bookings_api.BookingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data.get("split") is not None:
+            # Two groups on staggered times: on invoice only (bookings.staggered), no checkout.
+            (booking, token), (_other, other_token) = staggered.booking_create_staggered(
+                data=serializer.validated_data
+            )
+            body = CreatedPaymentBookingSerializer(
+                selectors.as_new_booking(booking),
+                context={"token": token, "companion_token": other_token, "checkout_error": None},
+            ).data
+            return Response(body, status=status.HTTP_201_CREATED)
         if serializer.validated_data["payment_method"] == BookingPaymentMethod.CARD:
             services.check_card_payments_enabled()  # before anything is written
         booking, token = booking_services.booking_create(data=serializer.validated_data)

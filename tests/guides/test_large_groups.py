@@ -55,6 +55,8 @@ def test_a_town_hall_of_forty_gets_a_private_date_led_by_two_guides(api: Any) ->
         "guides_needed": 2,
         "largest_public_group": 30,
         "largest_private_group": 200,
+        "split": None,
+        "stagger_minutes": 30,
         "office_email": settings.OFFICE_EMAIL,
     }
     # One free guide only: every day says why no private time is offered.
@@ -89,13 +91,14 @@ def test_a_group_larger_than_the_sites_hold_is_offered_a_quote(api: Any) -> None
     departure = _departure(site_capacity=35)
     make_guide(languages=["fr"])
     make_guide(languages=["fr"])
-    body = _availability(api, departure, participants=40)
+    # 75: two groups of 38 and 37 do not fit either (40 would: two groups of 20).
+    body = _availability(api, departure, participants=75)
     assert body["group"]["fits"] == "quote"
     assert body["group"]["largest_private_group"] == 35
     assert {d["private_unavailable"] for d in body["days"]} == {"group_too_large"}
     response = api.post(
         "/api/v1/bookings/",
-        booking_body(itinerary="base-11-19", starts_at=at(41, 9).isoformat(), participants=40),
+        booking_body(itinerary="base-11-19", starts_at=at(41, 9).isoformat(), participants=75),
         format="json",
     )
     problem = assert_problem(response, 400, errors.PARTICIPANTS_OUT_OF_RANGE, "participants")

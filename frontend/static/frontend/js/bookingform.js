@@ -1,7 +1,7 @@
 // The booking form: API errors shown next to their field; one Idempotency-Key per booking attempt.
 import { api, ApiError } from "./api.js";
 import { h, navigate, announce } from "./dom.js";
-import { dateTime, languageName, money } from "./format.js";
+import { dateTime, languageName, money, time } from "./format.js";
 import { t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
@@ -33,9 +33,17 @@ function estimate(it, participants, optionCodes) {
   return { excl, total: excl + vat };
 }
 
+// Two groups on staggered times: the larger group first (41 gives 21 and 20), as the API offers.
+function splitOf(participants) {
+  return [Math.ceil(participants / 2), Math.floor(participants / 2)];
+}
+
 export function bookingForm(it, choice, participants) {
   const idempotencyKey = crypto.randomUUID();
-  const cardAvailable = (it.payment_methods || ["invoice"]).includes("card");
+  const staggered = choice.kind === "staggered";
+  // Two groups on staggered times are booked on invoice only (bookings/staggered.py).
+  const cardAvailable = !staggered && (it.payment_methods || ["invoice"]).includes("card");
+  const splitNote = h("output", { id: "split-note", for: "b-participants", "aria-live": "polite" });
   const errorBox = h("div", { class: "form-errors", role: "alert", tabindex: "-1", hidden: true });
   const priceOut = h("output", { id: "price-estimate", for: "b-participants", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, t("submitBook"));
@@ -49,7 +57,9 @@ export function bookingForm(it, choice, participants) {
   };
   const what = choice.kind === "departure"
     ? `${it.title}, ${dateTime(choice.starts_at)}`
-    : `${it.title}, ${dateTime(choice.starts_at)} (${t("privateAt", { time: "" }).trim()})`;
+    : staggered
+      ? `${it.title}, ${dateTime(choice.starts_at)} (${t("staggeredShort")})`
+      : `${it.title}, ${dateTime(choice.starts_at)} (${t("privateAt", { time: "" }).trim()})`;
 
   const form = h("form", { class: "booking-form", novalidate: true },
     h("h2", { tabindex: "-1" }, t("bookTitle")),
@@ -60,9 +70,11 @@ export function bookingForm(it, choice, participants) {
       it.options.length ? h("div", { class: "field" }, h("p", { class: "label" }, t("options")),
         it.options.map((o) => h("label", { class: "check" },
           h("input", { type: "checkbox", name: "options", value: o.code }), ` ${o.name} (+${money(o.price_per_person_cents)} ${t("excl")})`))) : null,
-      choice.kind === "private" ? h("div", { class: "field" }, h("label", { for: "b-language" }, t("language")),
+      choice.kind !== "departure" ? h("div", { class: "field" }, h("label", { for: "b-language" }, t("language")),
         h("select", { id: "b-language", name: "language" }, it.languages.map((l) => h("option", { value: l }, languageName(l)))),
         h("p", { class: "field-error", id: "b-language-error" })) : null,
+      staggered ? h("div", { class: "field" }, h("p", { class: "split-note" }, splitNote),
+        h("p", { class: "field-error", id: "b-split-error" })) : null,
       h("p", { class: "estimate" }, `${t("estimate")}${t("colon")}`, priceOut)),
     h("fieldset", {}, h("legend", {}, t("organisation")),
       input("organisation.name", t("orgName"), { required: true, autocomplete: "organization" }),
@@ -76,7 +88,7 @@ export function bookingForm(it, choice, participants) {
       input("contact.email", t("email"), { type: "email", required: true, autocomplete: "email" }),
       input("contact.phone", t("phone"), { type: "tel", autocomplete: "tel" })),
     h("fieldset", {}, h("legend", {}, t("payment")),
-      cardAvailable ? null : h("p", { class: "hint" }, t("cardUnavailable")),
+      cardAvailable ? null : h("p", { class: "hint" }, t(staggered ? "staggeredInvoice" : "cardUnavailable")),
       h("label", { class: "check" }, h("input", { type: "radio", name: "payment_method", value: "invoice", checked: true }), ` ${t("invoice")}`),
       cardAvailable ? h("label", { class: "check" }, h("input", { type: "radio", name: "payment_method", value: "card" }), ` ${t("card")}`) : null,
       h("p", { class: "field-error", id: "b-payment_method-error" })),
@@ -107,13 +119,21 @@ export function bookingForm(it, choice, participants) {
     };
     if (choice.kind === "departure") body.departure = choice.id;
     else { body.itinerary = it.slug; body.starts_at = choice.starts_at; }
+    if (staggered) body.split = splitOf(body.participants);
     return body;
   };
 
   const updatePrice = () => {
     const body = values();
     if (!body.participants) { priceOut.textContent = "—"; return; }
-    const { excl, total } = estimate(it, body.participants, body.options);
+    // Each group is priced on its own (its minimum charge too), as the API prices each booking.
+    const parts = staggered ? body.split.map((n) => estimate(it, n, body.options)) : [estimate(it, body.participants, body.options)];
+    const excl = parts.reduce((sum, part) => sum + part.excl, 0);
+    const total = parts.reduce((sum, part) => sum + part.total, 0);
+    if (staggered) {
+      const [a, b] = body.split;
+      splitNote.textContent = t("staggeredSplit", { a, b, t1: time(choice.starts[0]), t2: time(choice.starts[1]) });
+    }
     priceOut.textContent = `${money(total)} ${t("totalInclVat")} (${money(excl)} ${t("excl")})`;
   };
   form.addEventListener("input", updatePrice);
@@ -143,6 +163,8 @@ export function bookingForm(it, choice, participants) {
       const booking = await api("bookings/", { method: "POST", body: values(), idempotencyKey });
       // Stripe sends the group back to the booking page without the token: keep it here.
       rememberToken(booking.reference, booking.token);
+      // Two groups on staggered times: the other group's link is shown once, here.
+      if (booking.companion?.token) rememberToken(booking.companion.reference, booking.companion.token);
       if (booking.checkout_url) { window.location.assign(booking.checkout_url); return; }
       navigate(`/bookings/${booking.reference}?token=${encodeURIComponent(booking.token)}`);
     } catch (error) {

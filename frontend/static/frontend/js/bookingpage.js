@@ -5,6 +5,7 @@ import { dateTime, money } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
+import { recallToken } from "./tokens.js";
 
 let countdown = null;
 
@@ -45,6 +46,7 @@ export async function showBooking(reference, token) {
       h("p", {}, dateTime(booking.departure.starts_at)),
       h("p", {}, booking.departure.meeting_point),
       h("p", { id: "participants" }, `${booking.participants} ${t("participants").toLowerCase()} · ${booking.organisation.name}`)),
+    booking.companion ? companionSection(booking.companion) : null,
     ended ? null : priceSection(booking, paid),
     // A booking that no longer goes ahead has no programme to follow nor visit to add to a calendar.
     ended ? null : h("section", { "aria-labelledby": "docs-title" },
@@ -78,6 +80,20 @@ async function relabelPrice(booking) {
     else if (line.kind === "visit_minimum") line.label = `${visit} (${t("minimumShort")})`;
     else if (line.kind === "option" && names.has(line.code)) line.label = names.get(line.code);
   }
+}
+
+// Two groups on staggered times: the other group's booking, its time and status; its page when
+// this browser was given its link on booking (its secret link otherwise travels by e-mail only).
+function companionSection(other) {
+  const token = recallToken(other.reference);
+  const line = t("companionLine", { n: other.participants, when: dateTime(other.starts_at), ref: other.reference, status: t(`st_${other.status}`) });
+  return h("section", { id: "companion", "aria-labelledby": "companion-title" },
+    h("h2", { id: "companion-title" }, t("companionTitle")),
+    h("p", {}, t("companionIntro")),
+    h("p", { id: "companion-line" }, line),
+    h("p", {}, token
+      ? h("a", { id: "companion-link", href: `/bookings/${other.reference}?token=${encodeURIComponent(token)}` }, t("companionOpen", { ref: other.reference }))
+      : t("companionByEmail")));
 }
 
 function priceSection(booking, paid) {

@@ -131,6 +131,8 @@ function availabilityCalendar(it, onChoose) {
       const slots = [
         ...day.departures.map((dep) => ({ kind: "departure", ...dep })),
         ...day.private_start_times.map((at) => ({ kind: "private", starts_at: at })),
+        // Two groups on staggered times: the first group's time, then the second's.
+        ...(day.staggered_start_times || []).map((pair) => ({ kind: "staggered", starts_at: pair[0], starts: pair, split: data.group.split })),
       ];
       anything ||= slots.length > 0;
       const offers = day.closed ? t("cellClosed", { reason: day.closed })
@@ -152,7 +154,7 @@ function availabilityCalendar(it, onChoose) {
     }
     if (!active || active.slice(0, 7) !== first.slice(0, 7)) {
       const todayIso = isoDate(today.getFullYear(), today.getMonth(), today.getDate());
-      const withSlots = days.find((day) => day.departures.length || day.private_start_times.length);
+      const withSlots = days.find((day) => day.departures.length || day.private_start_times.length || day.staggered_start_times?.length);
       active = withSlots?.date || (todayIso.slice(0, 7) === first.slice(0, 7) ? todayIso : first);
     }
     grid.replaceChildren(...rows);
@@ -242,6 +244,14 @@ function slotButton(slot, date, participants, onChoose) {
       onclick: () => onChoose(slot, participants) },
     h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, more));
   }
+  if (slot.kind === "staggered") {
+    const [a, b] = slot.split;
+    const label = t("staggeredAt", { a, b, t1: time(slot.starts[0]), t2: time(slot.starts[1]) });
+    return h("button", { type: "button", class: "slot private staggered", "aria-label": `${day}, ${label}`,
+      onclick: () => onChoose(slot, participants) },
+    h("span", { class: "slot-time" }, h("span", {}, time(slot.starts[0])), " + ", h("span", {}, time(slot.starts[1]))), " ",
+    h("span", { class: "slot-more" }, t("staggeredShort")));
+  }
   const label = t("privateAt", { time: time(slot.starts_at) });
   return h("button", { type: "button", class: "slot private", "aria-label": `${day}, ${label}`,
     onclick: () => onChoose(slot, participants) },
@@ -257,6 +267,10 @@ function groupNote(it, group) {
       h("a", { id: "quote-request", href: `mailto:${group.office_email}?subject=${subject}` }, t("quoteRequest", { email: group.office_email })))];
   }
   const lines = [];
+  if (group.fits === "staggered") {
+    const [a, b] = group.split;
+    lines.push(t("groupStaggered", { n: group.participants, max: group.largest_private_group, a, b, m: group.stagger_minutes }));
+  }
   if (group.fits === "private") lines.push(t("groupPrivate", { n: group.participants, max: group.largest_public_group }));
   if (group.guides_needed > 1) lines.push(t("groupGuides", { g: group.guides_needed }));
   return lines.map((line) => h("p", {}, line));
@@ -269,6 +283,9 @@ function dayWhy(day, participants) {
   // Reasons of the whole group (too large, too small, language) are said once, above the grid.
   if (!day.private_start_times.length && ["site_capacity", "no_guide"].includes(day.private_unavailable)) {
     reasons.push(t(`why_${day.private_unavailable}`));
+  }
+  if (!day.staggered_start_times?.length && ["site_capacity", "no_guide"].includes(day.staggered_unavailable)) {
+    reasons.push(t(`why_${day.staggered_unavailable}`));
   }
   return reasons.length ? h("span", { class: "why" }, reasons.join(" · ")) : null;
 }
