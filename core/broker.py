@@ -7,7 +7,9 @@ pool: kombu drops the pool after a fork or a disconnection, and the next call th
 client on the new pool. A ``redis.Redis`` client is safe to share, and Celery gives each thread
 a producer of its own anyway.
 
-Selected by ``CELERY_BROKER_TRANSPORT`` when a Redis broker is configured.
+Selected by ``CELERY_BROKER_TRANSPORT`` when a Redis broker is configured and the setting
+``SHARED_BROKER_CLIENT`` (environment, default on) is; off, kombu's own Redis transport serves.
+``SUPPORTED`` is the range of kombu this was checked against (``core.internals``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
+
+from core.internals import Supported
+
+SUPPORTED = Supported("kombu", minimum="5.7", below="5.8", setting="SHARED_BROKER_CLIENT")
 
 
 class Channel(kombu_redis.Channel):  # type: ignore[misc]

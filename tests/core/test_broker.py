@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,9 +50,17 @@ def test_messages_go_through_one_client_until_the_pool_is_dropped(
     queue.close()
 
 
-def test_a_task_published_by_celery_lands_in_its_queue(connection: Connection) -> None:
+@pytest.mark.parametrize(
+    ("transport", "module"),
+    [("core.broker:Transport", "core.broker"), ("redis", "kombu.transport.redis")],
+    ids=["shared-client", "kombu"],
+)
+def test_a_task_published_by_celery_lands_in_its_queue(
+    connection: Connection, transport: str, module: str
+) -> None:
+    # The second is the plain path that SHARED_BROKER_CLIENT=0 selects.
     app = Celery("broker-test", broker=LOCATION, set_as_current=False)
-    app.conf.broker_transport = "core.broker:Transport"
+    app.conf.broker_transport = transport
 
     @app.task(name="broker_test.add")
     def add(a: int, b: int) -> int:
@@ -57,7 +69,7 @@ def test_a_task_published_by_celery_lands_in_its_queue(connection: Connection) -
     for n in range(3):
         add.apply_async(args=(n, 1), queue="broker-test-tasks")
     with app.connection_for_write() as conn:
-        assert type(conn.default_channel).__module__ == "core.broker"
+        assert type(conn.default_channel).__module__ == module
         queue = conn.SimpleQueue("broker-test-tasks")
         bodies: list[Any] = []
         for _ in range(3):
@@ -66,3 +78,25 @@ def test_a_task_published_by_celery_lands_in_its_queue(connection: Connection) -
             message.ack()
         queue.close()
     assert sorted(tuple(args) for args in bodies) == [(0, 1), (1, 1), (2, 1)]
+
+
+@pytest.mark.parametrize(
+    ("switch", "expected"), [("1", "core.broker:Transport"), ("0", None)], ids=["on", "off"]
+)
+def test_the_setting_selects_the_transport(switch: str, expected: str | None) -> None:
+    # Settings are read once per process: a fresh one reads them from this environment.
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/10", "SHARED_BROKER_CLIENT": switch}
+    env.pop("DATABASE_URL", None)
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(getattr(settings, 'CELERY_BROKER_TRANSPORT', None))"
+    )
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "backend.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.stdout.strip() == str(expected)
