@@ -33,7 +33,7 @@ from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DB_NAME = "va_bench"
+DB_NAME = os.environ.get("BENCH_DATABASE", "va_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
 DURATION = float(os.environ.get("BENCH_SECONDS", "4"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
@@ -73,7 +73,7 @@ def environment(port: int) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
@@ -493,11 +493,78 @@ def api_rows(port: int, data: dict[str, Any], wanted: set[str]) -> Rows:
     }
 
 
+def compare_switches(
+    env: dict[str, str], port: int, data: dict[str, Any], switches: list[str], wanted: set[str]
+) -> int:
+    """``BENCH_COMPARE=SETTING,...``: what each speed-up earns. One more gunicorn per setting,
+    started with that setting off (``SETTING=0``); each API row is measured on every server in
+    turn, repeat by repeat, and each setting's gain is the median of the repeats' own ratios of
+    the server with everything on over the server with that setting off. Written to
+    bench/compare-results.json."""
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    try:
+        for switch in switches:
+            other = free_port()
+            servers[switch] = (start_server({**env, switch: "0"}, other), other)
+        slug, hot, spread = data["itinerary"], data["hot_departure"], data["spread_departures"]
+        month = f"from={data['month_from']}&to={data['month_to']}"
+        requests: dict[str, Request] = {
+            "catalogue_list": lambda i: ("GET", "/api/v1/itineraries/", None),
+            "availability_month": (
+                lambda i: ("GET", f"/api/v1/itineraries/{slug}/availability/?{month}", None)
+            ),
+            "booking_hot": lambda i: ("POST", "/api/v1/bookings/", booking_body(hot, i)),
+            "booking_spread": lambda i: (
+                "POST",
+                "/api/v1/bookings/",
+                booking_body(int(spread[i % len(spread)]), i),
+            ),
+        }
+        results: dict[str, Any] = {"duration_s": DURATION, "repeats": REPEATS, "rows": {}}
+        print(f"{'measure':<18}{'setting off':<30}{'on rps':>9}{'off rps':>9}{'on/off':>8}")
+        for name in [row for row in API_ROWS if row in wanted]:
+            make = requests[name]
+            on_runs: list[dict[str, float]] = []
+            off_runs: dict[str, list[dict[str, float]]] = {switch: [] for switch in switches}
+            for _ in range(REPEATS):
+                on_runs.append(load(port, make))
+                for switch, (_server, other) in servers.items():
+                    off_runs[switch].append(load(other, make))
+            row: dict[str, Any] = {"on": _median_run(on_runs), "off": {}}
+            for switch, runs in off_runs.items():
+                ratios = [
+                    on["rps"] / off["rps"]
+                    for on, off in zip(on_runs, runs, strict=True)
+                    if off["rps"]
+                ]
+                ratio = statistics.median(ratios) if ratios else 0.0
+                row["off"][switch] = {**_median_run(runs), "on_over_off": ratio, "ratios": ratios}
+                print(
+                    f"{name:<18}{switch:<30}{row['on']['rps']:>9.1f}"
+                    f"{row['off'][switch]['rps']:>9.1f}{ratio:>8.3f}"
+                )
+            results["rows"][name] = row
+        (ROOT / "bench" / "compare-results.json").write_text(json.dumps(results, indent=2))
+    finally:
+        for server, _other in servers.values():
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    return 0
+
+
 def main() -> int:
     port = free_port()
     env = environment(port)
     data = prepare(env)
     server = start_server(env, port)
+    switches = [name for name in os.environ.get("BENCH_COMPARE", "").split(",") if name]
+    if switches:
+        only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+        try:
+            return compare_switches(env, port, data, switches, only or set(API_ROWS))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
     # BENCH_ONLY=documents skips the API rows; BENCH_ONLY=booking_hot,booking_spread measures
     # those API rows and no document (quicker runs while working on one part).
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from bookings import links
 from bookings.models import HELD_STATUSES, Booking, BookingStatus, seats_taking_q
+from core.extensions import ExtensionPoint
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Stop
 from itineraries.selectors import closed_days, first_conflict, site_intervals, stop_windows
@@ -25,7 +26,7 @@ PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Se
 # each check receives (itinerary, language or None for any offered language, participants,
 # candidate aware start times) and returns the subset still possible. A check must load what it
 # needs in a fixed number of queries for all the candidates, then decide per start in Python.
-private_slot_checks: list[PrivateSlotCheck] = []
+private_slot_checks = ExtensionPoint[PrivateSlotCheck]("bookings.private_slot_checks")
 
 
 def possible_private_starts(
@@ -47,7 +48,7 @@ def possible_private_starts(
 # deducts the refunds done. The contributor reads rows that change only under the booking
 # lock, so a caller holding that lock gets a stable answer.
 RefundsInFlight = Callable[[Booking], int]
-refunds_in_flight: list[RefundsInFlight] = []
+refunds_in_flight = ExtensionPoint[RefundsInFlight]("bookings.refunds_in_flight")
 
 
 def refundable_cents(booking: Booking) -> int:

@@ -12,8 +12,6 @@ class GuidesConfig(AppConfig):
         from guides.selectors import private_starts_with_guides, programme_guides
 
         # A private date also needs enough free guides speaking the language.
-        if private_starts_with_guides not in private_slot_checks:
-            private_slot_checks.append(private_starts_with_guides)
+        private_slot_checks.register(private_starts_with_guides)
         # The programme lists the departure's guides (the design's "guides and contact").
-        if programme_guides not in programme_sections:
-            programme_sections.append(programme_guides)
+        programme_sections.register(programme_guides)

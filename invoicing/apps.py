@@ -11,10 +11,8 @@ class InvoicingConfig(AppConfig):
         from invoicing.retention import invoice_unpaid, invoices_personal_data
 
         # GDPR: no erasure while an invoice is unpaid; the invoices in the group's download.
-        if invoice_unpaid not in erasure_checks:
-            erasure_checks.append(invoice_unpaid)
-        if invoices_personal_data not in personal_data_sections:
-            personal_data_sections.append(invoices_personal_data)
+        erasure_checks.register(invoice_unpaid)
+        personal_data_sections.register(invoices_personal_data)
 
         # The payments app may be absent (it is optional for invoicing): import it lazily.
         if apps.is_installed("payments"):
