@@ -1,7 +1,7 @@
 """Code that leans on a library's internals says which versions of it it was checked against.
 
-Three modules of ``core`` use what a library does not promise to keep: ``core.sql`` Django's SQL
-compiler, ``core.serializers`` DRF's field copying, ``core.broker`` kombu's Redis channel. Each
+Two modules of ``core`` use what a library does not promise to keep: ``core.sql`` Django's SQL
+compiler, ``core.serializers`` DRF's field copying. Each
 declares a ``SUPPORTED`` range next to its code and has a setting that turns it off, so that the
 plain path of the library serves instead. ``tests/core/test_internals.py`` fails with the range
 and the installed version when a dependency moves out of a range: read the module's differential

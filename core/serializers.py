@@ -66,7 +66,7 @@ class PrototypeFieldsMixin:
 
     def get_fields(self) -> dict[str, drf_fields.Field]:
         if not settings.SERIALIZER_FIELD_PROTOTYPES:
-            return super().get_fields()  # type: ignore[misc]
+            return self._built_fields()
         cls = type(self)
         # Looked up in the class's own namespace: a subclass has fields of its own.
         by_language: dict[str | None, dict[str, drf_fields.Field]] | None = cls.__dict__.get(
@@ -83,5 +83,9 @@ class PrototypeFieldsMixin:
         if prototype is None:
             # Two threads may both build it at first: either result is the same, and complete
             # before it is published.
-            prototype = by_language[language] = super().get_fields()  # type: ignore[misc]
+            prototype = by_language[language] = self._built_fields()
         return {name: _instance_copy(field) for name, field in prototype.items()}
+
+    def _built_fields(self) -> dict[str, drf_fields.Field]:
+        """The fields as DRF builds them, anew."""
+        return super().get_fields()  # type: ignore[misc]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from core import broker, serializers, sql
+from core import serializers, sql
 from core.internals import Supported
 
 PIECES = {
     "core.sql": sql.SUPPORTED,
     "core.serializers": serializers.SUPPORTED,
-    "core.broker": broker.SUPPORTED,
 }
 
 
