@@ -118,9 +118,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Two speed-ups lean on a library's internals, each checked against a range of versions
+# (core/internals.py); each can be turned off, and the library's plain path serves instead.
+COMPILED_QUERIES = env.bool("COMPILED_QUERIES", default=True)  # core/sql.py, Django
+SERIALIZER_FIELD_PROTOTYPES = env.bool("SERIALIZER_FIELD_PROTOTYPES", default=True)  # DRF
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-if REDIS_URL:
-    CELERY_BROKER_TRANSPORT = "core.broker:Transport"  # kombu's, reusing its Redis client
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"

@@ -33,7 +33,7 @@ from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DB_NAME = "va_bench"
+DB_NAME = os.environ.get("BENCH_DATABASE", "va_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
 DURATION = float(os.environ.get("BENCH_SECONDS", "4"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
@@ -73,7 +73,7 @@ def environment(port: int) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
@@ -459,9 +459,8 @@ def documents(server: subprocess.Popen[bytes], port: int, data: dict[str, Any]) 
     return rows
 
 
-def api_rows(port: int, data: dict[str, Any], wanted: set[str]) -> Rows:
-    """The catalogue, availability and booking creation rows (load, requests per second), each
-    measured in turn with its baseline."""
+def api_requests(data: dict[str, Any]) -> dict[str, tuple[Request, Request]]:
+    """Each API row's request and its baseline's, by row name."""
     slug, hot, spread = data["itinerary"], data["hot_departure"], data["spread_departures"]
     month = f"from={data['month_from']}&to={data['month_to']}"
 
@@ -471,7 +470,7 @@ def api_rows(port: int, data: dict[str, Any], wanted: set[str]) -> Rows:
     def spread_departure(i: int) -> int:
         return int(spread[i % len(spread)])
 
-    measures: dict[str, tuple[Request, Request]] = {
+    return {
         "catalogue_list": (lambda i: ("GET", "/api/v1/itineraries/", None), bare_json),
         "availability_month": (
             lambda i: ("GET", f"/api/v1/itineraries/{slug}/availability/?{month}", None),
@@ -486,6 +485,12 @@ def api_rows(port: int, data: dict[str, Any], wanted: set[str]) -> Rows:
             lambda i: ("POST", f"/bench/book/{spread_departure(i)}", b"{}"),
         ),
     }
+
+
+def api_rows(port: int, data: dict[str, Any], wanted: set[str]) -> Rows:
+    """The catalogue, availability and booking creation rows (load, requests per second), each
+    measured in turn with its baseline."""
+    measures = api_requests(data)
     return {
         name: interleaved_rps(port, ours, bare)
         for name, (ours, bare) in measures.items()
@@ -498,6 +503,16 @@ def main() -> int:
     env = environment(port)
     data = prepare(env)
     server = start_server(env, port)
+    switches = [name for name in os.environ.get("BENCH_COMPARE", "").split(",") if name]
+    if switches:
+        from bench.compare import compare_switches
+
+        only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+        try:
+            return compare_switches(server, env, port, data, switches, only or set(API_ROWS))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
     # BENCH_ONLY=documents skips the API rows; BENCH_ONLY=booking_hot,booking_spread measures
     # those API rows and no document (quicker runs while working on one part).
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}

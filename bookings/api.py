@@ -31,7 +31,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from stdnum import luhn
 
-from bookings import links, programme, retention, selectors, services, staff_changes, staggered, tasks
+from bookings import (
+    links,
+    programme,
+    retention,
+    selectors,
+    services,
+    staff_changes,
+    staggered,
+    tasks,
+)
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read

@@ -37,6 +37,7 @@ from qrcode.image.svg import SvgPathImage
 from bookings import links
 from bookings.models import Booking
 from core.cache import VERSION_KEY, namespace_version
+from core.extensions import ExtensionPoint
 from core.pdf import render_pdf
 from core.tokens import hash_token
 from itineraries.models import Site, Stop
@@ -48,7 +49,7 @@ CACHE_SECONDS = 30 * 24 * 3600
 VISIT_TIMEZONE = ZoneInfo("Europe/Paris")
 
 ProgrammeSection = Callable[[Booking], list[dict[str, Any]]]
-programme_sections: list[ProgrammeSection] = []
+programme_sections = ExtensionPoint[ProgrammeSection]("bookings.programme_sections")
 SECTIONS_NAMESPACE = "programme-sections"
 
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 480, 270, 28

@@ -44,6 +44,7 @@ from bookings.models import (
 )
 from bookings.services import Actor, lock_booking
 from core.errors import Conflict
+from core.extensions import ExtensionPoint
 from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ PersonalDataSection = Callable[[Booking], dict[str, Any]]
 # - a check returns a Blocker while money is open (a payment running, a refund owed, an unpaid
 #   invoice), or None; it is called with the booking row locked;
 # - a section returns the keys it adds to the group's download (payments, invoices).
-erasure_checks: list[ErasureCheck] = []
-personal_data_sections: list[PersonalDataSection] = []
+erasure_checks = ExtensionPoint[ErasureCheck]("bookings.erasure_checks")
+personal_data_sections = ExtensionPoint[PersonalDataSection]("bookings.personal_data_sections")
 
 # Test-only switch for the negative control of the race tests; never changed in production.
 _row_locks_enabled: bool = True

@@ -21,6 +21,7 @@ from bookings.models import (
     seats_taking_q,
     seats_taking_sql_params,
 )
+from core.extensions import ExtensionPoint
 from core.tokens import token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Stop
 from itineraries.selectors import (
@@ -39,7 +40,7 @@ PrivateSlotCheck = Callable[[Itinerary, str | None, int, Sequence[datetime]], Se
 # each check receives (itinerary, language or None for any offered language, participants,
 # candidate aware start times) and returns the subset still possible. A check must load what it
 # needs in a fixed number of queries for all the candidates, then decide per start in Python.
-private_slot_checks: list[PrivateSlotCheck] = []
+private_slot_checks = ExtensionPoint[PrivateSlotCheck]("bookings.private_slot_checks")
 
 
 def possible_private_starts(
@@ -64,7 +65,7 @@ StaggeredSlotCheck = Callable[
 # two groups on staggered times: each check receives (itinerary, language or None, the two
 # sub-groups' sizes, candidate pairs of aware start times) and returns the pairs still possible.
 # The two visits overlap, so a check must judge both at once (one guide cannot lead both).
-staggered_slot_checks: list[StaggeredSlotCheck] = []
+staggered_slot_checks = ExtensionPoint[StaggeredSlotCheck]("bookings.staggered_slot_checks")
 
 
 def possible_staggered_starts(
@@ -90,7 +91,7 @@ def possible_staggered_starts(
 # deducts the refunds done. The contributor reads rows that change only under the booking
 # lock, so a caller holding that lock gets a stable answer.
 RefundsInFlight = Callable[[Booking], int]
-refunds_in_flight: list[RefundsInFlight] = []
+refunds_in_flight = ExtensionPoint[RefundsInFlight]("bookings.refunds_in_flight")
 
 
 def refundable_cents(booking: Booking) -> int:
@@ -109,9 +110,9 @@ def refundable_cents(booking: Booking) -> int:
 # totals minus their credit notes). A contributor may read an annotation that one of
 # ``booking_list_annotations`` put on the row, so that a list costs no query per booking.
 InvoicedNet = Callable[[Booking], int]
-invoiced_net: list[InvoicedNet] = []
+invoiced_net = ExtensionPoint[InvoicedNet]("bookings.invoiced_net")
 BookingAnnotation = Callable[[QuerySet[Booking]], QuerySet[Booking]]
-booking_list_annotations: list[BookingAnnotation] = []
+booking_list_annotations = ExtensionPoint[BookingAnnotation]("bookings.booking_list_annotations")
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def _lock_departures_then_booking(booking_id: int, departure_ids: list[int]) -> 
 
 
 def _check_movable(booking: Booking) -> None:
-    if not services._is_live(booking):
+    if not booking.takes_seats():
         raise Conflict(
             errors.INVALID_TRANSITION,
             _("This booking can no longer be changed."),

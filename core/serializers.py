@@ -15,13 +15,23 @@ gets a copy of the child too, attached to the copy.
 Fields share their validators with the prototype, so there is one prototype per language (see
 ``get_fields``). Only for classes whose ``get_fields`` depends on the class alone (not on the
 instance, its context or its data), which is DRF's own behaviour unless a subclass overrides it.
+
+``SUPPORTED`` is the range of DRF this was checked against (``core.internals``); the setting
+``SERIALIZER_FIELD_PROTOTYPES`` (environment, default on) set to off lets DRF build the fields.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import translation
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
+
+from core.internals import Supported
+
+SUPPORTED = Supported(
+    "djangorestframework", minimum="3.18", below="3.19", setting="SERIALIZER_FIELD_PROTOTYPES"
+)
 
 # Fields built around a child field that their constructor binds to them (field name "").
 _CHILD_ATTRIBUTE: tuple[tuple[type[drf_fields.Field], str], ...] = (
@@ -55,6 +65,8 @@ class PrototypeFieldsMixin:
     """Build the serializer's fields once per class and language; each instance gets copies."""
 
     def get_fields(self) -> dict[str, drf_fields.Field]:
+        if not settings.SERIALIZER_FIELD_PROTOTYPES:
+            return self._built_fields()
         cls = type(self)
         # Looked up in the class's own namespace: a subclass has fields of its own.
         by_language: dict[str | None, dict[str, drf_fields.Field]] | None = cls.__dict__.get(
@@ -71,5 +83,9 @@ class PrototypeFieldsMixin:
         if prototype is None:
             # Two threads may both build it at first: either result is the same, and complete
             # before it is published.
-            prototype = by_language[language] = super().get_fields()  # type: ignore[misc]
+            prototype = by_language[language] = self._built_fields()
         return {name: _instance_copy(field) for name, field in prototype.items()}
+
+    def _built_fields(self) -> dict[str, drf_fields.Field]:
+        """The fields as DRF builds them, anew."""
+        return super().get_fields()  # type: ignore[misc]

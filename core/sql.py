@@ -12,6 +12,8 @@ per thread.
 For querysets whose SQL depends on nothing but that value: no ``now()``, no setting, no
 language. Django 5.2's compiler internals (``klass_info``, ``get_related_populators``) are used
 as ``ModelIterable`` uses them; tests compare every field with the ORM's own answer.
+``SUPPORTED`` is the range of Django they were checked against (``core.internals``); the setting
+``COMPILED_QUERIES`` (environment, default on) set to off makes ``get`` ask the ORM each time.
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import MultipleObjectsReturned
+from django.conf import settings
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
+
+from core.internals import Supported
+
+SUPPORTED = Supported("django", minimum="5.2", below="5.3", setting="COMPILED_QUERIES")
 
 M = TypeVar("M", bound=Model)
 
@@ -76,6 +83,11 @@ class CompiledQuery(Generic[M]):
 
     def get(self, value: int, using: str = "default") -> M | None:
         """The one row for ``value``, or None."""
+        if not settings.COMPILED_QUERIES:
+            try:  # the ORM's own answer, compiled again each time
+                return self._build(value).using(using).get()
+            except ObjectDoesNotExist:
+                return None
         connection = connections[using]
         low, high = connection.ops.integer_field_range(self._field_type)
         if (low is not None and value < low) or (high is not None and value > high):

@@ -16,11 +16,8 @@ class GuidesConfig(AppConfig):
         )
 
         # A private date also needs enough free guides speaking the language.
-        if private_starts_with_guides not in private_slot_checks:
-            private_slot_checks.append(private_starts_with_guides)
+        private_slot_checks.register(private_starts_with_guides)
         # Two groups on staggered times need guides for both visits at once.
-        if staggered_starts_with_guides not in staggered_slot_checks:
-            staggered_slot_checks.append(staggered_starts_with_guides)
+        staggered_slot_checks.register(staggered_starts_with_guides)
         # The programme lists the departure's guides (the design's "guides and contact").
-        if programme_guides not in programme_sections:
-            programme_sections.append(programme_guides)
+        programme_sections.register(programme_guides)

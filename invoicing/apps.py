@@ -13,16 +13,12 @@ class InvoicingConfig(AppConfig):
         from invoicing.selectors import booking_invoiced_net_cents, with_invoiced_net
 
         # The booking's answer says what its invoices still claim (a cancellation fee).
-        if booking_invoiced_net_cents not in invoiced_net:
-            invoiced_net.append(booking_invoiced_net_cents)
-        if with_invoiced_net not in booking_list_annotations:
-            booking_list_annotations.append(with_invoiced_net)
+        invoiced_net.register(booking_invoiced_net_cents)
+        booking_list_annotations.register(with_invoiced_net)
 
         # GDPR: no erasure while an invoice is unpaid; the invoices in the group's download.
-        if invoice_unpaid not in erasure_checks:
-            erasure_checks.append(invoice_unpaid)
-        if invoices_personal_data not in personal_data_sections:
-            personal_data_sections.append(invoices_personal_data)
+        erasure_checks.register(invoice_unpaid)
+        personal_data_sections.register(invoices_personal_data)
 
         # The payments app may be absent (it is optional for invoicing): import it lazily.
         if apps.is_installed("payments"):

@@ -13,11 +13,8 @@ class PaymentsConfig(AppConfig):
         from payments.selectors import refunds_in_flight_cents
 
         # The cancellation policy applies to what was paid minus the refunds not yet paid back.
-        if refunds_in_flight_cents not in refunds_in_flight:
-            refunds_in_flight.append(refunds_in_flight_cents)
+        refunds_in_flight.register(refunds_in_flight_cents)
 
         # GDPR: no erasure while money is open; payments and refunds in the group's download.
-        if money_open not in erasure_checks:
-            erasure_checks.append(money_open)
-        if payments_personal_data not in personal_data_sections:
-            personal_data_sections.append(payments_personal_data)
+        erasure_checks.register(money_open)
+        personal_data_sections.register(payments_personal_data)

@@ -62,13 +62,20 @@ CASES: list[dict[str, Any]] = [
 ]
 
 
+@pytest.fixture(params=[True, False], ids=["prototypes", "drf"])
+def prototypes(request: pytest.FixtureRequest, settings: Any) -> bool:
+    """Each test so marked runs with the prototypes and with the setting that turns them off."""
+    settings.SERIALIZER_FIELD_PROTOTYPES = request.param
+    return bool(request.param)
+
+
 def outcome(serializer: serializers.Serializer[Any]) -> tuple[bool, Any, Any]:
     valid = serializer.is_valid()
     return valid, serializer.validated_data if valid else None, serializer.errors
 
 
 @pytest.mark.parametrize("data", CASES)
-def test_validation_is_drf_s_own(data: dict[str, Any]) -> None:
+def test_validation_is_drf_s_own(prototypes: bool, data: dict[str, Any]) -> None:
     assert outcome(Prototyped(data=data)) == outcome(Plain(data=data))
 
 
@@ -93,7 +100,7 @@ def test_every_instance_has_its_own_bound_fields_and_the_prototype_stays_unbound
 
 
 @pytest.mark.parametrize("first", ["en", "fr"])
-def test_messages_are_in_the_language_of_each_request(first: str) -> None:
+def test_messages_are_in_the_language_of_each_request(prototypes: bool, first: str) -> None:
     # DRF formats a length or range message once and keeps it: a prototype built in one
     # language must not answer in it to a request in another.
     class Fresh(Prototyped):
@@ -113,7 +120,7 @@ def test_a_subclass_builds_fields_of_its_own() -> None:
     assert Prototyped(data=CASES[0]).fields["name"].max_length == 5
 
 
-def test_threads_validating_at_once_keep_their_own_results() -> None:
+def test_threads_validating_at_once_keep_their_own_results(prototypes: bool) -> None:
     # Each thread compares with DRF's own outcome computed in that thread: messages are
     # translated into the thread's active language.
     mismatches: dict[int, int] = {}
@@ -134,7 +141,7 @@ def test_threads_validating_at_once_keep_their_own_results() -> None:
 
 
 @pytest.mark.django_db
-def test_the_booking_serializers_answer_as_drf_builds_them(api: Any) -> None:
+def test_the_booking_serializers_answer_as_drf_builds_them(prototypes: bool, api: Any) -> None:
     class PlainBooking(BookingSerializer):
         def get_fields(self) -> dict[str, Any]:
             return serializers.ModelSerializer.get_fields(self)
@@ -149,7 +156,9 @@ def test_the_booking_serializers_answer_as_drf_builds_them(api: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_a_booking_refused_in_english_then_in_french_answers_in_each(api: Any) -> None:
+def test_a_booking_refused_in_english_then_in_french_answers_in_each(
+    prototypes: bool, api: Any
+) -> None:
     departure = bookable_departure()
     body = booking_body(departure, organisation={"name": "x" * 201, "type": "school"})
     messages: dict[str, set[str]] = {}
@@ -160,3 +169,14 @@ def test_a_booking_refused_in_english_then_in_french_answers_in_each(api: Any) -
         messages.setdefault(language, set()).add(row["message"])
     assert messages["en"] == {"Ensure this field has no more than 200 characters."}
     assert len(messages["fr"]) == 1 and messages["fr"] != messages["en"]
+
+
+def test_with_the_setting_off_drf_builds_the_fields_each_time(settings: Any) -> None:
+    settings.SERIALIZER_FIELD_PROTOTYPES = False
+
+    class Fresh(Prototyped):
+        pass
+
+    first, second = Fresh(data=CASES[0]), Fresh(data=CASES[0])
+    assert first.fields["name"] is not second.fields["name"]
+    assert "_prototype_fields" not in Fresh.__dict__  # no prototype was built

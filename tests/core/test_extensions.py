@@ -1,0 +1,54 @@
+"""Extension points (core.extensions): contributions registered once, in order, all documented."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from bookings import programme, retention, selectors
+from core.extensions import ExtensionPoint, points
+from guides.selectors import private_starts_with_guides, programme_guides
+from invoicing.retention import invoice_unpaid, invoices_personal_data
+from payments.retention import money_open, payments_personal_data
+from payments.selectors import refunds_in_flight_cents
+
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def test_a_contribution_is_registered_once_and_read_in_order() -> None:
+    point = ExtensionPoint[Callable[[int], int]]("tests.numbers")
+
+    @point.register
+    def double(n: int) -> int:
+        return 2 * n
+
+    def negate(n: int) -> int:
+        return -n
+
+    assert point.register(negate) is negate
+    point.register(double)  # a ready() that runs twice
+    assert point.contributions() == (double, negate)
+    assert [contribution(3) for contribution in point] == [6, -3]
+    assert negate in point and len(point) == 2
+    point.unregister(double)
+    assert point.contributions() == (negate,)
+    assert points()["tests.numbers"] is point
+
+
+def test_the_higher_apps_fill_the_points_of_bookings() -> None:
+    assert selectors.private_slot_checks.contributions() == (private_starts_with_guides,)
+    assert programme.programme_sections.contributions() == (programme_guides,)
+    assert selectors.refunds_in_flight.contributions() == (refunds_in_flight_cents,)
+    # payments comes before invoicing in INSTALLED_APPS, hence in the download and the checks.
+    assert retention.erasure_checks.contributions() == (money_open, invoice_unpaid)
+    assert retention.personal_data_sections.contributions() == (
+        payments_personal_data,
+        invoices_personal_data,
+    )
+
+
+def test_docs_architecture_lists_every_extension_point() -> None:
+    documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", ARCHITECTURE.read_text(), re.M))
+    declared = {name for name in points() if not name.startswith("tests.")}
+    assert declared == documented, f"declared {sorted(declared)}, documented {sorted(documented)}"
