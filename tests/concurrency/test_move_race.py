@@ -69,7 +69,7 @@ def test_moves_and_bookings_racing_for_one_departure_never_oversell_it() -> None
     assert _seats(target) == 8  # two of them fit, one after the other
 
 
-def test_negative_control_without_the_lock_moves_oversell() -> None:
-    services._lock_departure = False
+def test_negative_control_without_the_lock_moves_oversell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "_departure_lock_enabled", False)
     target, _results = _race()
     assert _seats(target) > 10

@@ -39,7 +39,6 @@ def rendezvous() -> Iterator[None]:
     services._after_occupancy_check = wait
     yield
     services._after_occupancy_check = None
-    services._lock_sites = True
 
 
 def _two_town_halls() -> list[Any]:
@@ -92,8 +91,10 @@ def test_two_concurrent_staggered_requests_one_gets_both_groups(rendezvous: None
     )
 
 
-def test_negative_control_without_the_site_lock_both_overfill(rendezvous: None) -> None:
-    services._lock_sites = False
+def test_negative_control_without_the_site_lock_both_overfill(
+    monkeypatch: pytest.MonkeyPatch, rendezvous: None
+) -> None:
+    monkeypatch.setattr(services, "_site_locks_enabled", False)
     results = _two_town_halls()
     assert all(isinstance(r, list) for r in results), results
     # 40 visitors on sites of 25: the race the lock prevents.
