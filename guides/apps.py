@@ -17,3 +17,9 @@ class GuidesConfig(AppConfig):
         # The programme lists the departure's guides (the design's "guides and contact").
         if programme_guides not in programme_sections:
             programme_sections.append(programme_guides)
+
+        # The departures' admin lists guides assigned and needed, and shows the assignments.
+        from guides.admin import DEPARTURE_GUIDES
+        from itineraries.admin import departure_admin_parts
+
+        departure_admin_parts.register(DEPARTURE_GUIDES)

@@ -21,3 +21,14 @@ class PaymentsConfig(AppConfig):
             erasure_checks.append(money_open)
         if payments_personal_data not in personal_data_sections:
             personal_data_sections.append(payments_personal_data)
+
+        # The amounts of every booking answer, and placing a card booking.
+        from bookings.api import booking_answer_parts, created_booking_answer_parts
+        from bookings.placement import placement_checks, placement_steps
+        from payments.api import BOOKING_PAYMENTS, CREATED_BOOKING_CHECKOUT
+        from payments.services import placement_check_card, placement_open_checkout
+
+        booking_answer_parts.register(BOOKING_PAYMENTS)
+        created_booking_answer_parts.register(CREATED_BOOKING_CHECKOUT)
+        placement_checks.register(placement_check_card)
+        placement_steps.register(placement_open_checkout)
