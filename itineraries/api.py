@@ -14,7 +14,7 @@ Sub-resources of an itinerary that another app owns are routed by that app (book
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -36,6 +36,7 @@ from core.idempotency import idempotent
 from core.permissions import StaffPermission, staff_may
 from core.serializers import AnswerPart, ContributedFieldsMixin, annotate_for
 from itineraries import selectors, services
+from itineraries.inputs import ItineraryFields, OptionInput, StopInput
 from itineraries.models import (
     Departure,
     DepartureKind,
@@ -435,9 +436,9 @@ class ItineraryViewSet(
         data = dict(serializer.validated_data)
         created = services.itinerary_create(
             themes=data.pop("themes", []),
-            stops=data.pop("stops", []),
-            options=data.pop("options", []),
-            data=data,
+            stops=[StopInput(**stop) for stop in data.pop("stops", [])],
+            options=[OptionInput(**option) for option in data.pop("options", [])],
+            fields=cast(ItineraryFields, data),  # the serializer's fields are ItineraryFields'
         )
         return self._detail(created.slug, status.HTTP_201_CREATED)
 
@@ -447,12 +448,13 @@ class ItineraryViewSet(
         serializer = ItineraryInputSerializer(itinerary, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        stops, options = data.pop("stops", None), data.pop("options", None)
         updated = services.itinerary_update(
             itinerary=itinerary,
             themes=data.pop("themes", None),
-            stops=data.pop("stops", None),
-            options=data.pop("options", None),
-            data=data,
+            stops=None if stops is None else [StopInput(**stop) for stop in stops],
+            options=None if options is None else [OptionInput(**option) for option in options],
+            fields=cast(ItineraryFields, data),
         )
         return self._detail(updated.slug, status.HTTP_200_OK)
 
