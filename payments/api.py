@@ -13,7 +13,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -132,7 +131,7 @@ CREATED_BOOKING_CHECKOUT = AnswerPart(
 # --- Views ----------------------------------------------------------------------------------
 
 
-class _BookingPaymentView(BookingAccessMixin, GenericAPIView[Any]):
+class _BookingPaymentView(BookingAccessMixin, APIView):
     """A sub-resource of a booking that payments owns, opened as the bookings app opens it."""
 
     throttle_classes = [ClientScopedRateThrottle]
