@@ -1,6 +1,6 @@
 """The /api/v1/ router: every app registers its resources here."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from bookings import api as bookings_api
@@ -12,15 +12,14 @@ from payments import api as payments_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# Each resource is served by the app that owns its model, registered once. Sub-resources that a
+# higher app owns are routed below, before the router; fields a higher app adds to an answer
+# come through the owner's extension points (docs/architecture.md, "Extension points").
 router.register("themes", itineraries_api.ThemeViewSet, basename="theme")
 router.register("sites", itineraries_api.SiteViewSet, basename="site")
-# The bookings app extends the catalogue views with seats and availability (it may import the
-# catalogue; the catalogue never imports bookings).
-router.register("itineraries", bookings_api.ItineraryViewSet, basename="itinerary")
-router.register("departures", bookings_api.DepartureViewSet, basename="departure")
-# The payments app extends the bookings views with checkout/ and payments/ (it may import
-# bookings; bookings never imports payments).
-router.register("bookings", payments_api.PaymentBookingViewSet, basename="booking")
+router.register("itineraries", itineraries_api.ItineraryViewSet, basename="itinerary")
+router.register("departures", itineraries_api.DepartureViewSet, basename="departure")
+router.register("bookings", bookings_api.BookingViewSet, basename="booking")
 router.register("guides", guides_api.GuideViewSet, basename="guide")
 router.register("invoices", invoicing_api.InvoiceViewSet, basename="invoice")
 
@@ -36,7 +35,24 @@ urlpatterns = [
         bookings_api.BookingViewSet.as_view({"get": "programme"}),
         name="booking-programme",
     ),
-    # The guides app adds to departures without editing the bookings views; before the router.
+    # An itinerary's availability by day (bookings).
+    path(
+        "itineraries/<slug:slug>/availability/",
+        bookings_api.ItineraryAvailabilityView.as_view(),
+        name="itinerary-availability",
+    ),
+    # Card payment and offline payments of a booking (payments).
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/checkout/$",
+        payments_api.BookingCheckoutView.as_view(),
+        name="booking-checkout",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/payments/$",
+        payments_api.BookingPaymentsView.as_view(),
+        name="booking-payments",
+    ),
+    # What guides know about departures (guides).
     path(
         "departures/lacking-guides/",
         guides_api.DeparturesLackingGuidesView.as_view(),

@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from bookings import retention, selectors, services, staff_changes
 from bookings.models import Booking, BookingEvent
-from core.admin_display import data_list, euros, paris, price_table
+from core.admin_display import AdminPart, data_list, euros, paris, price_table
 from core.dates import format_datetime
 from core.errors import DomainError
 from core.permissions import admin_permission
-from itineraries.admin import DepartureAdmin as CatalogueDepartureAdmin
 from itineraries.models import Departure
 
 
@@ -410,19 +409,11 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-admin.site.unregister(Departure)
+def seats_left(departure: Departure) -> int:
+    return max(departure.capacity - getattr(departure, "seats_taken_now", 0), 0)
 
 
-@admin.register(Departure)
-class DepartureAdmin(CatalogueDepartureAdmin):
-    """The catalogue's departure admin, with seats. Its cancel action needs nothing more: the
-    catalogue's service cancels the bookings too (``departure_cancelling``)."""
+seats_left.short_description = gettext_lazy("Seats left")  # type: ignore[attr-defined]
 
-    list_display = [*CatalogueDepartureAdmin.list_display, "seats_left"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Departure]:
-        return selectors.with_seats_taken(super().get_queryset(request))
-
-    @admin.display(description=gettext_lazy("Seats left"))
-    def seats_left(self, obj: Departure) -> int:
-        return max(obj.capacity - getattr(obj, "seats_taken_now", 0), 0)
+# Registered into ``itineraries.admin.departure_admin_parts`` (bookings.apps).
+DEPARTURE_SEATS_COLUMN = AdminPart(columns=[seats_left], annotate=selectors.with_seats_taken)

@@ -1,4 +1,19 @@
-"""Bookings API: groups book and manage their booking with its token; staff run the office."""
+"""Bookings API: groups book and manage their booking with its token; staff run the office.
+
+This app owns ``/bookings/`` and the availability of an itinerary by day. The apps above it
+contribute, by name, through these extension points (registered in their ``AppConfig.ready``):
+
+- ``booking_answer_parts``: fields of every booking answer (payments: what is due, paid and
+  refunded, the open Checkout URL), with the annotation they read;
+- ``created_booking_answer_parts``: fields of the answer to ``POST /bookings/`` only
+  (payments: ``checkout_error``);
+- ``bookings.placement.placement_checks`` and ``placement_steps``: what placing a booking
+  also does (payments: refuse a card booking when Stripe is off, open its Checkout Session);
+- their own sub-resources, routed by their app with ``BookingAccessMixin`` (payments:
+  ``checkout/`` and ``payments/``).
+
+It contributes ``seats_left`` to the catalogue's departures (``DEPARTURE_SEATS``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +40,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,30 +49,41 @@ from stdnum import luhn
 
 from bookings import (
     links,
+    placement,
     programme,
     retention,
     selectors,
     services,
     staff_changes,
-    staggered,
     tasks,
 )
 from bookings.calendar import booking_calendar, booking_page_url
 from bookings.models import Booking, BookingStatus, OrganisationType, PaymentMethod
 from core.cache import cached_read
+from core.extensions import ExtensionPoint
 from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, is_staff_user, staff_may
-from core.serializers import PrototypeFieldsMixin
+from core.serializers import (
+    AnswerPart,
+    ComputedField,
+    ContributedFieldsMixin,
+    PrototypeFieldsMixin,
+    annotate_for,
+    fresh_for,
+)
 from core.tasks import enqueue
 from core.throttling import ClientScopedRateThrottle
 from core.tokens import hash_token
-from itineraries import api as catalogue
+from itineraries import selectors as catalogue_selectors
 from itineraries.models import Departure, Itinerary, Language
 
 TOKEN_HEADER = "HTTP_X_BOOKING_TOKEN"  # noqa: S105 (a header name, not a secret)
 TOKEN_PARAMETER = OpenApiParameter("X-Booking-Token", str, OpenApiParameter.HEADER)
 MAX_AVAILABILITY_DAYS = 92
+
+booking_answer_parts = ExtensionPoint[AnswerPart]("bookings.booking_answer_parts")
+created_booking_answer_parts = ExtensionPoint[AnswerPart]("bookings.created_booking_answer_parts")
 
 # --- Input ----------------------------------------------------------------------------------
 
@@ -232,12 +259,17 @@ COMPANION = inline_serializer(
 )
 
 
-class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Booking]):
+class BookingSerializer(
+    ContributedFieldsMixin, PrototypeFieldsMixin, serializers.ModelSerializer[Booking]
+):
+    """A booking, with the fields the apps above add (``booking_answer_parts``)."""
+
+    answer_points: tuple[ExtensionPoint[AnswerPart], ...] = (booking_answer_parts,)
+
     departure = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
     billing = serializers.SerializerMethodField()
-    checkout_url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     cancellation_terms = serializers.SerializerMethodField()
     invoiced = serializers.SerializerMethodField()
@@ -260,7 +292,6 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "payment_method",
             "price",
             "amount_paid_cents",
-            "checkout_url",
             "links",
             "cancellation_terms",
             "invoiced",
@@ -332,9 +363,6 @@ class BookingSerializer(PrototypeFieldsMixin, serializers.ModelSerializer[Bookin
             "service_code": obj.service_code,
         }
 
-    def get_checkout_url(self, obj: Booking) -> str | None:
-        return None  # the payments app's booking views fill it in (payments/api.py)
-
     def get_links(self, obj: Booking) -> dict[str, str]:
         token = self._token()
         suffix = f"?token={token}" if token else ""
@@ -392,6 +420,10 @@ class ErasureRequestSerializer(serializers.Serializer[Any]):
 
 
 class CreatedBookingSerializer(BookingSerializer):
+    """The answer to ``POST /bookings/``: the booking with its token, shown this once."""
+
+    answer_points = (booking_answer_parts, created_booking_answer_parts)
+
     token = serializers.SerializerMethodField()
 
     class Meta(BookingSerializer.Meta):
@@ -492,7 +524,80 @@ class BookingFilter(filters.FilterSet):
         self.filters["from"] = self.filters.pop("from_")
 
 
+class BookingAccessMixin:
+    """Who may open a booking: the group with its token, or staff holding the permission.
+
+    Used by this app's views and by the views other apps route under ``/bookings/{reference}/``
+    (payments: ``checkout/``, ``payments/``): they name the permission a staff member needs in
+    ``staff_permission`` and read the booking with ``get_object``.
+    """
+
+    request: Any  # DRF's Request on the views that use it
+    kwargs: dict[str, Any]
+    # What the participants' link may also open: reading the visit, never changing it.
+    reader_actions: frozenset[str] = frozenset()
+
+    def staff_permission(self) -> str | None:
+        raise NotImplementedError
+
+    def _as_staff(self) -> bool:
+        """Whether this request acts as the office: staff holding the action's permission."""
+        perm = self.staff_permission()
+        return perm is not None and staff_may(self.request, perm)
+
+    def _token(self) -> str | None:
+        token = self.request.META.get(TOKEN_HEADER) or self.request.query_params.get("token")
+        return token or None
+
+    def _actor(self) -> services.Actor:
+        if self._as_staff():
+            return services.Actor.staff(self.request.user)
+        return services.Actor.group()
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(  # type: ignore[misc]
+            request, response, *args, **kwargs
+        )
+        # A booking's answer holds the group's contact and, on creation, its token: no cache,
+        # shared or the browser's own, may keep it. The documents set their own policy.
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    def get_object(self) -> Booking:
+        reference = self.kwargs["reference"]
+        if self._as_staff():
+            booking = (
+                Booking.objects.select_related("departure__itinerary")
+                .filter(reference=reference)
+                .first()
+            )
+        elif self._token() is None and is_staff_user(self.request):
+            # Staff without the action's permission and without the group's token.
+            raise PermissionDenied()
+        elif getattr(self, "action", None) in self.reader_actions:
+            # The organiser's link or the participants' read-only one (bookings.links).
+            booking = selectors.booking_for_reader(reference=reference, token=self._token())
+        else:
+            booking = selectors.booking_for_token(reference=reference, token=self._token())
+        if booking is None:
+            raise NotFound()
+        return booking
+
+    def _fresh(self, booking: Booking) -> Booking:
+        """The booking read again, with what every answer part reads."""
+        queryset = Booking.objects.select_related("departure__itinerary", "companion__departure")
+        return annotate_for(booking_answer_parts, queryset).get(pk=booking.pk)
+
+    def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
+        body = BookingSerializer(self._fresh(booking), context={"token": self._token()})
+        return Response(body.data, status=code)
+
+
 class BookingViewSet(
+    BookingAccessMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -529,7 +634,6 @@ class BookingViewSet(
         "move": "bookings.change_booking",
     }
     staff_only = frozenset({"list", "confirm", "decline", "move"})
-    # What the participants' link may also open: reading the visit, never changing it.
     reader_actions = frozenset({"visit", "programme", "calendar"})
 
     def staff_permission(self) -> str | None:
@@ -541,69 +645,30 @@ class BookingViewSet(
             return [StaffPermission(perm)]
         return [AllowAny()]
 
-    def _as_staff(self) -> bool:
-        """Whether this request acts as the office: staff holding the action's permission."""
-        perm = self.staff_permission()
-        return perm is not None and staff_may(self.request, perm)
-
     def get_queryset(self) -> QuerySet[Booking]:
-        return selectors.staff_booking_queryset().order_by("-created_at", "-pk")
-
-    def _token(self) -> str | None:
-        token = self.request.META.get(TOKEN_HEADER) or self.request.query_params.get("token")
-        return token or None
-
-    def finalize_response(
-        self, request: Request, response: Response, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A booking's answer holds the group's contact and, on creation, its token: no cache,
-        # shared or the browser's own, may keep it. The documents set their own policy.
-        if not response.has_header("Cache-Control"):
-            response["Cache-Control"] = "private, no-store"
-        return response
-
-    def get_object(self) -> Booking:
-        reference = self.kwargs["reference"]
-        if self._as_staff():
-            booking = (
-                Booking.objects.select_related("departure__itinerary")
-                .filter(reference=reference)
-                .first()
-            )
-        elif self._token() is None and is_staff_user(self.request):
-            # Staff without the action's permission and without the group's token.
-            raise PermissionDenied()
-        elif self.action in self.reader_actions:
-            # The organiser's link or the participants' read-only one (bookings.links).
-            booking = selectors.booking_for_reader(reference=reference, token=self._token())
-        else:
-            booking = selectors.booking_for_token(reference=reference, token=self._token())
-        if booking is None:
-            raise NotFound()
-        return booking
-
-    def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
-        fresh = Booking.objects.select_related("departure__itinerary", "companion__departure").get(
-            pk=booking.pk
-        )
-        return Response(
-            BookingSerializer(fresh, context={"token": self._token()}).data, status=code
-        )
+        queryset = selectors.staff_booking_queryset().order_by("-created_at", "-pk")
+        return annotate_for(booking_answer_parts, queryset)
 
     @extend_schema(request=BookingInputSerializer, responses={201: CreatedBookingSerializer})
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Book. A card booking also gets its Checkout URL for what is due now (payments).
+
+        If Stripe cannot be reached the booking is still created (201, ``checkout_url`` null,
+        ``checkout_error`` set): the group keeps its token and pays later with ``checkout/``.
+        """
         serializer = BookingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if serializer.validated_data.get("split") is not None:
-            (booking, token), (_other, other_token) = staggered.booking_create_staggered(
-                data=serializer.validated_data
-            )
-            context = {"token": token, "companion_token": other_token}
-        else:
-            booking, token = services.booking_create(data=serializer.validated_data)
-            context = {"token": token}
+        placed = placement.booking_place(data=serializer.validated_data)
+        if placed.changed:
+            booking = self._fresh(placed.booking)
+        else:  # nothing read it since it was written: no second read of the row
+            booking = fresh_for(booking_answer_parts, placed.booking)
+        context = {
+            "token": placed.token,
+            "companion_token": placed.companion_token,
+            "placement": placed,
+        }
         body = CreatedBookingSerializer(booking, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -623,11 +688,6 @@ class BookingViewSet(
             booking=booking, actor=self._actor(), **serializer.validated_data
         )
         return self._answer(booking)
-
-    def _actor(self) -> services.Actor:
-        if self._as_staff():
-            return services.Actor.staff(self.request.user)
-        return services.Actor.group()
 
     @extend_schema(
         request=ReasonSerializer,
@@ -813,47 +873,25 @@ class BookingViewSet(
         return response
 
 
-class DepartureWithSeatsSerializer(catalogue.DepartureSerializer):
-    seats_left = serializers.SerializerMethodField()
-
-    class Meta(catalogue.DepartureSerializer.Meta):
-        fields = [*catalogue.DepartureSerializer.Meta.fields, "seats_left"]
-
-    def get_seats_left(self, obj: Departure) -> int:
-        taken = getattr(obj, "seats_taken_now", None)
-        if taken is None:
-            taken = selectors.seats_taken(departure_id=obj.pk)
-        return max(obj.capacity - taken, 0)
+def _seats_left(departure: Departure, context: Any) -> int:
+    taken = getattr(departure, "seats_taken_now", None)
+    if taken is None:
+        taken = selectors.seats_taken(departure_id=departure.pk)
+    return max(departure.capacity - taken, 0)
 
 
-class DepartureViewSet(catalogue.DepartureViewSet):
-    """Departures with the seats left; staff cancel a whole departure here."""
+# Registered into ``itineraries.api.departure_answer_parts`` (bookings.apps): the seats left,
+# counted in the departures' own query.
+DEPARTURE_SEATS = AnswerPart(
+    fields={"seats_left": ComputedField(_seats_left, schema=serializers.IntegerField())},
+    annotate=selectors.with_seats_taken,
+)
 
-    serializer_class = DepartureWithSeatsSerializer
 
-    def get_permissions(self) -> list[Any]:
-        if self.action == "cancel":
-            return [StaffPermission("itineraries.cancel_departure")]
-        return super().get_permissions()
-
-    def get_queryset(self) -> QuerySet[Departure]:
-        return selectors.with_seats_taken(super().get_queryset())
-
-    @extend_schema(request=ReasonSerializer, responses={200: DepartureWithSeatsSerializer})
-    @idempotent
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        departure = self.get_object()
-        cancelled = services.departure_cancel(
-            departure=departure,
-            actor=services.Actor.staff(request.user),
-            reason=serializer.validated_data.get("reason", ""),
-        )
-        departure = self.get_queryset().get(pk=departure.pk)
-        body = DepartureWithSeatsSerializer(departure).data
-        return Response({**body, "bookings_cancelled": [b.reference for b in cancelled]})
+def bookings_cancelled(cancelled: Any) -> dict[str, Any]:
+    """Registered into ``itineraries.api.departure_cancel_answers``: the bookings a departure's
+    cancellation cancelled with it, by reference."""
+    return {"bookings_cancelled": [b.reference for b in cancelled if isinstance(b, Booking)]}
 
 
 class AvailabilityQuerySerializer(serializers.Serializer[Any]):
@@ -882,10 +920,22 @@ class AvailabilityQuerySerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class ItineraryViewSet(catalogue.ItineraryViewSet):
-    """Itineraries, plus their availability by day."""
+class ItineraryAvailabilityView(GenericAPIView[Any]):
+    """An itinerary's availability by day: public departures with seats, private start times."""
+
+    filter_backends: list[Any] = []
+    pagination_class = None
+    permission_classes = [AllowAny]
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Any]:
+        # The catalogue's own rule for who sees which itinerary (drafts: staff only).
+        return catalogue_selectors.itinerary_detail_queryset(
+            include_unpublished=staff_may(self.request, "itineraries.view_itinerary")
+        )
 
     @extend_schema(
+        operation_id="v1_itineraries_availability_retrieve",
         parameters=[
             OpenApiParameter("from", date),
             OpenApiParameter("to", date),
@@ -899,8 +949,7 @@ class ItineraryViewSet(catalogue.ItineraryViewSet):
         ],
         responses={200: inline_serializer("Availability", {"days": serializers.ListField()})},
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def availability(self, request: Request, slug: str) -> HttpResponse:
+    def get(self, request: Request, slug: str) -> HttpResponse:
         def produce() -> Response:
             itinerary = self.get_object()
             query = AvailabilityQuerySerializer(data=request.query_params)

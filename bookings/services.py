@@ -662,17 +662,6 @@ def bookings_expire_holds() -> int:
     return count
 
 
-def departure_cancel(*, departure: Departure, actor: Actor, reason: str = "") -> list[Booking]:
-    """Cancel a whole departure (weather, strike) through the one service that does it,
-    ``itineraries.services.departure_cancel``, and answer the bookings it cancelled with it
-    (``bookings_cancel_for_departure``, by the ``departure_cancelling`` signal).
-
-    Locks the departure row, then each booking in turn.
-    """
-    result = itinerary_services.departure_cancel(departure=departure, by=actor.user, reason=reason)
-    return [item for item in result.cancelled if isinstance(item, Booking)]
-
-
 def bookings_cancel_for_departure(
     *, departure: Departure, by: Any = None, reason: str = ""
 ) -> list[Booking]:

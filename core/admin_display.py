@@ -6,9 +6,13 @@ the language the admin follows (the browser's, French by default).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -16,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.extensions import ExtensionPoint
 from core.money import format_money
 
 
@@ -107,3 +112,38 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@dataclass(frozen=True)
+class AdminPart:
+    """What a higher app adds to a lower app's admin page of a model, through an
+    ``ExtensionPoint``: columns of the list (functions of the row, with ``admin.display``), the
+    annotation those columns read (in the list's own query), and inlines of the change page."""
+
+    columns: Sequence[Callable[[Any], Any]] = ()
+    annotate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+    inlines: Sequence[type[InlineModelAdmin]] = ()  # type: ignore[type-arg]
+
+
+class ContributedAdminMixin:
+    """A ``ModelAdmin`` the apps above may add columns and inlines to (``admin_points``)."""
+
+    admin_points: tuple[ExtensionPoint[AdminPart], ...] = ()
+
+    def _parts(self) -> list[AdminPart]:
+        return [part for point in self.admin_points for part in point]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        own = super().get_list_display(request)  # type: ignore[misc]
+        return [*own, *(column for part in self._parts() for column in part.columns)]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        for part in self._parts():
+            if part.annotate is not None:
+                queryset = part.annotate(queryset)
+        return queryset
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        own = super().get_inlines(request, obj)  # type: ignore[misc]
+        return [*own, *(inline for part in self._parts() for inline in part.inlines)]

@@ -18,18 +18,20 @@ def vat_on(total_excl_vat_cents: int, rate: Decimal) -> int:
     return percent_of(total_excl_vat_cents, rate)
 
 
-def format_money(cents: int, language: str = "fr") -> str:
+def format_money(cents: int, language: str = "fr", *, plain_spaces: bool = False) -> str:
     """An amount for people: ``1 540,00 €`` in French, ``€1,540.00`` in English.
 
-    The one formatter of the admin, the e-mails and the messages; the invoice PDF keeps its own
-    (a plain space, for text extraction). French groups thousands with a narrow no-break space
-    and puts a no-break space before the sign, as its typography wants.
+    The one formatter of money shown to people: the admin, the e-mails, the messages and the
+    documents. French groups thousands with a narrow no-break space and puts a no-break space
+    before the sign, as its typography wants; ``plain_spaces`` writes plain spaces instead, for
+    the PDFs, whose text is extracted by accounting tools and tests.
     """
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(int(cents)), 100)
     if language.split("-")[0].lower() == "en":
         return f"{sign}€{whole:,}.{part:02d}"
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{part:02d}\u00a0€"
+    group, before_sign = (" ", " ") if plain_spaces else ("\u202f", "\u00a0")
+    return f"{sign}{whole:,}".replace(",", group) + f",{part:02d}{before_sign}€"
 
 
 def format_money_for_reader(cents: int) -> str:

@@ -22,11 +22,18 @@ instance, its context or its data), which is DRF's own behaviour unless a subcla
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import translation
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
+from core.extensions import ExtensionPoint
 from core.internals import Supported
 
 SUPPORTED = Supported(
@@ -89,3 +96,85 @@ class PrototypeFieldsMixin:
     def _built_fields(self) -> dict[str, drf_fields.Field]:
         """The fields as DRF builds them, anew."""
         return super().get_fields()  # type: ignore[misc]
+
+
+# --- Fields other apps contribute to an answer ----------------------------------------------
+
+
+class ComputedField(drf_fields.Field):  # type: ignore[type-arg]
+    """A read-only field whose value ``compute(instance, context)`` gives; documented in the
+    API schema as ``schema`` (a typed field or serializer, never used to serialise)."""
+
+    def __init__(
+        self,
+        compute: Callable[[Any, Mapping[str, Any]], Any],
+        *,
+        schema: drf_fields.Field | serializers.BaseSerializer[Any],  # type: ignore[type-arg]
+        **kwargs: Any,
+    ) -> None:
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.compute = compute
+        self.schema = schema
+
+    def to_representation(self, value: Any) -> Any:
+        return self.compute(value, self.context)
+
+
+class ComputedFieldSchema(OpenApiSerializerFieldExtension):
+    """drf-spectacular documents a ``ComputedField`` as the field it declares."""
+
+    target_class = ComputedField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        return auto_schema._map_serializer_field(self.target.schema, direction)
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    """What a higher app adds to a lower app's answer, through an ``ExtensionPoint``.
+
+    ``fields`` are added after the answer's own, in registration order. ``annotate`` prepares
+    the queryset the answer reads (an annotation in the same query, no query per row); ``fresh``
+    gives a row just written the values ``annotate`` would have read, without reading it again.
+    """
+
+    fields: dict[str, drf_fields.Field]  # type: ignore[type-arg]
+    annotate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+    fresh: Callable[[Any], Any] | None = None
+
+
+def annotate_for(parts: Iterable[AnswerPart], queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The queryset with every part's annotation."""
+    for part in parts:
+        if part.annotate is not None:
+            queryset = part.annotate(queryset)
+    return queryset
+
+
+def fresh_for(parts: Iterable[AnswerPart], instance: Any) -> Any:
+    """A row just written, with what every part's annotation would have read."""
+    for part in parts:
+        if part.fresh is not None:
+            instance = part.fresh(instance)
+    return instance
+
+
+class ContributedFieldsMixin:
+    """A serializer whose answer the apps above its own may add fields to.
+
+    ``answer_points`` names the extension points of ``AnswerPart`` it reads. Put it before
+    ``PrototypeFieldsMixin``: its own fields are built once per class, the contributed ones are
+    prototypes already, and each instance gets copies of both.
+    """
+
+    answer_points: tuple[ExtensionPoint[AnswerPart], ...] = ()
+
+    def get_fields(self) -> dict[str, drf_fields.Field]:  # type: ignore[type-arg]
+        fields: dict[str, drf_fields.Field] = super().get_fields()  # type: ignore[misc]
+        for point in self.answer_points:
+            for part in point:
+                for name, field in part.fields.items():
+                    fields[name] = _instance_copy(field)
+        return fields

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
-from bookings.admin import DepartureAdmin as BookingsDepartureAdmin
+from core.admin_display import AdminPart
 from core.errors import DomainError
 from guides import selectors, services
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
@@ -127,35 +127,28 @@ class DepartureAssignmentInline(_ReadOnlyInline):
     fields = readonly_fields = ("guide", "role")
 
 
-admin.site.unregister(Departure)
+def _with_guides_assigned(queryset: QuerySet[Departure]) -> QuerySet[Departure]:
+    # A subquery, not a join: joining assignments would multiply the seats summed.
+    assigned = (
+        Assignment.objects.filter(departure=OuterRef("pk"))
+        .order_by()
+        .values("departure")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        guides_assigned=Coalesce(Subquery(assigned), Value(0), output_field=IntegerField())
+    )
 
 
-@admin.register(Departure)
-class DepartureAdmin(BookingsDepartureAdmin):
-    """The bookings' departure admin, with the departure's guides and how many it lacks."""
+@admin.display(description=gettext_lazy("Guides (assigned / needed)"))
+def guides(departure: Departure) -> str:
+    taken = getattr(departure, "seats_taken_now", 0)
+    needed = selectors.needed_for_seats(taken, departure.itinerary.participants_per_guide)
+    return f"{getattr(departure, 'guides_assigned', 0)} / {needed}"
 
-    inlines = [*BookingsDepartureAdmin.inlines, DepartureAssignmentInline]
-    list_display = [*BookingsDepartureAdmin.list_display, "guides"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Departure]:
-        # A subquery, not a join: joining assignments would multiply the seats summed.
-        assigned = (
-            Assignment.objects.filter(departure=OuterRef("pk"))
-            .order_by()
-            .values("departure")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                guides_assigned=Coalesce(Subquery(assigned), Value(0), output_field=IntegerField())
-            )
-        )
-
-    @admin.display(description=gettext_lazy("Guides (assigned / needed)"))
-    def guides(self, obj: Departure) -> str:
-        taken = getattr(obj, "seats_taken_now", 0)
-        needed = selectors.needed_for_seats(taken, obj.itinerary.participants_per_guide)
-        return f"{getattr(obj, 'guides_assigned', 0)} / {needed}"
+# Registered into ``itineraries.admin.departure_admin_parts`` (guides.apps).
+DEPARTURE_GUIDES = AdminPart(
+    columns=[guides], annotate=_with_guides_assigned, inlines=[DepartureAssignmentInline]
+)

@@ -21,3 +21,9 @@ class GuidesConfig(AppConfig):
         staggered_slot_checks.register(staggered_starts_with_guides)
         # The programme lists the departure's guides (the design's "guides and contact").
         programme_sections.register(programme_guides)
+
+        # The departures' admin lists guides assigned and needed, and shows the assignments.
+        from guides.admin import DEPARTURE_GUIDES
+        from itineraries.admin import departure_admin_parts
+
+        departure_admin_parts.register(DEPARTURE_GUIDES)

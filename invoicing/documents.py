@@ -12,6 +12,7 @@ from typing import Any
 import facturx
 from django.template.loader import render_to_string
 
+from core.money import format_money
 from core.pdf import PDF_A3B, render_pdf
 from invoicing.cii import invoice_xml
 from invoicing.models import Invoice, InvoiceKind
@@ -24,10 +25,8 @@ KIND_TITLES = {
 
 
 def eur(cents: int) -> str:
-    """``1 234,56 €`` (French format, narrow no-break space avoided for PDF text extraction)."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}".replace(",", " ") + f",{part:02d} €"
+    """``1 234,56 €``: French, with plain spaces for the PDF's text extraction."""
+    return format_money(cents, "fr", plain_spaces=True)
 
 
 def rate(value: str) -> str:

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from core.admin_display import AdminPart, ContributedAdminMixin
 from core.errors import DomainError
+from core.extensions import ExtensionPoint
 from core.permissions import admin_permission
 from itineraries import selectors, services
 from itineraries.models import (
@@ -162,8 +164,16 @@ class DepartureForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["itinerary", "starts_at", "language", "capacity", "kind", "notes"]
 
 
+# Columns and inlines the apps above add to the departures' admin (bookings: seats left;
+# guides: guides assigned and needed, the assignments). Registered in their AppConfig.ready.
+departure_admin_parts = ExtensionPoint[AdminPart]("itineraries.departure_admin_parts")
+
+
 @admin.register(Departure)
-class DepartureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DepartureAdmin(ContributedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """The one admin of departures: scheduled, moved and cancelled through the services."""
+
+    admin_points = (departure_admin_parts,)
     form = DepartureForm
     list_display = ["itinerary", "starts_at", "ends_at", "language", "capacity", "kind", "status"]
     list_filter = ["status", "kind", "language", "itinerary"]

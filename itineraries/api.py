@@ -1,8 +1,20 @@
-"""Catalogue API: themes, sites, itineraries (public reads, staff writes) and departures."""
+"""Catalogue API: themes, sites, itineraries (public reads, staff writes) and departures.
+
+This app owns ``/themes/``, ``/sites/``, ``/itineraries/`` and ``/departures/``. The apps above
+it contribute, by name, through these extension points (registered in their ``AppConfig.ready``):
+
+- ``departure_answer_parts``: fields of every departure answer (bookings: ``seats_left``);
+- ``departure_cancel_answers``: what a departure's cancellation cancelled with it, as fields of
+  the cancel answer (bookings: ``bookings_cancelled``).
+
+Sub-resources of an itinerary that another app owns are routed by that app (bookings:
+``itineraries/{slug}/availability/``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -12,15 +24,19 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.cache import CachedReadMixin
+from core.extensions import ExtensionPoint
 from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, staff_may
+from core.serializers import AnswerPart, ContributedFieldsMixin, annotate_for
 from itineraries import selectors, services
+from itineraries.inputs import ItineraryFields, OptionInput, StopInput
 from itineraries.models import (
     Departure,
     DepartureKind,
@@ -32,6 +48,10 @@ from itineraries.models import (
     Stop,
     Theme,
 )
+
+departure_answer_parts = ExtensionPoint[AnswerPart]("itineraries.departure_answer_parts")
+CancelAnswer = Callable[[Sequence[Any]], dict[str, Any]]
+departure_cancel_answers = ExtensionPoint[CancelAnswer]("itineraries.departure_cancel_answers")
 
 # --- Serializers ----------------------------------------------------------------------------
 
@@ -253,7 +273,11 @@ class ItineraryInputSerializer(serializers.ModelSerializer[Itinerary]):
         return attrs
 
 
-class DepartureSerializer(serializers.ModelSerializer[Departure]):
+class DepartureSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Departure]):
+    """A departure, with the fields the apps above add (``departure_answer_parts``)."""
+
+    answer_points = (departure_answer_parts,)
+
     itinerary: serializers.SlugRelatedField[Itinerary] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
@@ -281,6 +305,10 @@ class DepartureInputSerializer(serializers.Serializer[Any]):
     capacity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     kind = serializers.ChoiceField(choices=DepartureKind.choices, default=DepartureKind.PUBLIC)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DepartureCancellationSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
 class DepartureChangeSerializer(serializers.Serializer[Any]):
@@ -411,9 +439,9 @@ class ItineraryViewSet(
         data = dict(serializer.validated_data)
         created = services.itinerary_create(
             themes=data.pop("themes", []),
-            stops=data.pop("stops", []),
-            options=data.pop("options", []),
-            data=data,
+            stops=[StopInput(**stop) for stop in data.pop("stops", [])],
+            options=[OptionInput(**option) for option in data.pop("options", [])],
+            fields=cast(ItineraryFields, data),  # the serializer's fields are ItineraryFields'
         )
         return self._detail(created.slug, status.HTTP_201_CREATED)
 
@@ -423,12 +451,13 @@ class ItineraryViewSet(
         serializer = ItineraryInputSerializer(itinerary, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        stops, options = data.pop("stops", None), data.pop("options", None)
         updated = services.itinerary_update(
             itinerary=itinerary,
             themes=data.pop("themes", None),
-            stops=data.pop("stops", None),
-            options=data.pop("options", None),
-            data=data,
+            stops=None if stops is None else [StopInput(**stop) for stop in stops],
+            options=None if options is None else [OptionInput(**option) for option in options],
+            fields=cast(ItineraryFields, data),
         )
         return self._detail(updated.slug, status.HTTP_200_OK)
 
@@ -441,7 +470,7 @@ class DepartureViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet[Departure],
 ):
-    """Scheduled public departures for everyone; staff see every departure and plan them."""
+    """Scheduled public departures for everyone; staff see every departure, plan and cancel."""
 
     # Seats left change with every booking: the bookings app bumps "availability".
     cache_namespaces = ("catalogue", "availability")
@@ -454,10 +483,13 @@ class DepartureViewSet(
             return [StaffPermission("itineraries.add_departure")]
         if self.action in ("partial_update", "update"):
             return [StaffPermission("itineraries.change_departure")]
+        if self.action == "cancel":
+            return [StaffPermission("itineraries.cancel_departure")]
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Departure]:
         qs = Departure.objects.select_related("itinerary").order_by("starts_at", "pk")
+        qs = annotate_for(departure_answer_parts, qs)
         if staff_may(self.request, "itineraries.view_departure"):
             return qs
         return qs.filter(
@@ -482,3 +514,20 @@ class DepartureViewSet(
         serializer.is_valid(raise_exception=True)
         departure = services.departure_reschedule(departure=departure, **serializer.validated_data)
         return Response(self.get_serializer(departure).data)
+
+    @extend_schema(request=DepartureCancellationSerializer, responses={200: DepartureSerializer})
+    @idempotent
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a whole departure (weather, strike) and whatever the apps above hold on it."""
+        serializer = DepartureCancellationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.departure_cancel(
+            departure=self.get_object(),
+            by=request.user,
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        body = dict(self.get_serializer(self.get_queryset().get(pk=result.departure.pk)).data)
+        for answer in departure_cancel_answers:
+            body.update(answer(result.cancelled))
+        return Response(body)

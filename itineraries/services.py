@@ -7,7 +7,7 @@ to more than the site's ``max_visitors``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput
+from itineraries.inputs import ItineraryFields, OptionInput, StopInput
 from itineraries.models import (
     Departure,
     DepartureKind,
@@ -301,8 +302,8 @@ def departure_cancel(
 # --- Itineraries ----------------------------------------------------------------------------
 
 
-def _validate_stops(stops: list[dict[str, Any]]) -> None:
-    positions = [stop["position"] for stop in stops]
+def _validate_stops(stops: Sequence[StopInput]) -> None:
+    positions = [stop.position for stop in stops]
     if len(positions) != len(set(positions)):
         raise InvalidInput(
             STOP_POSITION_DUPLICATE, _("Two stops have the same position."), field="stops"
@@ -321,19 +322,21 @@ def _check_publishable(itinerary: Itinerary) -> None:
 
 
 def _write_children(
-    itinerary: Itinerary, stops: list[dict[str, Any]] | None, options: list[dict[str, Any]] | None
+    itinerary: Itinerary,
+    stops: Sequence[StopInput] | None,
+    options: Sequence[OptionInput] | None,
 ) -> None:
     if stops is not None:
         _validate_stops(stops)
         itinerary.stops.all().delete()
-        for data in stops:
-            stop = Stop(itinerary=itinerary, **data)
+        for stop_input in stops:
+            stop = Stop(itinerary=itinerary, **stop_input.fields())
             stop.full_clean()
             stop.save()
     if options is not None:
         itinerary.options.all().delete()
-        for data in options:
-            option = Option(itinerary=itinerary, **data)
+        for option_input in options:
+            option = Option(itinerary=itinerary, **option_input.fields())
             option.full_clean()
             option.save()
 
@@ -341,14 +344,15 @@ def _write_children(
 @transaction.atomic
 def itinerary_create(
     *,
-    data: dict[str, Any],
-    themes: list[Theme],
-    stops: list[dict[str, Any]],
-    options: list[dict[str, Any]],
+    fields: ItineraryFields,
+    themes: Sequence[Theme] = (),
+    stops: Sequence[StopInput] = (),
+    options: Sequence[OptionInput] = (),
 ) -> Itinerary:
     """Create an itinerary with its stops and options; published only if every site is bookable."""
-    publish = bool(data.pop("is_published", False))
-    itinerary = Itinerary(**data)
+    own = dict(fields)
+    publish = bool(own.pop("is_published", False))
+    itinerary = Itinerary(**own)
     itinerary.full_clean()
     itinerary.save()
     itinerary.themes.set(themes)
@@ -364,10 +368,10 @@ def itinerary_create(
 def itinerary_update(
     *,
     itinerary: Itinerary,
-    data: dict[str, Any],
-    themes: list[Theme] | None = None,
-    stops: list[dict[str, Any]] | None = None,
-    options: list[dict[str, Any]] | None = None,
+    fields: ItineraryFields,
+    themes: Sequence[Theme] | None = None,
+    stops: Sequence[StopInput] | None = None,
+    options: Sequence[OptionInput] | None = None,
 ) -> Itinerary:
     """Change an itinerary. Its stops can only be replaced while it has no scheduled departure,
     since moving a stop would silently change the site occupancy of existing departures."""
@@ -378,7 +382,7 @@ def itinerary_update(
             _("The stops of an itinerary with scheduled departures cannot be changed."),
             field="stops",
         )
-    for name, value in data.items():
+    for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
     locked.save()

@@ -1,31 +1,30 @@
 """Payments API: Checkout for card bookings, offline payments for staff, the Stripe webhook.
 
-``PaymentBookingViewSet`` extends the bookings views (payments may import bookings; bookings
-never imports payments) and is what ``backend/api.py`` registers for ``bookings``.
+The bookings app owns ``/bookings/``; payments owns two of its sub-resources (``checkout/`` and
+``payments/``, routed in ``backend/api.py``) and contributes, by name (``payments.apps``), the
+amounts of every booking answer (``BOOKING_PAYMENTS``), the creation answer's
+``checkout_error`` (``CREATED_BOOKING_CHECKOUT``) and the steps of placing a booking
+(``payments.services.placement_check_card`` and ``placement_open_checkout``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import api as bookings_api
-from bookings import services as booking_services
-from bookings import staggered
-from bookings.models import Booking, BookingStatus
-from bookings.models import PaymentMethod as BookingPaymentMethod
-from core.errors import DomainError
+from bookings.api import BookingAccessMixin
+from bookings.models import Booking
 from core.idempotency import idempotent
 from core.permissions import StaffPermission
 from core.problems import problem_response
+from core.serializers import AnswerPart, ComputedField
+from core.throttling import ClientScopedRateThrottle
 from payments import selectors, services, stripe_gateway, webhooks
 from payments.models import OFFLINE_METHODS, Payment
 
@@ -72,67 +71,6 @@ CHECKOUT_ERROR = inline_serializer(
 )
 
 
-class PaymentBookingSerializer(bookings_api.BookingSerializer):
-    """The booking with what was paid, what is due and what was refunded.
-
-    Expects a booking annotated by ``payments.selectors.with_payment_totals``.
-    """
-
-    amount_due_cents = serializers.SerializerMethodField()
-    amount_due_now = serializers.SerializerMethodField()
-    amount_refunded_cents = serializers.SerializerMethodField()
-    amount_refund_pending_cents = serializers.SerializerMethodField()
-
-    class Meta(bookings_api.BookingSerializer.Meta):
-        fields = [
-            *bookings_api.BookingSerializer.Meta.fields,
-            "amount_due_cents",
-            "amount_due_now",
-            "amount_refunded_cents",
-            "amount_refund_pending_cents",
-        ]
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_checkout_url(self, obj: Booking) -> str | None:
-        if not selectors.payable_by_card_now(obj):
-            return None
-        return getattr(obj, "open_checkout_url", None) or None
-
-    def get_amount_due_cents(self, obj: Booking) -> int:
-        return selectors.amount_outstanding(obj)
-
-    @extend_schema_field(DUE_NOW)
-    def get_amount_due_now(self, obj: Booking) -> dict[str, Any]:
-        due = selectors.amount_due_now(obj)
-        return {"amount_cents": due.amount_cents, "kind": due.kind}
-
-    def get_amount_refunded_cents(self, obj: Booking) -> int:
-        return int(getattr(obj, "refunded_cents", 0))
-
-    def get_amount_refund_pending_cents(self, obj: Booking) -> int:
-        return int(getattr(obj, "refund_pending_cents", 0))
-
-
-class CreatedPaymentBookingSerializer(PaymentBookingSerializer):
-    token = serializers.SerializerMethodField()
-    checkout_error = serializers.SerializerMethodField()
-
-    class Meta(PaymentBookingSerializer.Meta):
-        fields = [
-            "reference",
-            "token",
-            *PaymentBookingSerializer.Meta.fields[1:],
-            "checkout_error",
-        ]
-
-    def get_token(self, obj: Booking) -> str | None:
-        return self._token()
-
-    @extend_schema_field(CHECKOUT_ERROR)
-    def get_checkout_error(self, obj: Booking) -> dict[str, str] | None:
-        return self.context.get("checkout_error")
-
-
 class CheckoutSerializer(serializers.Serializer[Any]):
     checkout_url = serializers.URLField()
     amount_cents = serializers.IntegerField()
@@ -141,88 +79,82 @@ class CheckoutSerializer(serializers.Serializer[Any]):
     expires_at = serializers.DateTimeField()
 
 
+# --- What payments adds to the bookings' answers and to placing a booking --------------------
+
+
+def _checkout_url(booking: Booking, context: Any) -> str | None:
+    if not selectors.payable_by_card_now(booking):
+        return None
+    return getattr(booking, "open_checkout_url", None) or None
+
+
+def _due_now(booking: Booking, context: Any) -> dict[str, Any]:
+    due = selectors.amount_due_now(booking)
+    return {"amount_cents": due.amount_cents, "kind": due.kind}
+
+
+# Registered into ``bookings.api.booking_answer_parts`` (payments.apps): what was paid, is due
+# and was refunded, read by ``with_payment_totals`` in the bookings' own query.
+BOOKING_PAYMENTS = AnswerPart(
+    fields={
+        "checkout_url": ComputedField(_checkout_url, schema=serializers.URLField(allow_null=True)),
+        "amount_due_cents": ComputedField(
+            lambda booking, context: selectors.amount_outstanding(booking),
+            schema=serializers.IntegerField(),
+        ),
+        "amount_due_now": ComputedField(_due_now, schema=DUE_NOW),
+        "amount_refunded_cents": ComputedField(
+            lambda booking, context: int(getattr(booking, "refunded_cents", 0)),
+            schema=serializers.IntegerField(),
+        ),
+        "amount_refund_pending_cents": ComputedField(
+            lambda booking, context: int(getattr(booking, "refund_pending_cents", 0)),
+            schema=serializers.IntegerField(),
+        ),
+    },
+    annotate=selectors.with_payment_totals,
+    fresh=selectors.as_new_booking,
+)
+
+# Registered into ``bookings.api.created_booking_answer_parts``: why a card booking has no
+# Checkout URL yet (Stripe could not be reached; the group pays later with ``checkout/``).
+CREATED_BOOKING_CHECKOUT = AnswerPart(
+    fields={
+        "checkout_error": ComputedField(
+            lambda booking, context: context["placement"].answer.get("checkout_error"),
+            schema=CHECKOUT_ERROR,
+        )
+    }
+)
+
+
 # --- Views ----------------------------------------------------------------------------------
 
 
-class PaymentBookingViewSet(bookings_api.BookingViewSet):
-    """Bookings, with card Checkout for groups and offline payments for staff."""
+class _BookingPaymentView(BookingAccessMixin, APIView):
+    """A sub-resource of a booking that payments owns, opened as the bookings app opens it."""
 
-    serializer_class = PaymentBookingSerializer
+    throttle_classes = [ClientScopedRateThrottle]
+    throttle_scope = "booking_lookup"
+    filter_backends: list[Any] = []
+    pagination_class = None
+
+
+class BookingCheckoutView(_BookingPaymentView):
+    """``POST /bookings/{reference}/checkout/``: the group (or staff) opens card payment."""
+
+    permission_classes = [AllowAny]
 
     def staff_permission(self) -> str | None:
-        if self.action == "payments":
-            return (
-                "payments.view_payment"
-                if self.request.method == "GET"
-                else "payments.record_payment"
-            )
-        if self.action == "checkout":
-            return "bookings.view_booking"
-        return super().staff_permission()
-
-    def get_permissions(self) -> list[Any]:
-        if self.action == "payments":
-            return [StaffPermission(self.staff_permission() or "")]
-        return super().get_permissions()
-
-    def get_queryset(self) -> QuerySet[Booking]:
-        return selectors.with_payment_totals(super().get_queryset())
-
-    def _fresh(self, booking: Booking) -> Booking:
-        return selectors.with_payment_totals(
-            Booking.objects.select_related("departure__itinerary", "companion__departure")
-        ).get(pk=booking.pk)
-
-    def _answer(self, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
-        body = PaymentBookingSerializer(self._fresh(booking), context={"token": self._token()})
-        return Response(body.data, status=code)
+        return "bookings.view_booking"
 
     @extend_schema(
-        request=bookings_api.BookingInputSerializer,
-        responses={201: CreatedPaymentBookingSerializer},
+        operation_id="v1_bookings_checkout_create",
+        request=None,
+        responses={200: CheckoutSerializer},
     )
     @idempotent
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Book; a card booking also gets its Checkout URL for what is due now.
-
-        If Stripe cannot be reached the booking is still created (201, ``checkout_url`` null,
-        ``checkout_error`` set): the group keeps its token and pays later with ``checkout/``.
-        """
-        serializer = bookings_api.BookingInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        if serializer.validated_data.get("split") is not None:
-            # Two groups on staggered times: on invoice only (bookings.staggered), no checkout.
-            (booking, token), (_other, other_token) = staggered.booking_create_staggered(
-                data=serializer.validated_data
-            )
-            body = CreatedPaymentBookingSerializer(
-                selectors.as_new_booking(booking),
-                context={"token": token, "companion_token": other_token, "checkout_error": None},
-            ).data
-            return Response(body, status=status.HTTP_201_CREATED)
-        if serializer.validated_data["payment_method"] == BookingPaymentMethod.CARD:
-            services.check_card_payments_enabled()  # before anything is written
-        booking, token = booking_services.booking_create(data=serializer.validated_data)
-        checkout_error = None
-        if booking.status == BookingStatus.PENDING_PAYMENT:
-            try:
-                services.payment_checkout(booking=booking)
-            except DomainError as exc:
-                if exc.status != status.HTTP_503_SERVICE_UNAVAILABLE:
-                    raise
-                checkout_error = {"code": exc.code, "message": str(exc.message)}
-            booking = self._fresh(booking)  # the Checkout Session changed it
-        else:
-            booking = selectors.as_new_booking(booking)
-        body = CreatedPaymentBookingSerializer(
-            booking, context={"token": token, "checkout_error": checkout_error}
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={200: CheckoutSerializer})
-    @idempotent
-    @action(detail=True, methods=["post"])
-    def checkout(self, request: Request, reference: str) -> Response:
+    def post(self, request: Request, reference: str) -> Response:
         """A Checkout Session for what is due now (the balance, or after a session expired)."""
         payment = services.payment_checkout(booking=self.get_object())
         return Response(
@@ -237,20 +169,38 @@ class PaymentBookingViewSet(bookings_api.BookingViewSet):
             ).data
         )
 
-    @extend_schema(methods=["GET"], request=None, responses={200: PaymentSerializer(many=True)})
+
+class BookingPaymentsView(_BookingPaymentView):
+    """``/bookings/{reference}/payments/``: staff list payments and record offline ones."""
+
+    def staff_permission(self) -> str | None:
+        if self.request.method == "GET":
+            return "payments.view_payment"
+        return "payments.record_payment"
+
+    def get_permissions(self) -> list[Any]:
+        return [StaffPermission(self.staff_permission() or "")]
+
     @extend_schema(
-        methods=["POST"],
+        operation_id="v1_bookings_payments_list",
+        request=None,
+        responses={200: PaymentSerializer(many=True)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        """Staff: the booking's payments."""
+        booking = self.get_object()
+        rows = Payment.objects.filter(booking=booking).order_by("created_at", "pk")
+        return Response(PaymentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="v1_bookings_payments_create",
         request=OfflinePaymentInputSerializer,
         responses={201: PaymentSerializer},
     )
     @idempotent
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def payments(self, request: Request, reference: str) -> Response:
-        """Staff: the booking's payments; record a transfer, a mandate or a cheque."""
+    def post(self, request: Request, reference: str) -> Response:
+        """Staff: record a transfer, a mandate or a cheque."""
         booking = self.get_object()
-        if request.method == "GET":
-            rows = Payment.objects.filter(booking=booking).order_by("created_at", "pk")
-            return Response(PaymentSerializer(rows, many=True).data)
         serializer = OfflinePaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -10,7 +10,7 @@ called, and its answer is recorded in a new short transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
+from bookings.placement import StepResult
 from core.errors import Conflict, DomainError, InvalidInput
 from core.money import format_money_for_reader, percent_of
 from core.tasks import enqueue
@@ -120,6 +121,31 @@ def check_card_payments_enabled() -> None:
             _("Card payment is not available; please choose payment by invoice."),
             field="payment_method",
         )
+
+
+def placement_check_card(data: Mapping[str, Any]) -> None:
+    """Registered into ``bookings.placement.placement_checks``: a card booking is refused
+    before anything is written when card payment is off."""
+    if data.get("payment_method") == BookingPaymentMethod.CARD:
+        check_card_payments_enabled()
+
+
+def placement_open_checkout(booking: Booking) -> StepResult:
+    """Registered into ``bookings.placement.placement_steps``: a card booking awaiting payment
+    gets its Checkout Session for what is due now. If Stripe cannot be reached the booking
+    stands, and the answer says why it has no Checkout URL (``checkout_error``)."""
+    if booking.status != BookingStatus.PENDING_PAYMENT:
+        return StepResult()
+    try:
+        payment_checkout(booking=booking)
+    except DomainError as exc:
+        if exc.status != 503:
+            raise
+        return StepResult(
+            answer={"checkout_error": {"code": exc.code, "message": str(exc.message)}},
+            changed=True,
+        )
+    return StepResult(changed=True)
 
 
 @transaction.atomic

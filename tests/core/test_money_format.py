@@ -13,6 +13,8 @@ def test_french_and_english_formats() -> None:
     assert format_money(54000, "en") == "€540.00"
     assert format_money(154050, "en-gb") == "€1,540.50"
     assert format_money(-2041, "fr") == "-20,41\u00a0€"
+    # The PDFs keep plain spaces for their text extraction; the same function writes them.
+    assert format_money(154050, "fr", plain_spaces=True) == "1 540,50 €"
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 Option.objects.update_or_create(
                     itinerary=itinerary, code=option["code"], defaults=option
                 )
-            services.itinerary_update(itinerary=itinerary, data={"is_published": True})
+            services.itinerary_update(itinerary=itinerary, fields={"is_published": True})
 
     def _season(self) -> int:
         today = timezone.localdate()
