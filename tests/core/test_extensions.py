@@ -48,6 +48,43 @@ def test_the_higher_apps_fill_the_points_of_bookings() -> None:
     )
 
 
+def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> None:
+    from bookings import api as bookings_api
+    from bookings import placement
+    from bookings.admin import DEPARTURE_SEATS_COLUMN
+    from guides.admin import DEPARTURE_GUIDES
+    from itineraries import admin as catalogue_admin
+    from itineraries import api as catalogue_api
+    from payments import api as payments_api
+    from payments import services as payments_services
+
+    assert bookings_api.booking_answer_parts.contributions() == (payments_api.BOOKING_PAYMENTS,)
+    assert bookings_api.created_booking_answer_parts.contributions() == (
+        payments_api.CREATED_BOOKING_CHECKOUT,
+    )
+    assert placement.placement_checks.contributions() == (payments_services.placement_check_card,)
+    assert placement.placement_steps.contributions() == (payments_services.placement_open_checkout,)
+    assert catalogue_api.departure_answer_parts.contributions() == (bookings_api.DEPARTURE_SEATS,)
+    assert catalogue_api.departure_cancel_answers.contributions() == (
+        bookings_api.bookings_cancelled,
+    )
+    assert catalogue_admin.departure_admin_parts.contributions() == (
+        DEPARTURE_SEATS_COLUMN,
+        DEPARTURE_GUIDES,
+    )
+    # One admin per model, one view per route: nobody replaces another app's.
+    from django.contrib import admin
+
+    from itineraries.models import Departure
+
+    assert type(admin.site._registry[Departure]) is catalogue_admin.DepartureAdmin
+    from backend.api import router
+
+    owners = {prefix: viewset.__module__ for prefix, viewset, _basename in router.registry}
+    assert owners["bookings"] == "bookings.api"
+    assert owners["itineraries"] == owners["departures"] == "itineraries.api"
+
+
 def test_docs_architecture_lists_every_extension_point() -> None:
     documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", ARCHITECTURE.read_text(), re.M))
     declared = {name for name in points() if not name.startswith("tests.")}
