@@ -18,8 +18,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookings import retention, selectors, services, staff_changes
+from bookings import retention, selectors, services
 from bookings.models import Booking, BookingEvent
+from bookings.services import move as staff_changes
 from core.admin_display import AdminPart, data_list, euros, paris, price_table
 from core.dates import format_datetime
 from core.errors import DomainError

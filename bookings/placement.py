@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bookings import services, staggered
+from bookings import services
 from bookings.models import Booking
+from bookings.services import staggered
 from core.extensions import ExtensionPoint
 
 

@@ -31,7 +31,6 @@ from bookings import (
     retention,
     selectors,
     services,
-    staff_changes,
     tasks,
 )
 from bookings.api.answers import (
@@ -50,6 +49,7 @@ from bookings.api.inputs import (
 )
 from bookings.calendar import booking_calendar
 from bookings.models import Booking, BookingStatus, OrganisationType
+from bookings.services import move as staff_changes
 from core.filters import UtcIsoDateTimeFilter
 from core.idempotency import idempotent
 from core.permissions import StaffPermission, is_staff_user, staff_may

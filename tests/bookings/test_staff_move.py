@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from bookings import errors, staff_changes
+from bookings import errors
 from bookings.models import Booking, BookingEvent
+from bookings.services import move as staff_changes
 from core.dates import format_datetime
 from itineraries.models import Departure
 from tests.bookings.helpers import book, bookable_departure

@@ -12,8 +12,9 @@ import pytest
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from bookings import errors, services
+from bookings import errors
 from bookings.models import Booking
+from bookings.services import base as services  # the race tests' seams and switches
 from tests.bookings.helpers import bookable_departure, booking_body
 from tests.concurrency.conftest import run_in_threads
 

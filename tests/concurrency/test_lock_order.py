@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, BookingStatus
+from bookings.services import base as seams
 from itineraries.models import Departure, DepartureKind, DepartureStatus
 from tests.bookings.helpers import bookable_departure, booking_body
 from tests.concurrency.conftest import run_in_threads
@@ -64,12 +65,12 @@ def expiry_held_after_its_first_lock() -> Iterator[threading.Event]:
                 return
             time.sleep(0.05)
 
-    services._between_row_locks = hold
+    seams._between_row_locks = hold
     first_lock.expiry_thread = expiry_thread  # type: ignore[attr-defined]
     try:
         yield first_lock
     finally:
-        services._between_row_locks = None
+        seams._between_row_locks = None
 
 
 def _race(first_lock: threading.Event) -> tuple[Booking, list[Any]]:
@@ -105,6 +106,6 @@ def test_negative_control_with_the_expiry_job_locking_the_booking_first_they_dea
     monkeypatch: pytest.MonkeyPatch,
     expiry_held_after_its_first_lock: threading.Event,
 ) -> None:
-    monkeypatch.setattr(services, "_expiry_lock_order_reversed", True)
+    monkeypatch.setattr(seams, "_expiry_lock_order_reversed", True)
     _booking, results = _race(expiry_held_after_its_first_lock)
     assert any("deadlock detected" in str(result) for result in results), results

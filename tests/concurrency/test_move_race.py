@@ -9,8 +9,10 @@ import pytest
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from bookings import services, staff_changes
+from bookings import services
 from bookings.models import Booking
+from bookings.services import base as seams
+from bookings.services import move as staff_changes
 from core.errors import Conflict
 from tests.bookings.helpers import bookable_departure, booking_body
 from tests.concurrency.conftest import run_in_threads
@@ -70,6 +72,6 @@ def test_moves_and_bookings_racing_for_one_departure_never_oversell_it() -> None
 
 
 def test_negative_control_without_the_lock_moves_oversell(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "_departure_lock_enabled", False)
+    monkeypatch.setattr(seams, "_departure_lock_enabled", False)
     target, _results = _race()
     assert _seats(target) > 10

@@ -14,8 +14,8 @@ from typing import Any, cast
 
 import pytest
 
-from bookings import staggered
 from bookings.models import Booking
+from bookings.services import staggered
 from core.errors import Conflict
 from itineraries import services
 from itineraries.models import Departure, Itinerary

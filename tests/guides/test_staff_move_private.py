@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bookings import staff_changes
 from bookings.models import Booking, BookingEvent
+from bookings.services import move as staff_changes
 from guides.models import Assignment, TimeOff
 from tests.bookings.helpers import bookable_departure, booking_body
 from tests.conftest import assert_problem

@@ -14,8 +14,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings import errors, staggered
+from bookings import errors
 from bookings.models import Booking, BookingEvent
+from bookings.services import staggered
 from itineraries.models import Departure, DepartureKind, Itinerary
 from itineraries.services import departure_schedule
 from tests.conftest import assert_problem

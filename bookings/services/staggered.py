@@ -20,16 +20,8 @@ from bookings import errors
 from bookings.models import Booking, BookingStatus, PaymentMethod
 from bookings.pricing import price_booking
 from bookings.selectors import largest_private_group, possible_staggered_starts
-from bookings.services import (
-    Actor,
-    _after_commit,
-    _check_lead_time,
-    _event,
-    _hold_until,
-    _options,
-    _party_fields,
-    new_reference,
-)
+from bookings.services.base import Actor, _after_commit, _event, new_reference
+from bookings.services.create import _check_lead_time, _hold_until, _options, _party_fields
 from core.errors import Conflict, InvalidInput
 from core.tokens import new_token
 from itineraries import services as itinerary_services

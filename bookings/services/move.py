@@ -1,8 +1,9 @@
 """Changes only the office makes to a booking: moving it to another date.
 
-Head count, contact and notes go through ``services.booking_change`` (the group's own path, with
-the staff actor). A new date is staff work: the group calls or writes, the office finds a date
-with the group and moves the booking here, with the same locks and seat checks as a booking.
+Head count, contact and notes go through ``bookings.services.booking_change`` (the group's own
+path, with the staff actor). A new date is staff work: the group calls or writes, the office
+finds a date with the group and moves the booking here, with the same locks and seat checks as
+a booking.
 
 - A booking on a public departure moves to another scheduled public departure of the same
   itinerary, in the booking's language, with enough seats left.
@@ -23,9 +24,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import errors, services, signals
+from bookings import errors, signals
 from bookings.models import Booking
 from bookings.selectors import seats_taken, with_seats_taken
+from bookings.services import base as services
 from core.errors import Conflict, InvalidInput
 from itineraries import services as itinerary_services
 from itineraries.models import Departure, DepartureKind, DepartureStatus

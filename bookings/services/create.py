@@ -1,0 +1,231 @@
+"""Creating a booking: on a public departure, or on a private date it schedules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings import errors
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    PaymentMethod,
+)
+from bookings.pricing import price_booking
+from bookings.selectors import (
+    possible_private_starts,
+)
+from bookings.services.base import (
+    Actor,
+    _after_commit,
+    _check_participants,
+    _check_seats,
+    _event,
+    _lock_departure_row,
+    new_reference,
+)
+from core.errors import Conflict, InvalidInput
+from core.tokens import new_token
+from itineraries import services as itinerary_services
+from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary, Option
+
+
+def _check_lead_time(itinerary: Itinerary, starts_at: datetime, field: str) -> None:
+    if starts_at <= timezone.now():
+        raise Conflict(errors.DEPARTURE_STARTED, _("This visit has already started."), field=field)
+    if starts_at < timezone.now() + timedelta(days=itinerary.lead_time_days):
+        raise InvalidInput(
+            errors.LEAD_TIME,
+            _("This itinerary must be booked at least %(days)d days ahead.")
+            % {"days": itinerary.lead_time_days},
+            field=field,
+        )
+
+
+def _options(itinerary: Itinerary, codes: list[str]) -> list[Option]:
+    if not codes:
+        return []  # most bookings take no option: no query
+    found = {option.code: option for option in itinerary.options.filter(code__in=codes)}
+    for index, code in enumerate(codes):
+        if code not in found:
+            raise InvalidInput(
+                errors.UNKNOWN_OPTION,
+                _("“%(code)s” is not an option of this itinerary.") % {"code": code},
+                field=f"options.{index}",
+            )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def _hold_until(payment_method: str, private: bool, starts_at: datetime) -> datetime:
+    if payment_method == PaymentMethod.CARD and not private:
+        hold = timedelta(minutes=settings.BOOKING_CARD_HOLD_MINUTES)
+    else:
+        hold = timedelta(days=settings.BOOKING_REQUEST_HOLD_DAYS)
+    return min(timezone.now() + hold, starts_at)
+
+
+def _public_departure(departure_id: int, language: str) -> Departure:
+    departure = _lock_departure_row(departure_id)
+    itinerary = departure.itinerary
+    if (
+        departure.status != DepartureStatus.SCHEDULED
+        or departure.kind != DepartureKind.PUBLIC
+        or not itinerary.is_published
+    ):
+        raise Conflict(
+            errors.DEPARTURE_NOT_BOOKABLE,
+            _("This departure is not open for booking."),
+            field="departure",
+        )
+    _check_lead_time(itinerary, departure.starts_at, "departure")
+    if language != departure.language:
+        raise InvalidInput(
+            errors.LANGUAGE_NOT_OFFERED,
+            _("This departure is guided in “%(language)s”.") % {"language": departure.language},
+            field="language",
+        )
+    return departure
+
+
+def _private_departure(
+    itinerary_slug: str, starts_at: datetime, language: str, participants: int
+) -> Departure:
+    itinerary = Itinerary.objects.filter(slug=itinerary_slug, is_published=True).first()
+    if itinerary is None:
+        raise InvalidInput(
+            errors.ITINERARY_NOT_FOUND, _("This itinerary does not exist."), field="itinerary"
+        )
+    if not itinerary.private_dates_allowed:
+        raise InvalidInput(
+            errors.PRIVATE_DATES_NOT_ALLOWED,
+            _("Private dates cannot be requested for this itinerary."),
+            field="itinerary",
+        )
+    local = timezone.localtime(starts_at)
+    if local.strftime("%H:%M") not in itinerary.private_start_times or local.second:
+        raise InvalidInput(
+            errors.PRIVATE_TIME_NOT_OFFERED,
+            _("Private visits of this itinerary start at %(times)s.")
+            % {"times": ", ".join(itinerary.private_start_times)},
+            field="starts_at",
+        )
+    _check_lead_time(itinerary, starts_at, "starts_at")
+    _check_participants(itinerary, participants, private=True)
+    if language not in itinerary.languages:
+        raise InvalidInput(
+            errors.LANGUAGE_NOT_OFFERED,
+            _("This itinerary is not offered in “%(language)s”.") % {"language": language},
+            field="language",
+        )
+    if not possible_private_starts(
+        itinerary=itinerary, language=language, participants=participants, starts=[starts_at]
+    ):
+        raise Conflict(
+            errors.NO_GUIDE_AVAILABLE,
+            _("No guide speaking this language is free to lead this visit at that time."),
+            field="starts_at",
+        )
+    return itinerary_services.departure_schedule(
+        itinerary=itinerary,
+        starts_at=starts_at,
+        language=language,
+        capacity=participants,
+        kind=DepartureKind.PRIVATE,
+    )
+
+
+def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
+    """Book seats on a public departure, or request a private date.
+
+    ``data`` is the validated input of the API (departure id, or itinerary slug and starts_at).
+    Locks the departure row (public) or the sites (private, via the scheduling service), counts
+    seats and writes, in one transaction. Returns the booking and its secret token, which is
+    shown to the group once and stored only as a hash. Raises InvalidInput or Conflict.
+
+    The reference is drawn at random from 30**6 values; on the rare collision the whole
+    transaction is rolled back and tried again with a new one (a savepoint around every insert
+    would cost two round trips while the departure is locked).
+    """
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            return _booking_create(data, reference)
+        except IntegrityError:
+            if not Booking.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("Could not draw a free booking reference")
+
+
+@transaction.atomic
+def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]:
+    participants: int = data["participants"]
+    private = data.get("departure") is None
+    if private:
+        departure = _private_departure(
+            data["itinerary"], data["starts_at"], data["language"], participants
+        )
+    else:
+        departure = _public_departure(data["departure"], data["language"])
+        _check_participants(departure.itinerary, participants)
+    itinerary = departure.itinerary
+    options = _options(itinerary, data.get("options", []))
+    if not private:
+        _check_seats(departure, participants)
+
+    payment_method = data["payment_method"]
+    status = (
+        BookingStatus.PENDING_PAYMENT
+        if payment_method == PaymentMethod.CARD and not private
+        else BookingStatus.REQUESTED
+    )
+    token, token_hash = new_token()
+    booking = Booking(
+        reference=reference,
+        token_hash=token_hash,
+        departure=departure,
+        participants=participants,
+        language=data["language"],
+        options=[option.code for option in options],
+        payment_method=payment_method,
+        status=status,
+        hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
+        notes=data.get("notes", ""),
+        **_party_fields(data),
+    )
+    booking.price = price_booking(
+        itinerary=itinerary,
+        participants=participants,
+        options=options,
+        language=booking.correspondence_language,
+    )
+    booking.total_cents = booking.price["total_cents"]
+    booking.save(force_insert=True)
+    _event(booking, Actor.group(), "created", status=status, participants=participants)
+    _after_commit("received", booking)
+    return booking, token
+
+
+def _party_fields(data: dict[str, Any]) -> dict[str, Any]:
+    organisation = data["organisation"]
+    contact = data["contact"]
+    billing = data.get("billing") or {}
+    return {
+        "organisation_name": organisation["name"],
+        "organisation_type": organisation["type"],
+        "siret": organisation.get("siret", ""),
+        "vat_number": organisation.get("vat_number", ""),
+        "contact_name": contact["name"],
+        "contact_email": contact["email"],
+        "contact_phone": contact.get("phone", ""),
+        "billing_address": billing.get("address", ""),
+        "billing_postal_code": billing.get("postal_code", ""),
+        "billing_city": billing.get("city", ""),
+        "billing_country": billing.get("country", "FR") or "FR",
+        "purchase_order": billing.get("purchase_order", ""),
+        "service_code": billing.get("service_code", ""),
+    }
