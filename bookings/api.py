@@ -115,6 +115,8 @@ class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     billing = BillingSerializer(required=False)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    # The version of the terms of sale the group accepted (bookings.terms); the one in force.
+    terms_version = serializers.CharField(max_length=20)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         public = attrs.get("departure") is not None

@@ -102,6 +102,10 @@ class Booking(models.Model):
     # were erased. Set once each, never cleared.
     erasure_requested_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # The terms of sale the group accepted when booking (bookings.terms), and when. Empty on
+    # bookings made before the terms were versioned.
+    terms_version = models.CharField(_("terms of sale accepted"), max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -33,6 +33,7 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
+from bookings.terms import current_terms
 from bookings.selectors import (
     largest_private_group,
     possible_private_starts,
@@ -304,8 +305,25 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
     raise RuntimeError("Could not draw a free booking reference")
 
 
+def _check_terms(version: str) -> None:
+    """The group must have accepted the terms of sale in force (bookings.terms)."""
+    current = current_terms()
+    if version != current.version:
+        raise InvalidInput(
+            errors.TERMS_NOT_CURRENT,
+            _(
+                "The terms of sale in force are version %(version)s: read them and accept them "
+                "to book."
+            )
+            % {"version": current.version},
+            field="terms_version",
+            extra={"current_version": current.version},
+        )
+
+
 @transaction.atomic
 def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]:
+    _check_terms(data["terms_version"])
     participants: int = data["participants"]
     private = data.get("departure") is None
     if private:
@@ -338,6 +356,8 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
         status=status,
         hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
         notes=data.get("notes", ""),
+        terms_version=data["terms_version"],
+        terms_accepted_at=timezone.now(),
         **_party_fields(data),
     )
     booking.price = price_booking(
@@ -348,7 +368,14 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
     )
     booking.total_cents = booking.price["total_cents"]
     booking.save(force_insert=True)
-    _event(booking, Actor.group(), "created", status=status, participants=participants)
+    _event(
+        booking,
+        Actor.group(),
+        "created",
+        status=status,
+        participants=participants,
+        terms_version=booking.terms_version,
+    )
     _after_commit("received", booking)
     return booking, token
 
