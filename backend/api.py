@@ -7,6 +7,7 @@ from bookings import api as bookings_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
+from legal import api as legal_api
 from payments import api as payments_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -69,5 +70,6 @@ urlpatterns = [
         payments_api.StripeWebhookView.as_view(),
         name="stripe-webhook",
     ),
+    path("contact/", legal_api.ContactMessageView.as_view(), name="contact"),
     *router.urls,
 ]
