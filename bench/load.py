@@ -46,8 +46,8 @@ from pathlib import Path
 from time import monotonic, perf_counter
 from typing import Any
 
-from bookings.terms import current_terms
 from bench.run import PG, PYTHON, ROOT, environment, free_port, start_server, worker_rss_mb
+from bookings.terms import current_terms
 from tests.fakes import stripe_server
 from tests.fakes.stripe_server import FakeStripe
 

@@ -33,13 +33,13 @@ from bookings.models import (
     PaymentMethod,
 )
 from bookings.pricing import price_booking, refund_percent
-from bookings.terms import current_terms
 from bookings.selectors import (
     largest_private_group,
     possible_private_starts,
     refundable_cents,
     seats_taken,
 )
+from bookings.terms import current_terms
 from core.errors import Conflict, InvalidInput
 from core.money import percent_of
 from core.sql import CompiledQuery

@@ -52,9 +52,7 @@ class ContactMessageView(APIView):
 
     @extend_schema(
         request=ContactMessageSerializer,
-        responses={
-            202: inline_serializer("ContactAccepted", {"detail": serializers.CharField()})
-        },
+        responses={202: inline_serializer("ContactAccepted", {"detail": serializers.CharField()})},
     )
     def post(self, request: Request) -> Response:
         serializer = ContactMessageSerializer(data=request.data)

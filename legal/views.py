@@ -73,5 +73,3 @@ def legal_page(
     response["Content-Security-Policy"] = CSP
     response["Content-Language"] = lang
     return response
-
-

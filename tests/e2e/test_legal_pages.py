@@ -125,7 +125,9 @@ def test_the_contact_form_shows_a_wrong_email_then_sends(
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_the_booking_form_books_only_once_the_terms_are_accepted(
-    page: Any, departure: Any, width: str
+    page: Any,
+    departure: Any,  # noqa: F811
+    width: str,
 ) -> None:
     page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     open_first_slot(page, departure)
@@ -163,7 +165,10 @@ def test_the_booking_form_books_only_once_the_terms_are_accepted(
     assert unexpected(page.problems) == []
 
 
-def test_the_english_booking_form_names_the_terms_in_english(page: Any, departure: Any) -> None:
+def test_the_english_booking_form_names_the_terms_in_english(
+    page: Any,
+    departure: Any,  # noqa: F811
+) -> None:
     page.goto("/")
     page.get_by_role("button", name="Switch to English").click()
     page.get_by_role("link", name=re.compile("Base 11")).click()

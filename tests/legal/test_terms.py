@@ -61,5 +61,6 @@ def test_the_admin_shows_the_accepted_terms(api: Any, admin_client: Any) -> None
     page = admin_client.get(f"/admin/bookings/booking/{booking.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "2026-11" in html
-    assert "terms_version" in html or "Conditions" in html or "terms of sale" in html.lower()
+    assert "Conditions de vente acceptées (version)" in html
+    assert "Conditions acceptées le" in html
+    assert ">2026-11<" in html
