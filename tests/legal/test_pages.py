@@ -131,3 +131,9 @@ def test_the_not_found_page_has_the_footer(client: Client) -> None:
     response = client.get("/no-such-page/", HTTP_ACCEPT="text/html")
     assert response.status_code == 404
     assert 'href="/mentions-legales/"' in response.content.decode()
+
+
+def test_the_guides_sign_in_page_has_the_footer(client: Client) -> None:
+    body = html(client, "/accounts/login/")
+    for page in PAGES:
+        assert f'href="{page.path("fr")}"' in body
