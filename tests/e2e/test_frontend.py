@@ -168,6 +168,8 @@ def test_invoice_booking_with_the_keyboard_only(page: Any, departure: Any) -> No
         focused = page.evaluate("document.activeElement.id")
         if answers.get(focused):
             page.keyboard.type(answers.pop(focused))
+        if focused == "b-terms_version":
+            page.keyboard.press("Space")  # the terms of sale, accepted from the keyboard
         if page.evaluate("document.activeElement.type") == "submit":
             break
     page.keyboard.press("Enter")
