@@ -137,3 +137,19 @@ def test_the_guides_sign_in_page_has_the_footer(client: Client) -> None:
     body = html(client, "/accounts/login/")
     for page in PAGES:
         assert f'href="{page.path("fr")}"' in body
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_published_version_of_the_terms_has_its_text_in_both_languages(
+    client: Client, lang: str
+) -> None:
+    from django.template.loader import get_template
+
+    from bookings.terms import TERMS_VERSIONS
+
+    prefix = "/conditions-generales-de-vente/" if lang == "fr" else "/en/terms-of-sale/"
+    for version in TERMS_VERSIONS:
+        get_template(f"legal/terms/{version.version}_{lang}.html")
+        assert f'<strong id="terms-version">{version.version}</strong>' in html(
+            client, f"{prefix}{version.version}/"
+        )
