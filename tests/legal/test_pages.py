@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.template.loader import get_template
 from django.test import Client
 
-from bookings.terms import current_terms
+from bookings.terms import TERMS_VERSIONS, current_terms
 from invoicing.models import SellerProfile
 from invoicing.services import DEMO_SELLER, seller_profile_get
 from legal.pages import LANGUAGES, PAGES
@@ -143,10 +144,6 @@ def test_the_guides_sign_in_page_has_the_footer(client: Client) -> None:
 def test_every_published_version_of_the_terms_has_its_text_in_both_languages(
     client: Client, lang: str
 ) -> None:
-    from django.template.loader import get_template
-
-    from bookings.terms import TERMS_VERSIONS
-
     prefix = "/conditions-generales-de-vente/" if lang == "fr" else "/en/terms-of-sale/"
     for version in TERMS_VERSIONS:
         get_template(f"legal/terms/{version.version}_{lang}.html")
