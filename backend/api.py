@@ -8,6 +8,7 @@ from bookings import signin_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
+from legal import api as legal_api
 from payments import api as payments_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -99,5 +100,6 @@ urlpatterns = [
         signin_api.OrganiserLinkView.as_view(),
         name="my-bookings-organiser-link",
     ),
+    path("contact/", legal_api.ContactMessageView.as_view(), name="contact"),
     *router.urls,
 ]

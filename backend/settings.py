@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "payments",
     "invoicing",
     "guides",
+    "legal",
     "frontend",
 ]
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "legal.context.footer_links",
             ],
         },
     },
@@ -263,6 +265,8 @@ REST_FRAMEWORK = {
         # "My bookings" sign-in links: per client, and per e-mail address whoever asks.
         "my_bookings_signin": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN", "10/hour"),
         "my_bookings_signin_email": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN_EMAIL", "3/hour"),
+        # The contact form: each accepted message is an e-mail to the office.
+        "contact": _throttle_rate("THROTTLE_CONTACT", "5/hour"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
@@ -338,6 +342,20 @@ MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+# What the legal pages show (legal app, docs/architecture.md "Legal pages"). The publisher's
+# name, form, address, SIREN and contact come from the seller profile (invoicing, edited in the
+# admin); the rest is set here. An empty value is shown as "to be completed", never invented.
+LEGAL_SHARE_CAPITAL = env.str("LEGAL_SHARE_CAPITAL", default="")  # e.g. "10 000 EUR"; none for
+# an association
+LEGAL_REGISTRATION = env.str("LEGAL_REGISTRATION", default="")  # "RCS Arras 123 456 789" or RNA
+LEGAL_PUBLICATION_DIRECTOR = env.str("LEGAL_PUBLICATION_DIRECTOR", default="")
+HOSTING_PROVIDER_NAME = env.str("HOSTING_PROVIDER_NAME", default="")
+HOSTING_PROVIDER_ADDRESS = env.str("HOSTING_PROVIDER_ADDRESS", default="")
+HOSTING_PROVIDER_PHONE = env.str("HOSTING_PROVIDER_PHONE", default="")
+# The consumer mediator the seller adheres to (Code de la consommation L612-1), named in the
+# terms of sale.
+CONSUMER_MEDIATOR_NAME = env.str("CONSUMER_MEDIATOR_NAME", default="")
+CONSUMER_MEDIATOR_URL = env.str("CONSUMER_MEDIATOR_URL", default="")
 GUIDE_TRAVEL_BUFFER_MINUTES = env.int("GUIDE_TRAVEL_BUFFER_MINUTES", default=30)
 # `make bench` serves its bare baseline views from the same server (never in production).
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)

@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Guides' calendar subscriptions: /calendar/guides/<token>.ics
     path("calendar/", include("guides.urls")),
+    # Legal notices, terms of sale, privacy, accessibility, FAQ and contact (server-rendered).
+    path("", include("legal.urls")),
     # The web app last: its pages are the remaining paths.
     path("", include("frontend.urls")),
 ]

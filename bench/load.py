@@ -47,6 +47,7 @@ from time import monotonic, perf_counter
 from typing import Any
 
 from bench.run import PG, PYTHON, ROOT, environment, free_port, start_server, worker_rss_mb
+from bookings.terms import current_terms
 from tests.fakes import stripe_server
 from tests.fakes.stripe_server import FakeStripe
 
@@ -386,6 +387,7 @@ class Client:
             "organisation": {"name": f"Collège {self.index}-{n}", "type": "school"},
             "contact": {"name": "Load", "email": f"load{self.index}@example.org"},
             "payment_method": "card" if card else "invoice",
+            "terms_version": current_terms().version,
         }
         if not card:
             body["billing"] = {"address": "1 rue Verte", "postal_code": "62750", "city": "Loos"}

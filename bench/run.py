@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bookings.terms import current_terms
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DB_NAME = os.environ.get("BENCH_DATABASE", "va_bench")
@@ -326,6 +328,7 @@ def booking_body(departure: int, index: int) -> bytes:
             "contact": {"name": "Bench", "email": "bench@example.org"},
             "billing": {"address": "1 rue", "postal_code": "62750", "city": "Loos"},
             "payment_method": "invoice",
+            "terms_version": current_terms().version,
         }
     ).encode()
 

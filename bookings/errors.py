@@ -17,3 +17,4 @@ CAPACITY_BELOW_SEATS_TAKEN = "capacity_below_seats_taken"
 ITINERARY_NOT_FOUND = "itinerary_not_found"
 NO_GUIDE_AVAILABLE = "no_guide_available"
 PAYMENT_PENDING = "payment_pending"
+TERMS_NOT_CURRENT = "terms_not_current"  # bookings.terms: the version accepted is not in force

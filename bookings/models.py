@@ -152,6 +152,10 @@ class Booking(models.Model):
         null=True, blank=True, verbose_name=_("erasure requested at")
     )
     anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("anonymised at"))
+    # The terms of sale the group accepted when booking (bookings.terms), and when. Empty on
+    # bookings made before the terms were versioned.
+    terms_version = models.CharField(_("terms of sale accepted"), max_length=20, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from bookings import terms
 from core.problems import handler404
+from legal.pages import LANGUAGES, page_path
 
 # Every page of the app: the catalogue, an itinerary, a booking, the guide's page.
 CSP = "; ".join(
@@ -28,7 +30,12 @@ CSP = "; ".join(
 
 @require_GET
 def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    response = render(request, "frontend/index.html")
+    current = terms.current_terms()
+    context = {
+        "terms_version": current.version,
+        "terms_paths": {lang: page_path("terms", lang) for lang in LANGUAGES},
+    }
+    response = render(request, "frontend/index.html", context)
     response["Content-Security-Policy"] = CSP
     response["Referrer-Policy"] = "no-referrer"  # booking pages carry their token in the URL
     response["Cache-Control"] = "no-cache"

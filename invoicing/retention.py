@@ -50,3 +50,8 @@ def invoices_personal_data(booking: Booking) -> dict[str, Any]:
             for invoice in invoices
         ]
     }
+
+
+# Issued invoices and credit notes are kept this long (Code de commerce L123-22), buyer included;
+# the privacy notice (legal app) states it.
+INVOICE_RETENTION_YEARS = 10

@@ -81,6 +81,8 @@ class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     billing = BillingSerializer(required=False)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    # The version of the terms of sale the group accepted (bookings.terms); the one in force.
+    terms_version = serializers.CharField(max_length=20)
     # Two groups on staggered times (bookings.staggered): the sizes of the two sub-groups, the
     # first starting at ``starts_at``, the second ``stagger_minutes`` later.
     split = serializers.ListField(

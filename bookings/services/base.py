@@ -27,6 +27,7 @@ from bookings.selectors import (
     largest_private_group,
     seats_taken,
 )
+from bookings.terms import current_terms
 from core.errors import Conflict, InvalidInput
 from core.sql import CompiledQuery
 from core.tasks import enqueue
@@ -203,3 +204,19 @@ def _lock_booking_row(booking_id: int) -> Booking:
         .select_related("departure__itinerary")
         .get(pk=booking_id)
     )
+
+
+def _check_terms(version: str) -> None:
+    """The group must have accepted the terms of sale in force (bookings.terms)."""
+    current = current_terms()
+    if version != current.version:
+        raise InvalidInput(
+            errors.TERMS_NOT_CURRENT,
+            _(
+                "The terms of sale in force are version %(version)s: read them and accept them "
+                "to book."
+            )
+            % {"version": current.version},
+            field="terms_version",
+            extra={"current_version": current.version},
+        )

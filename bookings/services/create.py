@@ -25,6 +25,7 @@ from bookings.services.base import (
     _after_commit,
     _check_participants,
     _check_seats,
+    _check_terms,
     _event,
     _lock_departure_row,
     new_reference,
@@ -163,6 +164,7 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
 
 @transaction.atomic
 def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]:
+    _check_terms(data["terms_version"])
     participants: int = data["participants"]
     private = data.get("departure") is None
     if private:
@@ -195,6 +197,8 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
         status=status,
         hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
         notes=data.get("notes", ""),
+        terms_version=data["terms_version"],
+        terms_accepted_at=timezone.now(),
         **_party_fields(data),
     )
     booking.price = price_booking(
@@ -205,7 +209,14 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
     )
     booking.total_cents = booking.price["total_cents"]
     booking.save(force_insert=True)
-    _event(booking, Actor.group(), "created", status=status, participants=participants)
+    _event(
+        booking,
+        Actor.group(),
+        "created",
+        status=status,
+        participants=participants,
+        terms_version=booking.terms_version,
+    )
     _after_commit("received", booking)
     return booking, token
 

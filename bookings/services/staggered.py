@@ -20,7 +20,7 @@ from bookings import errors
 from bookings.models import Booking, BookingStatus, PaymentMethod
 from bookings.pricing import price_booking
 from bookings.selectors import largest_private_group, possible_staggered_starts
-from bookings.services.base import Actor, _after_commit, _event, new_reference
+from bookings.services.base import Actor, _after_commit, _check_terms, _event, new_reference
 from bookings.services.create import _check_lead_time, _hold_until, _options, _party_fields
 from core.errors import Conflict, InvalidInput
 from core.tokens import new_token
@@ -126,6 +126,7 @@ def _check_start(itinerary: Itinerary, starts_at: datetime, language: str) -> No
 
 @transaction.atomic
 def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Booking, str]]:
+    _check_terms(data["terms_version"])
     itinerary = _itinerary(data["itinerary"])
     if data["payment_method"] == PaymentMethod.CARD:
         raise InvalidInput(
@@ -174,6 +175,7 @@ def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Boo
             status=booking.status,
             participants=booking.participants,
             companion=other.reference,
+            terms_version=booking.terms_version,
         )
         _after_commit("received", booking)
     return created
@@ -200,6 +202,8 @@ def _booking(
         status=BookingStatus.REQUESTED,
         hold_expires_at=_hold_until(PaymentMethod.INVOICE, True, departure.starts_at),
         notes=data.get("notes", ""),
+        terms_version=data["terms_version"],
+        terms_accepted_at=timezone.now(),
         **_party_fields(data),
     )
     booking.price = price_booking(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bookings.terms import current_terms
 from itineraries.models import Departure
 from tests.factories import ItineraryFactory, OptionFactory, SiteFactory, schedule
 
@@ -54,6 +55,7 @@ def booking_body(target: Departure | None = None, **overrides: Any) -> dict[str,
         },
         "payment_method": "invoice",
         "notes": "",
+        "terms_version": current_terms().version,
     }
     if target is not None:
         body["departure"] = target.pk

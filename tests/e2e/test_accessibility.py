@@ -48,6 +48,14 @@ def test_every_page_passes_axe(axe_page: Any) -> None:
         f"/itineraries/{departure.itinerary.slug}",
         f"/bookings/{created['reference']}?token={created['token']}",
         "/guide/",
+        # The server-rendered legal pages (legal app), in both languages.
+        "/mentions-legales/",
+        "/en/terms-of-sale/",
+        "/confidentialite/",
+        "/en/accessibility/",
+        "/questions-frequentes/",
+        "/contact/",
+        "/en/contact/",
     ]
     for path in pages:
         axe_page.goto(path)

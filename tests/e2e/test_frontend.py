@@ -69,6 +69,7 @@ def fill_invoice_form(page: Any) -> None:
     page.get_by_label(re.compile(r"^Adresse( \(obligatoire\))?$")).fill("Place des Héros")
     page.get_by_label("Code postal").fill("62000")
     page.get_by_label("Ville").fill("Arras")
+    page.get_by_label("J'accepte les conditions générales de vente").check()
 
 
 def test_browse_book_by_invoice_and_see_the_booking(page: Any, departure: Any) -> None:
@@ -167,6 +168,8 @@ def test_invoice_booking_with_the_keyboard_only(page: Any, departure: Any) -> No
         focused = page.evaluate("document.activeElement.id")
         if answers.get(focused):
             page.keyboard.type(answers.pop(focused))
+        if focused == "b-terms_version":
+            page.keyboard.press("Space")  # the terms of sale, accepted from the keyboard
         if page.evaluate("document.activeElement.type") == "submit":
             break
     page.keyboard.press("Enter")

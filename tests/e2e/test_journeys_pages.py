@@ -125,6 +125,7 @@ def test_the_form_marks_the_fields_the_payment_method_requires(
     page.get_by_label("Nom de l'organisation").fill("Mairie d'Arras")
     page.get_by_label("Nom et prénom").fill("Claire Martin")
     page.get_by_label("E-mail").fill("claire@example.org")
+    page.locator("#b-terms_version").check()
     page.get_by_role("button", name="Envoyer la réservation").click()
     page.locator("#b-billing-address-error").wait_for()
     expect(page.locator("#b-billing-address-error")).not_to_be_empty()

@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { h, navigate, announce } from "./dom.js";
 import { dateTime, languageName, money, time } from "./format.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
 const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
@@ -100,6 +100,7 @@ export function bookingForm(it, choice, participants) {
       input("billing.purchase_order", t("purchaseOrder")),
       input("billing.service_code", t("serviceCode"))),
     input("notes", t("notes"), { multiline: true, rows: 3 }),
+    termsBox(),
     submit);
 
   const values = () => {
@@ -117,6 +118,7 @@ export function bookingForm(it, choice, participants) {
       payment_method: data.get("payment_method"),
       notes: data.get("notes"),
     };
+    if (data.get("terms_version")) body.terms_version = data.get("terms_version");
     if (choice.kind === "departure") body.departure = choice.id;
     else { body.itinerary = it.slug; body.starts_at = choice.starts_at; }
     if (staggered) body.split = splitOf(body.participants);
@@ -157,6 +159,11 @@ export function bookingForm(it, choice, participants) {
     event.preventDefault();
     if (submit.disabled) return; // a double click never books twice
     clearErrors();
+    const terms = form.querySelector("#b-terms_version");
+    if (!terms.checked) {
+      showErrors(form, errorBox, new ApiError(400, { errors: [{ field: "terms_version", message: t("termsRequired") }] }));
+      return;
+    }
     submit.disabled = true;
     submit.textContent = t("submitting");
     try {
@@ -174,6 +181,19 @@ export function bookingForm(it, choice, participants) {
     }
   });
   return form;
+}
+
+// The terms of sale in force (bookings/terms.py), named by the page's shell (frontend/views.py).
+function termsBox() {
+  const meta = document.querySelector('meta[name="va-terms"]');
+  const version = meta?.content || "";
+  const href = meta?.dataset[currentLang()] || meta?.dataset.fr || "/";
+  return h("div", { class: "field terms-accept" },
+    h("label", { class: "check", for: "b-terms_version" },
+      h("input", { type: "checkbox", id: "b-terms_version", name: "terms_version", value: version, required: true, "aria-describedby": "b-terms_version-error" }),
+      ` ${t("termsAccept", { version })}`, h("span", { class: "req" }, ` (${t("required")})`)),
+    h("p", { class: "hint" }, h("a", { href, target: "_blank", rel: "noopener" }, t("termsRead"))),
+    h("p", { class: "field-error", id: "b-terms_version-error" }));
 }
 
 function showErrors(form, errorBox, error) {

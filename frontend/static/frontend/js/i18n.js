@@ -4,7 +4,7 @@ const STORE_KEY = "va-lang";
 const TEXTS = {
   fr: {
     skip: "Aller au contenu", loading: "Chargement…", switchTo: "English", switchLabel: "Switch to English",
-    footer: "Visites guidées du bassin minier, patrimoine mondial de l'UNESCO.",
+    footer: "Visites guidées du bassin minier, patrimoine mondial de l'UNESCO.", legalNav: "Informations légales",
     catalogueTitle: "Visites guidées du bassin minier",
     catalogueIntro: "Base 11/19, terrils jumeaux, écoconstruction, énergie solaire : des voyages apprenants pour les collectivités, écoles, entreprises et associations.",
     filters: "Filtrer les itinéraires", theme: "Thème", allThemes: "Tous les thèmes",
@@ -37,6 +37,9 @@ const TEXTS = {
     purchaseOrder: "N° de bon de commande / engagement", serviceCode: "Code service (Chorus Pro)", notes: "Remarques",
     estimate: "Estimation", totalInclVat: "Total TTC", excl: "HT", submitBook: "Envoyer la réservation",
     submitting: "Envoi en cours…", formErrors: "La réservation n'a pas pu être envoyée : corrigez les champs signalés.",
+    termsAccept: "J'accepte les conditions générales de vente (version {version})",
+    termsRead: "Lire les conditions générales de vente (nouvel onglet)",
+    termsRequired: "Cochez cette case pour accepter les conditions générales de vente.",
     required: "obligatoire", lineVisit: "Visite guidée", lineMinimum: "Visite guidée (forfait minimum)",
     bookingTitle: "Réservation {ref}", status: "Statut", st_pending_payment: "En attente de paiement", st_requested: "Demande en cours d'examen",
     st_confirmed: "Confirmée", st_cancelled: "Annulée", st_declined: "Non retenue", st_expired: "Expirée",
@@ -127,7 +130,7 @@ const TEXTS = {
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
-    footer: "Guided visits of the mining basin, a UNESCO World Heritage site.",
+    footer: "Guided visits of the mining basin, a UNESCO World Heritage site.", legalNav: "Legal information",
     catalogueTitle: "Guided visits of the mining basin",
     catalogueIntro: "Base 11/19, the twin slag heaps, eco-construction, solar energy: learning journeys for local authorities, schools, companies and associations.",
     filters: "Filter itineraries", theme: "Theme", allThemes: "All themes",
@@ -160,6 +163,9 @@ const TEXTS = {
     purchaseOrder: "Purchase order / commitment number", serviceCode: "Service code (Chorus Pro)", notes: "Notes",
     estimate: "Estimate", totalInclVat: "Total incl. VAT", excl: "excl. VAT", submitBook: "Send the booking",
     submitting: "Sending…", formErrors: "The booking could not be sent: please correct the fields shown.",
+    termsAccept: "I accept the terms of sale (version {version})",
+    termsRead: "Read the terms of sale (new tab)",
+    termsRequired: "Tick this box to accept the terms of sale.",
     required: "required", lineVisit: "Guided visit", lineMinimum: "Guided visit (minimum charge)",
     bookingTitle: "Booking {ref}", status: "Status", st_pending_payment: "Awaiting payment", st_requested: "Request under review",
     st_confirmed: "Confirmed", st_cancelled: "Cancelled", st_declined: "Declined", st_expired: "Expired",

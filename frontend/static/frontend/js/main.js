@@ -18,6 +18,9 @@ function translateShell() {
   button.textContent = t("switchTo");
   button.setAttribute("aria-label", t("switchLabel"));
   button.lang = currentLang() === "fr" ? "en" : "fr";
+  // The footer's legal links: the server writes both languages, the reader's is shown.
+  document.querySelectorAll("[data-footer-lang]").forEach((list) => { list.hidden = list.dataset.footerLang !== currentLang(); });
+  document.querySelectorAll("[data-i18n-label]").forEach((el) => { el.setAttribute("aria-label", t(el.dataset.i18nLabel)); });
 }
 
 async function route() {
