@@ -155,7 +155,7 @@ class Itinerary(models.Model):
         default=default_private_start_times, verbose_name=_("private start times")
     )
     # A group larger than the sites hold at once visits as two groups, the second this many
-    # minutes after the first (bookings.staggered).
+    # minutes after the first (bookings.services.staggered).
     stagger_minutes = models.PositiveSmallIntegerField(
         _("minutes between two groups on staggered times"), default=30
     )

@@ -308,7 +308,7 @@ class BookingViewSet(
     @idempotent
     @action(detail=True, methods=["post"])
     def move(self, request: Request, reference: str) -> Response:
-        """Staff: move the booking to another date (bookings.staff_changes); the group is
+        """Staff: move the booking to another date (bookings.services.move); the group is
         e-mailed the new date."""
         booking = self.get_object()
         serializer = BookingMoveSerializer(data=request.data)

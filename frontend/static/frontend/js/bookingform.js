@@ -41,7 +41,7 @@ function splitOf(participants) {
 export function bookingForm(it, choice, participants) {
   const idempotencyKey = crypto.randomUUID();
   const staggered = choice.kind === "staggered";
-  // Two groups on staggered times are booked on invoice only (bookings/staggered.py).
+  // Two groups on staggered times are booked on invoice only (bookings/services/staggered.py).
   const cardAvailable = !staggered && (it.payment_methods || ["invoice"]).includes("card");
   const splitNote = h("output", { id: "split-note", for: "b-participants", "aria-live": "polite" });
   const errorBox = h("div", { class: "form-errors", role: "alert", tabindex: "-1", hidden: true });
