@@ -123,8 +123,8 @@ class Booking(models.Model):
     purchase_order = models.CharField(max_length=60, blank=True, verbose_name=_("purchase order"))
     service_code = models.CharField(max_length=100, blank=True, verbose_name=_("service code"))
     notes = models.TextField(blank=True)
-    # Two groups on staggered times (bookings.services.staggered): each sub-group's booking points to the
-    # other's, both written in one transaction. Null for a booking on its own.
+    # Two groups on staggered times (bookings.services.staggered): each sub-group's booking points
+    # to the other's, both written in one transaction. Null for a booking on its own.
     companion = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

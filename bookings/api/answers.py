@@ -116,8 +116,8 @@ class BookingSerializer(
 
     @extend_schema_field(COMPANION)
     def get_companion(self, obj: Booking) -> dict[str, Any] | None:
-        """The other sub-group of two groups on staggered times (bookings.services.staggered), or None.
-        Its link only in the answer to the request that created both (``companion_token``):
+        """The other sub-group of two groups on staggered times (bookings.services.staggered), or
+        None. Its link only in the answer to the request that created both (``companion_token``):
         later, only its hash is stored, and each group's e-mails carry its own link."""
         if obj.companion_id is None:
             return None  # no query for a booking on its own

@@ -83,8 +83,8 @@ class BookingInputSerializer(PrototypeFieldsMixin, serializers.Serializer[Any]):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     # The version of the terms of sale the group accepted (bookings.terms); the one in force.
     terms_version = serializers.CharField(max_length=20)
-    # Two groups on staggered times (bookings.services.staggered): the sizes of the two sub-groups, the
-    # first starting at ``starts_at``, the second ``stagger_minutes`` later.
+    # Two groups on staggered times (bookings.services.staggered): the sizes of the two
+    # sub-groups, the first starting at ``starts_at``, the second ``stagger_minutes`` later.
     split = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=1000),
         required=False,
