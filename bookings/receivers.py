@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
 from bookings import errors, services
 from bookings.models import Booking
-from bookings.programme import booking_namespace
 from bookings.selectors import seats_taken
-from core.cache import bump, bump_after_commit
 from core.errors import Conflict
 from itineraries.models import Departure
 from itineraries.services import departure_cancelling, departure_changing
@@ -44,15 +41,3 @@ def cancel_bookings_of_cancelled_departure(
 ) -> list[Booking]:
     """Runs inside the departure's cancellation, its row locked: no booking outlives it."""
     return services.bookings_cancel_for_departure(departure=departure, by=by, reason=reason)
-
-
-@receiver(post_save, sender=Booking)
-def seats_changed(sender: Any, instance: Booking, created: bool, **kwargs: Any) -> None:
-    """Every booking write may change seats left: cached availability must not outlive it. A
-    change to an existing booking also makes the heads of its cached programme stale."""
-    if created:
-        # Nothing was cached for a booking that did not exist, and the request that creates one
-        # reads nothing back through the cache: no round trip while the departure is locked.
-        bump_after_commit("availability")
-    else:
-        bump("availability", booking_namespace(instance.reference))

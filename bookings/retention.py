@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from bookings import signin, tasks
+from bookings.invalidation import booking_written
 from bookings.models import (
     PERSONAL_FIELDS,
     Booking,
@@ -189,6 +190,7 @@ def _anonymise(booking: Booking, actor: Actor, reason: str) -> tuple[Booking, bo
         setattr(locked, name, "")
     locked.anonymised_at = timezone.now()
     locked.save(update_fields=[*PERSONAL_FIELDS, "anonymised_at", "updated_at"])
+    booking_written(locked)
     _scrub_events(locked)
     _audit(locked, actor, "anonymised", reason=reason, fields=list(PERSONAL_FIELDS))
     return locked, True
@@ -206,6 +208,7 @@ def booking_erasure_request(*, booking: Booking, actor: Actor) -> ErasureRequest
     if locked.erasure_requested_at is None and locked.anonymised_at is None:
         locked.erasure_requested_at = timezone.now()
         locked.save(update_fields=["erasure_requested_at"])
+        booking_written(locked)
         _audit(locked, actor, "erasure_requested")
         transaction.on_commit(partial(enqueue, tasks.send_erasure_request_notice, locked.pk))
     blockers = [] if locked.anonymised_at is not None else erasure_blockers(locked)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import services as booking_services
+from bookings.invalidation import booking_written
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
 from bookings.placement import StepResult
@@ -89,6 +90,7 @@ def sync_amount_paid(booking: Booking) -> None:
     if paid != booking.amount_paid_cents:
         booking.amount_paid_cents = paid
         booking.save(update_fields=["amount_paid_cents", "updated_at"])
+        booking_written(booking)
 
 
 def _announce_payment(payment: Payment) -> None:

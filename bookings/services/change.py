@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors, signals
+from bookings.invalidation import booking_written
 from bookings.models import (
     ActorKind,
     Booking,
@@ -98,6 +99,7 @@ def booking_change(
         locked.notes = notes
         fields.append("notes")
     locked.save(update_fields=fields)
+    booking_written(locked)
     if "participants" in fields and departure.kind == DepartureKind.PRIVATE:
         # A private departure's capacity is its group: move it with the group (sites re-checked).
         itinerary_services.departure_reschedule(departure=departure, capacity=participants)
@@ -167,6 +169,7 @@ def booking_cancel(
     locked.save(
         update_fields=["status", "cancelled_at", "hold_expires_at", "sequence", "updated_at"]
     )
+    booking_written(locked)
     _event(locked, actor, "cancelled", reason=reason, refund_percent=percent, refund_cents=refund)
     if departure.kind == DepartureKind.PRIVATE:
         itinerary_services.departure_cancel(departure=departure, by=actor.user, reason=reason)

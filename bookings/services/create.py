@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors
+from bookings.invalidation import booking_written
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -209,6 +210,7 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
     )
     booking.total_cents = booking.price["total_cents"]
     booking.save(force_insert=True)
+    booking_written(booking, created=True)
     _event(
         booking,
         Actor.group(),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors, signals
+from bookings.invalidation import booking_written
 from bookings.models import Booking
 from bookings.selectors import seats_taken, with_seats_taken
 from bookings.services import base as services
@@ -135,6 +136,7 @@ def booking_move(
         locked.hold_expires_at = target.starts_at
         fields.append("hold_expires_at")
     locked.save(update_fields=fields)
+    booking_written(locked)
     return _moved(locked, actor, old.starts_at, target.starts_at, old.pk)
 
 
@@ -187,6 +189,7 @@ def _move_private(booking: Booking, actor: services.Actor, starts_at: datetime |
         locked.hold_expires_at = departure.starts_at
         fields.append("hold_expires_at")
     locked.save(update_fields=fields)
+    booking_written(locked)
     return _moved(locked, actor, old_starts_at, departure.starts_at, departure.pk)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors, signals
+from bookings.invalidation import booking_written
 from bookings.models import (
     ACTIVE_STATUSES,
     HELD_STATUSES,
@@ -51,6 +52,7 @@ def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
     locked.hold_expires_at = None
     locked.sequence += 1
     locked.save(update_fields=["status", "hold_expires_at", "sequence", "updated_at"])
+    booking_written(locked)
     _event(locked, actor, "confirmed")
     _after_commit("confirmed", locked, signals.booking_confirmed)
     return locked
@@ -72,6 +74,7 @@ def booking_decline(*, booking: Booking, actor: Actor, reason: str = "") -> Book
     locked.status = BookingStatus.DECLINED
     locked.hold_expires_at = None
     locked.save(update_fields=["status", "hold_expires_at", "updated_at"])
+    booking_written(locked)
     _event(locked, actor, "declined", reason=reason)
     if locked.departure.kind == DepartureKind.PRIVATE:
         itinerary_services.departure_cancel(departure=locked.departure, by=actor.user)
@@ -106,6 +109,7 @@ def bookings_expire_holds() -> int:
             locked.status = BookingStatus.EXPIRED
             locked.sequence += 1
             locked.save(update_fields=["status", "sequence", "updated_at"])
+            booking_written(locked)
             _event(locked, Actor.system(), "expired")
             if locked.departure.kind == DepartureKind.PRIVATE:
                 itinerary_services.departure_cancel(departure=locked.departure)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors
+from bookings.invalidation import booking_written
 from bookings.models import Booking, BookingStatus, PaymentMethod
 from bookings.pricing import price_booking
 from bookings.selectors import largest_private_group, possible_staggered_starts
@@ -166,6 +167,8 @@ def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Boo
     first.companion, second.companion = second, first
     first.save(update_fields=["companion"])
     second.save(update_fields=["companion"])
+    booking_written(first, created=True)
+    booking_written(second, created=True)
     for booking, _token in created:
         other = second if booking is first else first
         _event(
