@@ -410,11 +410,10 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
+@admin.display(description=gettext_lazy("Seats left"))
 def seats_left(departure: Departure) -> int:
     return max(departure.capacity - getattr(departure, "seats_taken_now", 0), 0)
 
-
-seats_left.short_description = gettext_lazy("Seats left")  # type: ignore[attr-defined]
 
 # Registered into ``itineraries.admin.departure_admin_parts`` (bookings.apps).
 DEPARTURE_SEATS_COLUMN = AdminPart(columns=[seats_left], annotate=selectors.with_seats_taken)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
@@ -114,6 +114,13 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+# Type checkers see the mixin as the ModelAdmin it is used with; at run time it is a plain class.
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
 @dataclass(frozen=True)
 class AdminPart:
     """What a higher app adds to a lower app's admin page of a model, through an
@@ -122,10 +129,10 @@ class AdminPart:
 
     columns: Sequence[Callable[[Any], Any]] = ()
     annotate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
-    inlines: Sequence[type[InlineModelAdmin]] = ()  # type: ignore[type-arg]
+    inlines: Sequence[type[InlineModelAdmin[Any, Any]]] = ()
 
 
-class ContributedAdminMixin:
+class ContributedAdminMixin(_AdminBase):
     """A ``ModelAdmin`` the apps above may add columns and inlines to (``admin_points``)."""
 
     admin_points: tuple[ExtensionPoint[AdminPart], ...] = ()
@@ -134,16 +141,16 @@ class ContributedAdminMixin:
         return [part for point in self.admin_points for part in point]
 
     def get_list_display(self, request: HttpRequest) -> Any:
-        own = super().get_list_display(request)  # type: ignore[misc]
+        own = super().get_list_display(request)
         return [*own, *(column for part in self._parts() for column in part.columns)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        queryset: QuerySet[Any] = super().get_queryset(request)
         for part in self._parts():
             if part.annotate is not None:
                 queryset = part.annotate(queryset)
         return queryset
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        own = super().get_inlines(request, obj)  # type: ignore[misc]
+        own = super().get_inlines(request, obj)
         return [*own, *(inline for part in self._parts() for inline in part.inlines)]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -101,7 +101,16 @@ class PrototypeFieldsMixin:
 # --- Fields other apps contribute to an answer ----------------------------------------------
 
 
-class ComputedField(drf_fields.Field):  # type: ignore[type-arg]
+AnyField = drf_fields.Field[Any, Any, Any, Any]
+
+# Type checkers see the mixin as the serializer it is used with; at run time it is a plain class.
+if TYPE_CHECKING:
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
+
+
+class ComputedField(drf_fields.Field):  # type: ignore[type-arg]  # DRF's Field is not generic at run time
     """A read-only field whose value ``compute(instance, context)`` gives; documented in the
     API schema as ``schema`` (a typed field or serializer, never used to serialise)."""
 
@@ -109,7 +118,7 @@ class ComputedField(drf_fields.Field):  # type: ignore[type-arg]
         self,
         compute: Callable[[Any, Mapping[str, Any]], Any],
         *,
-        schema: drf_fields.Field | serializers.BaseSerializer[Any],  # type: ignore[type-arg]
+        schema: AnyField | serializers.BaseSerializer[Any],
         **kwargs: Any,
     ) -> None:
         kwargs["source"] = "*"
@@ -140,7 +149,7 @@ class AnswerPart:
     gives a row just written the values ``annotate`` would have read, without reading it again.
     """
 
-    fields: dict[str, drf_fields.Field]  # type: ignore[type-arg]
+    fields: dict[str, AnyField]
     annotate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
     fresh: Callable[[Any], Any] | None = None
 
@@ -161,7 +170,7 @@ def fresh_for(parts: Iterable[AnswerPart], instance: Any) -> Any:
     return instance
 
 
-class ContributedFieldsMixin:
+class ContributedFieldsMixin(_SerializerBase):
     """A serializer whose answer the apps above its own may add fields to.
 
     ``answer_points`` names the extension points of ``AnswerPart`` it reads. Put it before
@@ -171,8 +180,8 @@ class ContributedFieldsMixin:
 
     answer_points: tuple[ExtensionPoint[AnswerPart], ...] = ()
 
-    def get_fields(self) -> dict[str, drf_fields.Field]:  # type: ignore[type-arg]
-        fields: dict[str, drf_fields.Field] = super().get_fields()  # type: ignore[misc]
+    def get_fields(self) -> dict[str, AnyField]:
+        fields: dict[str, AnyField] = super().get_fields()
         for point in self.answer_points:
             for part in point:
                 for name, field in part.fields.items():

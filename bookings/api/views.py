@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
@@ -24,6 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from bookings import (
     placement,
@@ -107,7 +108,14 @@ class BookingFilter(filters.FilterSet):
         self.filters["from"] = self.filters.pop("from_")
 
 
-class BookingAccessMixin:
+# Type checkers see the mixin as the API view it is used with; at run time it is a plain class.
+if TYPE_CHECKING:
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
+class BookingAccessMixin(_ViewBase):
     """Who may open a booking: the group with its token, or staff holding the permission.
 
     Used by this app's views and by the views other apps route under ``/bookings/{reference}/``
@@ -115,8 +123,6 @@ class BookingAccessMixin:
     ``staff_permission`` and read the booking with ``get_object``.
     """
 
-    request: Any  # DRF's Request on the views that use it
-    kwargs: dict[str, Any]
     # What the participants' link may also open: reading the visit, never changing it.
     reader_actions: frozenset[str] = frozenset()
 
@@ -140,9 +146,7 @@ class BookingAccessMixin:
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
-        response = super().finalize_response(  # type: ignore[misc]
-            request, response, *args, **kwargs
-        )
+        response = super().finalize_response(request, response, *args, **kwargs)
         # A booking's answer holds the group's contact and, on creation, its token: no cache,
         # shared or the browser's own, may keep it. The documents set their own policy.
         if not response.has_header("Cache-Control"):

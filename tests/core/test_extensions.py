@@ -81,7 +81,7 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     from backend.api import router
 
     owners = {prefix: viewset.__module__ for prefix, viewset, _basename in router.registry}
-    assert owners["bookings"] == "bookings.api"
+    assert owners["bookings"].startswith("bookings.api")
     assert owners["itineraries"] == owners["departures"] == "itineraries.api"
 
 
