@@ -4,7 +4,7 @@ Booking is more than writing the row: a card booking also needs Stripe to be usa
 anything is written, and a Checkout Session for what is due once it is. Those steps belong to
 the payments app, which bookings never imports; payments contributes them here:
 
-- ``placement_checks``: called with the validated input before anything is written; a check
+- ``placement_checks``: called with the ``BookingRequest`` before anything is written; a check
   refuses by raising a ``DomainError`` (nothing is written then).
 - ``placement_steps``: called with the booking once it is committed, outside any transaction (a
   step may call a remote service); each returns a ``StepResult``: fields for the creation
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bookings import services
+from bookings.inputs import BookingRequest
 from bookings.models import Booking
 from bookings.services import staggered
 from core.extensions import ExtensionPoint
@@ -42,27 +43,29 @@ class Placement:
     changed: bool  # a step changed what the answer reads: read the booking again
 
 
-PlacementCheck = Callable[[Mapping[str, Any]], None]
+PlacementCheck = Callable[[BookingRequest], None]
 PlacementStep = Callable[[Booking], StepResult]
 
 placement_checks = ExtensionPoint[PlacementCheck]("bookings.placement_checks")
 placement_steps = ExtensionPoint[PlacementStep]("bookings.placement_steps")
 
 
-def booking_place(*, data: Mapping[str, Any]) -> Placement:
+def booking_place(*, request: BookingRequest) -> Placement:
     """Check, book (``services.booking_create``: seats, price, hold; or both groups of a
     ``split`` at once, ``staggered.booking_create_staggered``), then run the steps on each
     booking written. The answer is the first booking's."""
+    if request.split is not None:
+        staggered.refuse_card(request)
     for check in placement_checks:
-        check(data)
+        check(request)
     companion_token = None
-    if data.get("split") is not None:
+    if request.split is not None:
         (booking, token), (companion, companion_token) = staggered.booking_create_staggered(
-            data=dict(data)
+            request=request
         )
         written = [booking, companion]
     else:
-        booking, token = services.booking_create(data=dict(data))
+        booking, token = services.booking_create(request=request)
         written = [booking]
     answer: dict[str, Any] = {}
     changed = False

@@ -10,7 +10,7 @@ called, and its answer is recorded in a new short transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import services as booking_services
+from bookings.inputs import BookingRequest
 from bookings.invalidation import booking_written
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.models import PaymentMethod as BookingPaymentMethod
@@ -125,10 +126,10 @@ def check_card_payments_enabled() -> None:
         )
 
 
-def placement_check_card(data: Mapping[str, Any]) -> None:
+def placement_check_card(request: BookingRequest) -> None:
     """Registered into ``bookings.placement.placement_checks``: a card booking is refused
     before anything is written when card payment is off."""
-    if data.get("payment_method") == BookingPaymentMethod.CARD:
+    if request.payment_method == BookingPaymentMethod.CARD:
         check_card_payments_enabled()
 
 

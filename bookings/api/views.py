@@ -49,6 +49,7 @@ from bookings.api.inputs import (
     ReasonSerializer,
 )
 from bookings.calendar import booking_calendar
+from bookings.inputs import BookingRequest
 from bookings.models import Booking, BookingStatus, OrganisationType
 from bookings.services import move as staff_changes
 from core.filters import UtcIsoDateTimeFilter
@@ -246,7 +247,9 @@ class BookingViewSet(
         """
         serializer = BookingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        placed = placement.booking_place(data=serializer.validated_data)
+        placed = placement.booking_place(
+            request=BookingRequest.from_data(serializer.validated_data)
+        )
         if placed.changed:
             booking = self._fresh(placed.booking)
         else:  # nothing read it since it was written: no second read of the row

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors
+from bookings.inputs import BookingRequest
 from bookings.invalidation import booking_written
 from bookings.models import (
     Booking,
@@ -141,10 +142,10 @@ def _private_departure(
     )
 
 
-def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
+def booking_create(*, request: BookingRequest) -> tuple[Booking, str]:
     """Book seats on a public departure, or request a private date.
 
-    ``data`` is the validated input of the API (departure id, or itinerary slug and starts_at).
+    ``request`` is what the group asked for: a public departure, or an itinerary and a start.
     Locks the departure row (public) or the sites (private, via the scheduling service), counts
     seats and writes, in one transaction. Returns the booking and its secret token, which is
     shown to the group once and stored only as a hash. Raises InvalidInput or Conflict.
@@ -156,7 +157,7 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
     for _attempt in range(5):
         reference = new_reference()
         try:
-            return _booking_create(data, reference)
+            return _booking_create(request, reference)
         except IntegrityError:
             if not Booking.objects.filter(reference=reference).exists():
                 raise
@@ -164,23 +165,24 @@ def booking_create(*, data: dict[str, Any]) -> tuple[Booking, str]:
 
 
 @transaction.atomic
-def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]:
-    _check_terms(data["terms_version"])
-    participants: int = data["participants"]
-    private = data.get("departure") is None
-    if private:
+def _booking_create(request: BookingRequest, reference: str) -> tuple[Booking, str]:
+    _check_terms(request.terms_version)
+    participants = request.participants
+    private = request.departure is None
+    if request.departure is None:
+        assert request.itinerary is not None and request.starts_at is not None  # the API's rule
         departure = _private_departure(
-            data["itinerary"], data["starts_at"], data["language"], participants
+            request.itinerary, request.starts_at, request.language, participants
         )
     else:
-        departure = _public_departure(data["departure"], data["language"])
+        departure = _public_departure(request.departure, request.language)
         _check_participants(departure.itinerary, participants)
     itinerary = departure.itinerary
-    options = _options(itinerary, data.get("options", []))
+    options = _options(itinerary, list(request.options))
     if not private:
         _check_seats(departure, participants)
 
-    payment_method = data["payment_method"]
+    payment_method = request.payment_method
     status = (
         BookingStatus.PENDING_PAYMENT
         if payment_method == PaymentMethod.CARD and not private
@@ -192,15 +194,15 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
         token_hash=token_hash,
         departure=departure,
         participants=participants,
-        language=data["language"],
+        language=request.language,
         options=[option.code for option in options],
         payment_method=payment_method,
         status=status,
         hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
-        notes=data.get("notes", ""),
-        terms_version=data["terms_version"],
+        notes=request.notes,
+        terms_version=request.terms_version,
         terms_accepted_at=timezone.now(),
-        **_party_fields(data),
+        **_party_fields(request),
     )
     booking.price = price_booking(
         itinerary=itinerary,
@@ -223,22 +225,20 @@ def _booking_create(data: dict[str, Any], reference: str) -> tuple[Booking, str]
     return booking, token
 
 
-def _party_fields(data: dict[str, Any]) -> dict[str, Any]:
-    organisation = data["organisation"]
-    contact = data["contact"]
-    billing = data.get("billing") or {}
+def _party_fields(request: BookingRequest) -> dict[str, Any]:
+    organisation, contact, billing = request.organisation, request.contact, request.billing
     return {
-        "organisation_name": organisation["name"],
-        "organisation_type": organisation["type"],
-        "siret": organisation.get("siret", ""),
-        "vat_number": organisation.get("vat_number", ""),
-        "contact_name": contact["name"],
-        "contact_email": contact["email"],
-        "contact_phone": contact.get("phone", ""),
-        "billing_address": billing.get("address", ""),
-        "billing_postal_code": billing.get("postal_code", ""),
-        "billing_city": billing.get("city", ""),
-        "billing_country": billing.get("country", "FR") or "FR",
-        "purchase_order": billing.get("purchase_order", ""),
-        "service_code": billing.get("service_code", ""),
+        "organisation_name": organisation.name,
+        "organisation_type": organisation.type,
+        "siret": organisation.siret,
+        "vat_number": organisation.vat_number,
+        "contact_name": contact.name,
+        "contact_email": contact.email,
+        "contact_phone": contact.phone,
+        "billing_address": billing.address,
+        "billing_postal_code": billing.postal_code,
+        "billing_city": billing.city,
+        "billing_country": billing.country or "FR",
+        "purchase_order": billing.purchase_order,
+        "service_code": billing.service_code,
     }

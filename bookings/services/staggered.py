@@ -9,7 +9,6 @@ invoice, confirmation and cancellation (docs/guides.md, "Two groups on staggered
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import errors
+from bookings.inputs import BookingRequest
 from bookings.invalidation import booking_written
 from bookings.models import Booking, BookingStatus, PaymentMethod
 from bookings.pricing import price_booking
@@ -33,8 +33,19 @@ STAGGERED_NOT_NEEDED = "staggered_not_needed"
 STAGGERED_CARD_NOT_OFFERED = "staggered_card_not_offered"
 
 
-def booking_create_staggered(*, data: dict[str, Any]) -> list[tuple[Booking, str]]:
-    """Request a private date for two sub-groups on staggered times: ``data`` is the validated
+def refuse_card(request: BookingRequest) -> None:
+    """Two groups on staggered times are booked on invoice: said before anything else is asked
+    (``bookings.placement`` calls this before the apps above check card payment)."""
+    if request.payment_method == PaymentMethod.CARD:
+        raise InvalidInput(
+            STAGGERED_CARD_NOT_OFFERED,
+            _("Two groups on staggered times are booked on invoice; choose payment by invoice."),
+            field="payment_method",
+        )
+
+
+def booking_create_staggered(*, request: BookingRequest) -> list[tuple[Booking, str]]:
+    """Request a private date for two sub-groups on staggered times: ``request`` is the group's
     input of the API, with ``split`` (the two sizes, summing to ``participants``) and
     ``starts_at`` (the first group's start; the second starts ``stagger_minutes`` later).
 
@@ -50,7 +61,7 @@ def booking_create_staggered(*, data: dict[str, Any]) -> list[tuple[Booking, str
         if references[0] == references[1]:
             continue
         try:
-            return _create(data, references)
+            return _create(request, references)
         except IntegrityError:
             if not Booking.objects.filter(reference__in=references).exists():
                 raise
@@ -126,18 +137,15 @@ def _check_start(itinerary: Itinerary, starts_at: datetime, language: str) -> No
 
 
 @transaction.atomic
-def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Booking, str]]:
-    _check_terms(data["terms_version"])
-    itinerary = _itinerary(data["itinerary"])
-    if data["payment_method"] == PaymentMethod.CARD:
-        raise InvalidInput(
-            STAGGERED_CARD_NOT_OFFERED,
-            _("Two groups on staggered times are booked on invoice; choose payment by invoice."),
-            field="payment_method",
-        )
-    split = _check_split(itinerary, data["participants"], data["split"])
-    first_start: datetime = data["starts_at"]
-    language: str = data["language"]
+def _create(request: BookingRequest, references: tuple[str, str]) -> list[tuple[Booking, str]]:
+    _check_terms(request.terms_version)
+    assert request.itinerary is not None and request.starts_at is not None  # the API's rule
+    assert request.split is not None
+    itinerary = _itinerary(request.itinerary)
+    refuse_card(request)
+    split = _check_split(itinerary, request.participants, list(request.split))
+    first_start: datetime = request.starts_at
+    language: str = request.language
     _check_start(itinerary, first_start, language)
     starts = (first_start, first_start + timedelta(minutes=itinerary.stagger_minutes))
     if not possible_staggered_starts(
@@ -148,7 +156,7 @@ def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Boo
             _("Not enough guides speaking this language are free to lead both groups then."),
             field="starts_at",
         )
-    options = _options(itinerary, data.get("options", []))
+    options = _options(itinerary, list(request.options))
     departures = [
         itinerary_services.departure_schedule(
             itinerary=itinerary,
@@ -160,7 +168,7 @@ def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Boo
         for at, size in zip(starts, split, strict=True)
     ]
     created = [
-        _booking(data, reference, departure, size, options)
+        _booking(request, reference, departure, size, options)
         for reference, departure, size in zip(references, departures, split, strict=True)
     ]
     first, second = created[0][0], created[1][0]
@@ -185,7 +193,7 @@ def _create(data: dict[str, Any], references: tuple[str, str]) -> list[tuple[Boo
 
 
 def _booking(
-    data: dict[str, Any],
+    request: BookingRequest,
     reference: str,
     departure: Departure,
     participants: int,
@@ -199,15 +207,15 @@ def _booking(
         token_hash=token_hash,
         departure=departure,
         participants=participants,
-        language=data["language"],
+        language=request.language,
         options=[option.code for option in options],
         payment_method=PaymentMethod.INVOICE,
         status=BookingStatus.REQUESTED,
         hold_expires_at=_hold_until(PaymentMethod.INVOICE, True, departure.starts_at),
-        notes=data.get("notes", ""),
-        terms_version=data["terms_version"],
+        notes=request.notes,
+        terms_version=request.terms_version,
         terms_accepted_at=timezone.now(),
-        **_party_fields(data),
+        **_party_fields(request),
     )
     booking.price = price_booking(
         itinerary=departure.itinerary,

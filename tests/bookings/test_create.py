@@ -297,7 +297,7 @@ def test_a_reference_collision_is_drawn_again_with_nothing_left_behind(
     first = book(api, departure, participants=10).json()
     mail.outbox.clear()
     draws = iter([first["reference"], first["reference"], "VA-NEWREF"])
-    monkeypatch.setattr("bookings.services.new_reference", lambda: next(draws))
+    monkeypatch.setattr("bookings.services.create.new_reference", lambda: next(draws))
     response = book(api, departure, participants=10)
     assert response.status_code == 201, response.content
     assert response.json()["reference"] == "VA-NEWREF"

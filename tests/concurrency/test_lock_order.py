@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings import services
+from bookings.inputs import BookingRequest
 from bookings.models import Booking, BookingStatus
 from bookings.services import base as seams
 from itineraries.models import Departure, DepartureKind, DepartureStatus
@@ -31,7 +32,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _private_request_whose_hold_ran_out() -> Booking:
     departure = bookable_departure(capacity=20)
-    booking, _token = services.booking_create(data=booking_body(departure, options=[]))
+    booking, _token = services.booking_create(
+        request=BookingRequest.from_data(booking_body(departure, options=[]))
+    )
     # A private date's request, as made from a private-date request, with its hold run out.
     Departure.objects.filter(pk=departure.pk).update(kind=DepartureKind.PRIVATE)
     Booking.objects.filter(pk=booking.pk).update(

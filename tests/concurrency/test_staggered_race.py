@@ -14,8 +14,10 @@ from typing import Any, cast
 
 import pytest
 
+from bookings.inputs import BookingRequest
 from bookings.models import Booking
 from bookings.services import staggered
+from bookings.terms import current_terms
 from core.errors import Conflict
 from itineraries import services
 from itineraries.models import Departure, Itinerary
@@ -69,10 +71,11 @@ def _two_town_halls() -> list[Any]:
         "contact": {"name": "Claire Martin", "email": "claire@example.org"},
         "billing": {"address": "Place des Héros", "postal_code": "62000", "city": "Arras"},
         "payment_method": "invoice",
+        "terms_version": current_terms().version,
     }
 
     def book() -> list[tuple[Booking, str]]:
-        return staggered.booking_create_staggered(data=data)
+        return staggered.booking_create_staggered(request=BookingRequest.from_data(data))
 
     return run_in_threads([book, book])
 

@@ -15,6 +15,7 @@ django.setup()
 from django.db.models.signals import post_save  # noqa: E402
 
 from bookings import services  # noqa: E402
+from bookings.inputs import BookingRequest  # noqa: E402
 from bookings.models import Booking  # noqa: E402
 from tests.bookings.helpers import bookable_departure, booking_body  # noqa: E402
 
@@ -31,4 +32,4 @@ if __name__ == "__main__":
         post_save.connect(freeze, sender=Booking)
         data = booking_body(participants=4, options=[])
         data["departure"] = int(sys.argv[2])
-        services.booking_create(data=data)
+        services.booking_create(request=BookingRequest.from_data(data))

@@ -19,6 +19,7 @@ from django.utils import timezone  # noqa: E402
 
 from backend.celery import app  # noqa: E402
 from bookings import services  # noqa: E402
+from bookings.inputs import BookingRequest  # noqa: E402
 from bookings.models import Booking  # noqa: E402
 from invoicing.services import invoice_issue  # noqa: E402
 from payments.services import payment_record_offline  # noqa: E402
@@ -28,7 +29,7 @@ from tests.bookings.helpers import bookable_departure, booking_body  # noqa: E40
 def setup() -> int:
     """A public body's booking, confirmed, invoiced in full and paid by bank transfer."""
     data = booking_body(bookable_departure(capacity=10), participants=4, options=[])
-    booking, _token = services.booking_create(data=data)
+    booking, _token = services.booking_create(request=BookingRequest.from_data(data))
     services.booking_confirm(booking=booking, actor=services.Actor.system())
     invoice_issue(booking=booking, kind="full")
     booking.refresh_from_db()

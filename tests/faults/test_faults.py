@@ -67,10 +67,11 @@ import django, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django.setup()
 from bookings import services
+from bookings.inputs import BookingRequest
 from tests.bookings.helpers import booking_body
 data = booking_body(participants=4, options=[])
 data["departure"] = {departure}
-services.booking_create(data=data)
+services.booking_create(request=BookingRequest.from_data(data))
 """
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from bookings import errors
 from bookings.models import Booking, BookingEvent
 from bookings.services import staggered
+from bookings.terms import current_terms
 from itineraries.models import Departure, DepartureKind, Itinerary
 from itineraries.services import departure_schedule
 from tests.conftest import assert_problem
@@ -74,6 +75,7 @@ def _body(**overrides: Any) -> dict[str, Any]:
         "contact": {"name": "Claire Martin", "email": "claire@example.org"},
         "billing": {"address": "Place des Héros", "postal_code": "62000", "city": "Arras"},
         "payment_method": "invoice",
+        "terms_version": current_terms().version,
     }
     body.update(overrides)
     return body

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from bookings import services
 from bookings.api import BookingInputSerializer
+from bookings.inputs import BookingRequest
 from bookings.models import Booking
 from tests.bookings.helpers import bookable_departure, booking_body
 
@@ -28,7 +29,9 @@ def confirmed_booking(**overrides: Any) -> Booking:
     serializer = BookingInputSerializer(data=booking_body(departure, **overrides))
     serializer.is_valid(raise_exception=True)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        booking, _token = services.booking_create(data=serializer.validated_data)
+        booking, _token = services.booking_create(
+            request=BookingRequest.from_data(serializer.validated_data)
+        )
         services.booking_confirm(booking=booking, actor=services.Actor.system())
     return Booking.objects.get(pk=booking.pk)
 

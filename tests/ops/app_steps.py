@@ -16,6 +16,8 @@ from typing import Any
 
 import django
 
+from bookings.inputs import BookingRequest
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 django.setup()
 
@@ -53,7 +55,7 @@ def _book(departure: Departure) -> Booking:
         options=[],
     )
     data["departure"] = departure.pk
-    booking, _token = booking_services.booking_create(data=data)
+    booking, _token = booking_services.booking_create(request=BookingRequest.from_data(data))
     return booking
 
 
