@@ -25,7 +25,7 @@ from core.permissions import StaffPermission
 from core.problems import problem_response
 from core.serializers import AnswerPart, ComputedField
 from core.throttling import ClientScopedRateThrottle
-from payments import selectors, services, stripe_gateway, webhooks
+from payments import errors, selectors, services, stripe_gateway, webhooks
 from payments.models import OFFLINE_METHODS, Payment
 
 # --- Serializers ----------------------------------------------------------------------------
@@ -246,7 +246,9 @@ class StripeWebhookView(APIView):
             or not isinstance(data.get("object"), dict)
         ):
             return problem_response(
-                status.HTTP_400_BAD_REQUEST, "invalid_payload", "The body is not a Stripe event."
+                status.HTTP_400_BAD_REQUEST,
+                errors.INVALID_PAYLOAD,
+                "The body is not a Stripe event.",
             )
         record = webhooks.stripe_event_receive(event=event)
         return Response(

@@ -15,6 +15,8 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from payments import errors
+
 
 class StripeUnavailable(Exception):
     """Stripe could not be reached, timed out, or refused the call: nothing to record."""
@@ -126,15 +128,17 @@ def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
     """
     if not settings.STRIPE_WEBHOOK_SECRET:
         # An empty secret would make any HMAC "valid": refuse every webhook instead.
-        raise WebhookRejected("invalid_signature", "Stripe webhooks are not configured.")
+        raise WebhookRejected(errors.INVALID_SIGNATURE, "Stripe webhooks are not configured.")
     try:
         event = stripe.Webhook.construct_event(
             payload, signature or "", settings.STRIPE_WEBHOOK_SECRET
         )
     except ValueError as exc:
-        raise WebhookRejected("invalid_payload", "The webhook body is not a Stripe event.") from exc
+        raise WebhookRejected(
+            errors.INVALID_PAYLOAD, "The webhook body is not a Stripe event."
+        ) from exc
     except stripe.SignatureVerificationError as exc:
         raise WebhookRejected(
-            "invalid_signature", "The webhook signature does not verify."
+            errors.INVALID_SIGNATURE, "The webhook signature does not verify."
         ) from exc
     return event.to_dict()
