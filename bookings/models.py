@@ -126,7 +126,12 @@ class Booking(models.Model):
     # Two groups on staggered times (bookings.services.staggered): each sub-group's booking points
     # to the other's, both written in one transaction. Null for a booking on its own.
     companion = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("other group (staggered times)"),
     )
 
     payment_method = models.CharField(

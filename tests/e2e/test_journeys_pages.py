@@ -210,8 +210,9 @@ def test_the_calendar_is_a_keyboard_grid(page: Any, departure: Any) -> None:
     expect(cells).to_have_count(1)
     first = cells.first
     first.focus()
-    name = first.get_attribute("aria-label") or ""
-    # The date in words: weekday, day, month and year.
+    name = first.locator(".visually-hidden").text_content() or ""
+    # The date in words (the start of the cell's name, from its content): weekday, day, month
+    # and year.
     assert re.search(r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ \w+ \d{4}", name)
     before = page.evaluate("document.activeElement.dataset.date")
     page.keyboard.press("ArrowRight")

@@ -134,18 +134,22 @@ function availabilityCalendar(it, onChoose) {
         // Two groups on staggered times: the first group's time, then the second's.
         ...(day.staggered_start_times || []).map((pair) => ({ kind: "staggered", starts_at: pair[0], starts: pair, split: data.group.split })),
       ];
-      anything ||= slots.length > 0;
+      // A departure shown greyed (too few seats for this group) is no date for it.
+      anything ||= slots.some((slot) => slot.kind !== "departure" || slot.bookable);
       const offers = day.closed ? t("cellClosed", { reason: day.closed })
         : slots.length ? t("cellOffers", { n: slots.length }) : t("cellNothing");
+      // The cell's name comes from its content (WCAG 2.5.3: it contains what is visible): the
+      // date in words and what it offers for screen readers, then its times and why not.
+      const why = dayWhyText(day, participants, data.group);
       cells.push(h("div", {
         class: `day${slots.length ? " has-slots" : ""}${day.closed ? " closed" : ""}`,
         role: "gridcell", tabindex: "-1", dataset: { date },
-        "aria-label": `${dateLong(date)}, ${offers}`,
       },
+      h("span", { class: "visually-hidden" }, `${dateLong(date)}, ${offers}.`),
       h("span", { class: "num", "aria-hidden": "true" }, d),
       day.closed ? h("span", { class: "closed-reason", "aria-hidden": "true" }, day.closed) : null,
       slots.map((slot) => slotButton(slot, day.date, participants, onChoose)),
-      dayWhy(day, participants)));
+      why ? h("span", { class: "why" }, why) : null));
       if (cells.length === 7) { rows.push(h("div", { role: "row", class: "week" }, cells)); cells = []; }
     }
     if (cells.length) {
@@ -277,8 +281,10 @@ function groupNote(it, group) {
 }
 
 // Why a day offers nothing to this group: departures too small, or no private time and why.
-function dayWhy(day, participants) {
-  const reasons = day.departures.filter((d) => !d.bookable && d.seats_left > 0)
+function dayWhyText(day, participants, group) {
+  // A group nothing fits (a quote) is told so once, above the grid, not on every departure.
+  const anyFit = !group || group.fits !== "quote";
+  const reasons = day.departures.filter((d) => anyFit && !d.bookable && d.seats_left > 0)
     .map((d) => t("whySeats", { left: d.seats_left, n: participants }));
   // Reasons of the whole group (too large, too small, language) are said once, above the grid.
   if (!day.private_start_times.length && ["site_capacity", "no_guide"].includes(day.private_unavailable)) {
@@ -287,5 +293,5 @@ function dayWhy(day, participants) {
   if (!day.staggered_start_times?.length && ["site_capacity", "no_guide"].includes(day.staggered_unavailable)) {
     reasons.push(t(`why_${day.staggered_unavailable}`));
   }
-  return reasons.length ? h("span", { class: "why" }, reasons.join(" · ")) : null;
+  return reasons.join(" · ");
 }
