@@ -12,10 +12,10 @@ departure row, then the booking (``lock_booking``), so two self-registrations ca
 the last place.
 
 Needs are personal data read by staff and by the guides assigned to the departure (guides
-reads them through ``participants_for_guides``), never by another group or through the
-self-registration link. When a participant needs step-free access and a site of the itinerary
-(its meeting point or a stop) is not wheelchair accessible, the answer warns, and the booking's
-audit trail records it for staff (counts and site slugs only, never a name).
+reads them in its schedule, ``guides.selectors.guide_schedule``), never by another group or
+through the self-registration link. When a participant needs step-free access and a site of
+the itinerary (its meeting point or a stop) is not wheelchair accessible, the answer warns,
+and the booking's audit trail records it for staff (counts and site slugs only, never a name).
 """
 
 from __future__ import annotations
@@ -118,16 +118,6 @@ def participants_of(booking: Booking) -> ParticipantList:
     """The booking's list as its organiser or staff read it, with its warnings."""
     rows = list(Participant.objects.filter(booking=booking).order_by("created_at", "pk"))
     return ParticipantList(booking, rows, accessibility_warnings(booking, rows))
-
-
-def participants_for_guides(booking_ids: Iterable[int]) -> dict[int, list[Participant]]:
-    """The lists of these bookings, by booking id: for the guides assigned to their departure
-    (the guides app decides who is assigned; this only reads)."""
-    lists: dict[int, list[Participant]] = {}
-    rows = Participant.objects.filter(booking_id__in=list(booking_ids)).order_by("created_at", "pk")
-    for row in rows:
-        lists.setdefault(row.booking_id, []).append(row)
-    return lists
 
 
 # --- Writes ---------------------------------------------------------------------------------
