@@ -30,6 +30,8 @@ TEXTS = {
         "register": "Inscription à la visite",
         "submit": "M'inscrire",
         "places": "2 place(s) restante(s)",
+        "places_after": "1 place(s) restante(s)",
+        "warning": "accès de plain-pied",
         "done": "Inscription enregistrée : Inès",
         "mobility": "Mobilité réduite",
         "closed": "ne fonctionne pas ou plus",
@@ -44,6 +46,8 @@ TEXTS = {
         "register": "Register for the visit",
         "submit": "Register me",
         "places": "2 place(s) left",
+        "places_after": "1 place(s) left",
+        "warning": "step-free access",
         "done": "Registration saved: Inès",
         "mobility": "Reduced mobility",
         "closed": "does not work (any more)",
@@ -122,7 +126,8 @@ def test_the_organiser_enters_the_list_and_a_participant_registers(
     visitor.get_by_role("button", name=texts["submit"]).click()
     expect(visitor.locator("#registration-result")).to_contain_text(texts["done"])
     # The stop has no step-free access: the participant is told at once.
-    expect(visitor.locator("#participants-warnings .alert")).to_be_visible()
+    expect(visitor.locator("#participants-warnings .alert")).to_contain_text(texts["warning"])
+    expect(visitor.locator("#registration-places")).to_have_text(texts["places_after"])
     shoot(visitor, f"participants-self-registration-{lang}")
     _fits(visitor, 360)
     inès = Participant.objects.get(name="Inès")

@@ -181,6 +181,7 @@ export async function showRegistration(reference, token) {
     try { entry = await api(`bookings/${reference}/registration/${mine.id}/`, { headers: { "X-Participant-Secret": mine.secret } }); } catch { mine = null; entry = {}; }
   }
   const fields = entryFields("r", entry);
+  const places = h("p", { id: "registration-places" }, t("rPlaces", { n: info.places_left }));
   const status = h("div", { id: "registration-result", role: "status" });
   const formError = h("p", { class: "field-error", id: "registration-error", role: "alert" });
   const closed = info.locked || (!mine && info.places_left <= 0);
@@ -197,6 +198,7 @@ export async function showRegistration(reference, token) {
         ? await api(`bookings/${reference}/registration/${mine.id}/`, { method: "PUT", body, headers: { "X-Participant-Secret": mine.secret } })
         : await api(`bookings/${reference}/registration/`, { method: "POST", body, headers: { "X-Registration-Token": token } });
       if (!mine) {
+        places.textContent = t("rPlaces", { n: Math.max(info.places_left - 1, 0) });
         mine = { id: answer.participant.id, secret: answer.secret };
         try { localStorage.setItem(SECRET_KEY(reference), JSON.stringify(mine)); } catch { /* storage off */ }
         submit.textContent = t("rUpdate");
@@ -219,7 +221,7 @@ export async function showRegistration(reference, token) {
     h("h1", {}, t("rTitle")),
     h("p", {}, h("strong", {}, info.itinerary)),
     h("p", {}, dateTime(info.starts_at)),
-    h("p", { id: "registration-places" }, t("rPlaces", { n: info.places_left })),
+    places,
     h("p", {}, info.locked ? t("pLocked", { date: dateTime(info.lock_at) }) : t("pLockAt", { date: dateLong(info.lock_at) })),
     h("p", { class: "hint" }, t("rPrivacy")),
     form,
