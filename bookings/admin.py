@@ -19,37 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings import retention, selectors, services
-from bookings.models import NEED_FLAGS, Booking, BookingEvent, Participant
+from bookings.models import Booking, BookingEvent
 from bookings.services import move as staff_changes
 from core.admin_display import AdminPart, data_list, euros, paris, price_table
 from core.dates import format_datetime
 from core.errors import DomainError
 from core.permissions import admin_permission
 from itineraries.models import Departure
-
-
-class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
-    """The group's named participants and their needs, read only: staff change the list through
-    the booking page's API (``PUT …/participants/``, bookings/participants.py), which keeps its
-    rules (head count, audit trail)."""
-
-    model = Participant
-    extra = 0
-    can_delete = False
-    fields = ["name", "category", "needs_list", "email", "entered_by"]
-    readonly_fields = ["name", "category", "needs_list", "email", "entered_by"]
-
-    @admin.display(description=gettext_lazy("Needs"))
-    def needs_list(self, obj: Participant) -> str:
-        labels = {field.name: str(field.verbose_name) for field in Participant._meta.fields}
-        flags = [labels[f"needs_{flag}"] for flag in NEED_FLAGS if getattr(obj, f"needs_{flag}")]
-        return ", ".join([*flags, obj.needs_details] if obj.needs_details else flags)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -221,7 +197,7 @@ class BookingMoveForm(forms.Form):
 class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Bookings are read here and moved only by the actions (the same services as the API)."""
 
-    inlines = [ParticipantInline, BookingEventInline]
+    inlines = [BookingEventInline]
     list_display = [
         "reference",
         "organisation_name",

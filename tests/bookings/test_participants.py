@@ -367,16 +367,3 @@ def test_participants_are_erased_with_the_contact(api: Any, staff_api: Any, book
     assert event.data["participants_erased"] == 1
     data = api.get(_url(booked, "personal-data/"), **_auth(booked)).json()
     assert data["booking"]["participant_list"] == []
-
-
-def test_staff_read_the_participants_and_needs_in_the_admin(
-    api: Any, admin_client: Any, booked: Any
-) -> None:
-    _put(api, booked, [_entry("Léa", needs={"diet": True, "details": "sans gluten"})])
-    booking = Booking.objects.get(reference=booked["reference"])
-    page = admin_client.get(
-        f"/admin/bookings/booking/{booking.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
-    )
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert "Léa" in html and "diet, sans gluten" in html
