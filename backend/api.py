@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from bookings import api as bookings_api
 from bookings import signin_api
+from bookings.api import participants as participants_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
@@ -41,6 +42,27 @@ urlpatterns = [
         "itineraries/<slug:slug>/availability/",
         bookings_api.ItineraryAvailabilityView.as_view(),
         name="itinerary-availability",
+    ),
+    # A booking's named participants and its self-registration link (bookings).
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/participants/$",
+        participants_api.BookingParticipantsView.as_view(),
+        name="booking-participants",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/registration-link/$",
+        participants_api.RegistrationLinkView.as_view(),
+        name="booking-registration-link",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/registration/$",
+        participants_api.SelfRegistrationView.as_view(),
+        name="booking-registration",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/registration/(?P<pk>[0-9]{1,12})/$",
+        participants_api.SelfRegistrationEntryView.as_view(),
+        name="booking-registration-entry",
     ),
     # Card payment and offline payments of a booking (payments).
     re_path(

@@ -332,6 +332,9 @@ RETENTION_UNBOOKED_REQUEST_DAYS = env.int("RETENTION_UNBOOKED_REQUEST_DAYS", def
 # A booking: its contact is anonymised this long after the visit (CNIL: three years after the
 # end of the business relationship). Issued invoices keep their own buyer snapshot ten years.
 RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", default=3 * 365)
+# Participants (bookings/participants.py): the group's list locks this many days before the
+# visit; after that only staff change it.
+PARTICIPANTS_LOCK_DAYS = env.int("PARTICIPANTS_LOCK_DAYS", default=7)
 # Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
 RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
 # "My bookings" (bookings/signin.py): a contact signs in by a one-time link e-mailed to it,

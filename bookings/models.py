@@ -336,3 +336,100 @@ class ContactSession(models.Model):
 
     def __str__(self) -> str:
         return f"contact session {self.pk} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ParticipantCategory(models.TextChoices):
+    PUPIL = "pupil", _("Pupil or student")
+    ADULT = "adult", _("Adult")
+    ACCOMPANYING_STAFF = "accompanying_staff", _("Accompanying staff")
+    ELECTED_OFFICIAL = "elected_official", _("Elected official")
+    EMPLOYEE = "employee", _("Employee")
+
+
+class ParticipantSource(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser")
+    SELF = "self", _("Self-registration")
+    STAFF = "staff", _("Staff")
+
+
+# The needs a participant may declare, as flags (bookings.participants); ``needs_details`` is
+# the free text. Staff and the guides assigned to the departure read them, never other groups.
+NEED_FLAGS = ("reduced_mobility", "diet", "hearing", "sight", "other")
+
+
+class Participant(models.Model):
+    """A named person of a booking's group (issue 18), entered by the organiser or by themselves
+    through the self-registration link. Personal data: erased with the booking's contact
+    (bookings.retention), listed in the group's download."""
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="participant_entries"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=ParticipantCategory.choices)
+    needs_reduced_mobility = models.BooleanField(_("reduced mobility"), default=False)
+    needs_diet = models.BooleanField(_("diet"), default=False)
+    needs_hearing = models.BooleanField(_("hearing"), default=False)
+    needs_sight = models.BooleanField(_("sight"), default=False)
+    needs_other = models.BooleanField(_("other need"), default=False)
+    needs_details = models.CharField(_("needs, in words"), max_length=500, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=10, choices=ParticipantSource.choices)
+    # A self-registered participant corrects their own entry with a secret returned once; only
+    # its hash is kept (core.tokens). Empty for entries made by the organiser or staff.
+    secret_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["booking", "created_at", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="participant_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(category__in=[choice.value for choice in ParticipantCategory]),
+                name="participant_category_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_by__in=[choice.value for choice in ParticipantSource]),
+                name="participant_source_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_by=ParticipantSource.SELF) | Q(secret_hash=""),
+                name="participant_secret_only_self_registered",
+            ),
+            models.UniqueConstraint(
+                fields=["secret_hash"],
+                condition=~Q(secret_hash=""),
+                name="participant_secret_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} participant {self.pk}"
+
+    def needs(self) -> dict[str, Any]:
+        flags: dict[str, Any] = {flag: getattr(self, f"needs_{flag}") for flag in NEED_FLAGS}
+        return {**flags, "details": self.needs_details}
+
+
+class RegistrationLink(models.Model):
+    """The booking's self-registration link (at most one): participants add themselves with it.
+
+    Only the token's hash is kept (core.tokens); the organiser sees the token once, when it is
+    made. Making a new one replaces the old one; revoking deletes the row.
+    """
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, related_name="registration_link"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("self-registration link")
+        verbose_name_plural = _("self-registration links")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} registration link {self.created_at:%Y-%m-%d}"

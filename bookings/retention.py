@@ -2,7 +2,9 @@
 
 The people in the data are the groups' contacts: name, e-mail, phone, and what the group wrote
 in its notes and billing street address (``PERSONAL_FIELDS``). Organisations are legal persons;
-their name, type, SIRET and VAT number stay for the office's statistics.
+their name, type, SIRET and VAT number stay for the office's statistics. The group's named
+participants and their needs (bookings.participants) are deleted with the contact, and listed
+in the download.
 
 - A request that never became a booking (declined, expired, or cancelled before it was ever
   confirmed or paid) loses its contact ``RETENTION_UNBOOKED_REQUEST_DAYS`` after its last change.
@@ -35,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from bookings import participants as participant_lists
 from bookings import signin, tasks
 from bookings.invalidation import booking_written
 from bookings.models import (
@@ -186,13 +189,22 @@ def _anonymise(booking: Booking, actor: Actor, reason: str) -> tuple[Booking, bo
         _after_checks()
     # "My bookings" sign-in links and sessions of this address go with it (bookings.signin).
     signin.sign_ins_forget(email=locked.contact_email)
+    # The named participants and their needs go with the contact (bookings.participants).
+    erased = participant_lists.participants_erase(locked)
     for name in PERSONAL_FIELDS:
         setattr(locked, name, "")
     locked.anonymised_at = timezone.now()
     locked.save(update_fields=[*PERSONAL_FIELDS, "anonymised_at", "updated_at"])
     booking_written(locked)
     _scrub_events(locked)
-    _audit(locked, actor, "anonymised", reason=reason, fields=list(PERSONAL_FIELDS))
+    _audit(
+        locked,
+        actor,
+        "anonymised",
+        reason=reason,
+        fields=list(PERSONAL_FIELDS),
+        participants_erased=erased,
+    )
     return locked, True
 
 
@@ -310,6 +322,7 @@ def booking_personal_data(*, booking: Booking) -> dict[str, Any]:
                 "language": booking.language,
             },
             "participants": booking.participants,
+            "participant_list": participant_lists.participants_personal_data(booking),
             "options": booking.options,
             "organisation": {
                 "name": booking.organisation_name,

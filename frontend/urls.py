@@ -9,6 +9,8 @@ urlpatterns = [
     re_path(r"^bookings/find/?$", shell, name="find-booking-page"),
     # The participants' read-only page (bookings.links); its token stays in the query string.
     re_path(r"^bookings/VA-[A-Z0-9]{6}/visit/?$", shell, name="booking-visit-page"),
+    # The self-registration page of a booking's participants (bookings/participants.py).
+    re_path(r"^bookings/VA-[A-Z0-9]{6}/register/?$", shell, name="booking-register-page"),
     # "My bookings" (bookings/signin.py); the sign-in link's token stays in the query string.
     re_path(r"^my-bookings/?$", shell, name="my-bookings-page"),
     re_path(r"^my-bookings/sign-in/?$", shell, name="my-bookings-sign-in-page"),

@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.models import BookingStatus
+from bookings.models import NEED_FLAGS, BookingStatus, Participant
 from core.permissions import StaffPermission
 from guides import selectors, services
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff
@@ -157,8 +157,28 @@ class SuggestionsSerializer(serializers.Serializer[Any]):
     suggestions = SuggestionSerializer(many=True)
 
 
+class ScheduleParticipantSerializer(serializers.Serializer[Any]):
+    """A named participant of a group, with their needs (bookings.participants)."""
+
+    name = serializers.CharField()
+    category = serializers.CharField()
+    needs = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "ParticipantNeeds",
+            {
+                **{flag: serializers.BooleanField() for flag in NEED_FLAGS},
+                "details": serializers.CharField(),
+            },
+        )
+    )
+    def get_needs(self, obj: Participant) -> dict[str, Any]:
+        return obj.needs()
+
+
 class ScheduleGroupSerializer(serializers.Serializer[Any]):
-    """A group on the guide's visit: who to call on the day."""
+    """A group on the guide's visit: who to call on the day, and who comes with which needs."""
 
     reference = serializers.CharField()
     organisation = serializers.CharField(source="organisation_name")
@@ -166,6 +186,7 @@ class ScheduleGroupSerializer(serializers.Serializer[Any]):
     status = serializers.CharField(help_text="confirmed, requested or pending_payment.")
     contact_name = serializers.CharField()
     contact_phone = serializers.CharField()
+    named_participants = ScheduleParticipantSerializer(many=True, source="named")
 
 
 class ScheduleEntrySerializer(serializers.Serializer[Any]):

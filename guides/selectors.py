@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatus, seats_taking_q
+from bookings.models import Booking, BookingStatus, Participant, seats_taking_q
 from bookings.selectors import seats_taken, with_seats_taken
 from core.tokens import derived_token, hash_token, token_matches
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
@@ -243,11 +243,18 @@ def guide_schedule(*, guide: Guide, first_day: date, last_day: date) -> QuerySet
 
     ``participants`` counts confirmed groups; ``departure.live_bookings`` lists every group
     that takes seats now (confirmed, or a request or payment whose hold runs), for the guide
-    page to show requests apart. Three queries with the guide's own."""
+    page to show requests apart, each with its named participants and their needs
+    (``live_bookings[i].named``): the guide sees them only for the departures assigned to them.
+    Four queries with the guide's own."""
     span_start = timezone.make_aware(datetime.combine(first_day, time.min))
     span_end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     confirmed = Q(departure__bookings__status=BookingStatus.CONFIRMED)
-    live = Booking.objects.filter(seats_taking_q(timezone.now())).order_by("created_at", "pk")
+    named = Participant.objects.order_by("created_at", "pk")
+    live = (
+        Booking.objects.filter(seats_taking_q(timezone.now()))
+        .prefetch_related(Prefetch("participant_entries", queryset=named, to_attr="named"))
+        .order_by("created_at", "pk")
+    )
     return (
         Assignment.objects.select_related("departure__itinerary")
         .prefetch_related(Prefetch("departure__bookings", queryset=live, to_attr="live_bookings"))

@@ -92,6 +92,7 @@ def test_the_schedule_shows_groups_requests_apart_and_the_organisers_phones(
             "status": "confirmed",
             "contact_name": "Claire Martin",
             "contact_phone": entry["groups"][0]["contact_phone"],
+            "named_participants": [],
         },
         {
             "reference": requested["reference"],
@@ -100,6 +101,7 @@ def test_the_schedule_shows_groups_requests_apart_and_the_organisers_phones(
             "status": "requested",
             "contact_name": "Claire Martin",
             "contact_phone": entry["groups"][1]["contact_phone"],
+            "named_participants": [],
         },
     ]
     assert entry["groups"][0]["contact_phone"]
@@ -115,10 +117,57 @@ def test_the_schedule_costs_a_fixed_number_of_queries(
     for _ in range(3):
         book(staff_api, departure, participants=2, options=[])
     url = "/api/v1/guides/me/schedule/?to=" + departure.starts_at.date().isoformat()
-    # The assignments, their live bookings (the guide is the signed-in user's, already loaded).
-    with django_assert_num_queries(2):
+    # The assignments, their live bookings, their named participants (the guide is the
+    # signed-in user's, already loaded).
+    with django_assert_num_queries(3):
         assert len(client.get(url).json()["assignments"][0]["groups"]) == 3
     for _ in range(3):
         book(staff_api, departure, participants=2, options=[])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(client.get(url).json()["assignments"][0]["groups"]) == 6
+
+
+def test_the_assigned_guide_reads_the_participants_needs_and_no_other_guide_does(
+    api: APIClient, staff_api: APIClient
+) -> None:
+    guide, other_guide = make_guide(), make_guide()
+    departure = bookable_departure(capacity=30, days=40)
+    elsewhere = bookable_departure(capacity=30, days=40, slug="other-visit")
+    assign(departure, guide)
+    assign(elsewhere, other_guide)
+    group = book(api, departure, participants=4, options=[]).json()
+    entries = [
+        {"name": "Léa", "category": "pupil", "needs": {"reduced_mobility": True}},
+        {"name": "M. Dupont", "category": "accompanying_staff", "needs": {"details": "insuline"}},
+    ]
+    put = api.put(
+        f"/api/v1/bookings/{group['reference']}/participants/",
+        {"participants": entries},
+        format="json",
+        HTTP_X_BOOKING_TOKEN=group["token"],
+    )
+    assert put.status_code == 200, put.content
+    day = departure.starts_at.astimezone().date().isoformat()
+    mine = _as(guide.user).get("/api/v1/guides/me/schedule/", {"from": day, "to": day}).json()
+    (entry,) = mine["assignments"]
+    (listed,) = entry["groups"]
+    assert [p["name"] for p in listed["named_participants"]] == ["Léa", "M. Dupont"]
+    assert listed["named_participants"][0]["needs"]["reduced_mobility"] is True
+    assert listed["named_participants"][1]["needs"]["details"] == "insuline"
+
+    # A guide assigned elsewhere, and another group's organiser, read none of it.
+    theirs = _as(other_guide.user).get("/api/v1/guides/me/schedule/", {"from": day, "to": day})
+    assert theirs.status_code == 200
+    assert "insuline" not in theirs.content.decode() and "Léa" not in theirs.content.decode()
+    other_group = book(api, departure, participants=2, options=[]).json()
+    nosy = api.get(
+        f"/api/v1/bookings/{group['reference']}/participants/",
+        HTTP_X_BOOKING_TOKEN=other_group["token"],
+    )
+    assert nosy.status_code == 404
+    own = api.get(
+        f"/api/v1/bookings/{other_group['reference']}/participants/",
+        HTTP_X_BOOKING_TOKEN=other_group["token"],
+    )
+    assert own.status_code == 200 and own.json()["participants"] == []
+    assert "insuline" not in own.content.decode()

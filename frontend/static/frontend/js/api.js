@@ -15,8 +15,8 @@ export function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function api(path, { method = "GET", body, token, idempotencyKey } = {}) {
-  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
+export async function api(path, { method = "GET", body, token, idempotencyKey, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", "Accept-Language": currentLang(), ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers["X-Booking-Token"] = token;
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;

@@ -5,6 +5,7 @@ import { dateTime, money } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
+import { participantsSection } from "./participants.js";
 import { recallToken } from "./tokens.js";
 
 let countdown = null;
@@ -55,6 +56,7 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.programme }, t("programmePdf"))),
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
+    live ? participantsSection(booking, token) : null,
     live ? shareSection(booking) : null,
     live ? changeSection(booking, token) : null,
     live ? cancelSection(booking, token) : null,

@@ -61,7 +61,19 @@ function visitItem(v) {
       h("strong", {}, g.organisation), ` · ${t("headcount", { n: g.participants })}`,
       g.status === "confirmed" ? "" : h("span", { class: "badge" }, ` (${t("groupNotConfirmed")})`),
       g.contact_name ? ` · ${g.contact_name}` : "",
-      g.contact_phone ? [" · ", h("a", { href: `tel:${g.contact_phone.replace(/\s+/g, "")}` }, g.contact_phone)] : ""))) : null);
+      g.contact_phone ? [" · ", h("a", { href: `tel:${g.contact_phone.replace(/\s+/g, "")}` }, g.contact_phone)] : "",
+      namedList(g.named_participants)))) : null);
+}
+
+// A group's named participants and their needs (bookings/participants.py), for this guide only.
+const NEED_KEYS = ["reduced_mobility", "diet", "hearing", "sight", "other"];
+function namedList(people) {
+  if (!people || !people.length) return null;
+  return h("ul", { class: "named" }, people.map((p) => {
+    const needs = NEED_KEYS.filter((code) => p.needs[code]).map((code) => t(`need_${code}`));
+    if (p.needs.details) needs.push(p.needs.details);
+    return h("li", {}, p.name, ` (${t(`cat_${p.category}`)})`, needs.length ? [" · ", h("strong", {}, needs.join(", "))] : "");
+  }));
 }
 
 function feedSection(initial) {

@@ -10,6 +10,7 @@ import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
 import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
+import { showRegistration } from "./participants.js";
 
 function translateShell() {
   document.documentElement.lang = currentLang();
@@ -33,6 +34,7 @@ async function route() {
     else if (/^\/bookings\/find\/?$/.test(path)) showFind();
     else if (/^\/my-bookings\/sign-in\/?$/.test(path)) showSignIn(params.get("token"));
     else if (/^\/my-bookings\/?$/.test(path)) await showMyBookings(params);
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/register\/?$/))) await showRegistration(match[1], params.get("token"));
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/visit\/?$/))) await showVisit(match[1], params.get("token"));
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
