@@ -93,7 +93,8 @@ def channel_choose(invoice: Invoice) -> tuple[DeliveryChannel, str]:
     """The invoice's channel, and the buyer's structure id at Chorus Pro when it goes there.
 
     A public buyer (public body, school) goes to Chorus Pro; so does any buyer whose SIRET
-    Chorus Pro knows. Raises a ``ChorusProError`` when the portal cannot say (retried later)."""
+    Chorus Pro knows. Raises a ``ChorusProError`` when the portal cannot say for a public buyer
+    (retried later); a private buyer then gets its e-mail, as before."""
     buyer = invoice.buyer
     siret = str(buyer.get("siret") or "")
     if not siret and buyer.get("organisation_type") not in PUBLIC_BUYERS:
@@ -101,10 +102,19 @@ def channel_choose(invoice: Invoice) -> tuple[DeliveryChannel, str]:
     if not siret:
         # A public buyer without a SIRET cannot be addressed at the portal: staff must add it.
         return DeliveryChannel.CHORUS_PRO, ""
-    structure = _client().structure_search(siret)
+    public = buyer.get("organisation_type") in PUBLIC_BUYERS
+    try:
+        structure = _client().structure_search(siret)
+    except ChorusProError:
+        if public:
+            raise  # retried: a public buyer reads its invoices at the portal
+        # A private buyer received its invoices by e-mail before: the portal's outage does not
+        # hold them back (docs/einvoicing.md).
+        logger.warning("Chorus Pro unreachable: %s goes by e-mail", invoice.number)
+        return DeliveryChannel.EMAIL, ""
     if structure is not None:
         return DeliveryChannel.CHORUS_PRO, str(structure.id_cpp)
-    if buyer.get("organisation_type") in PUBLIC_BUYERS:
+    if public:
         return DeliveryChannel.CHORUS_PRO, ""
     return DeliveryChannel.EMAIL, ""
 

@@ -120,6 +120,16 @@ def test_a_private_buyer_unknown_to_chorus_pro_gets_the_email_recorded(
     assert chorus_pro.fluxes == []
 
 
+def test_the_portal_down_does_not_hold_back_a_private_buyers_email(
+    staff_api: Any, chorus_pro: FakeChorusPro
+) -> None:
+    chorus_pro.down()
+    invoice = _issue(staff_api, organisation=COMPANY)
+    delivery = Delivery.objects.get(invoice=invoice)
+    assert (delivery.channel, delivery.status) == (DeliveryChannel.EMAIL, DeliveryStatus.SENT)
+    assert len(_mails_of(invoice)) == 1
+
+
 def test_a_private_buyer_registered_in_chorus_pro_is_deposited_there(
     staff_api: Any, chorus_pro: FakeChorusPro
 ) -> None:
