@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "invoicing",
+    "einvoicing",
     "guides",
     "legal",
     "frontend",
@@ -146,6 +147,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-stripe-payloads": {"task": "payments.tasks.prune_stripe_payloads", "schedule": 86400.0},
     # "My bookings" sign-in links and sessions past their expiry (bookings/signin.py).
     "purge-sign-ins": {"task": "bookings.tasks.purge_sign_ins", "schedule": 3600.0},
+    # Statuses of invoices deposited in Chorus Pro (einvoicing/tasks.py); each delivery is
+    # consulted at most hourly, later after portal errors (backoff).
+    "follow-einvoice-deliveries": {"task": "einvoicing.tasks.follow_deliveries", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -323,6 +327,22 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
+# Invoices to public buyers deposited in Chorus Pro (einvoicing, docs/einvoicing.md): off until
+# all seven are set. CHORUS_PRO_API_URL is the base of the documented /cpro/... paths
+# (https://api.piste.gouv.fr, or https://sandbox-api.piste.gouv.fr for the qualification
+# platform); CHORUS_PRO_OAUTH_URL the PISTE token endpoint
+# (https://oauth.piste.gouv.fr/api/oauth/token); login and password are the technical account's.
+CHORUS_PRO_API_URL = env.str("CHORUS_PRO_API_URL", default="")
+CHORUS_PRO_OAUTH_URL = env.str("CHORUS_PRO_OAUTH_URL", default="")
+CHORUS_PRO_CLIENT_ID = env.str("CHORUS_PRO_CLIENT_ID", default="")
+CHORUS_PRO_CLIENT_SECRET = env.str("CHORUS_PRO_CLIENT_SECRET", default="")
+CHORUS_PRO_LOGIN = env.str("CHORUS_PRO_LOGIN", default="")
+CHORUS_PRO_PASSWORD = env.str("CHORUS_PRO_PASSWORD", default="")
+CHORUS_PRO_SUPPLIER_ID = env.str("CHORUS_PRO_SUPPLIER_ID", default="")
+CHORUS_PRO_TIMEOUT_SECONDS = env.float("CHORUS_PRO_TIMEOUT_SECONDS", default=20.0)
+# A deposited invoice whose status has not moved for this many days is logged as stuck.
+EINVOICING_STUCK_DAYS = env.int("EINVOICING_STUCK_DAYS", default=15)
 # What is due when booking by card: the deposit when the visit is further away than this.
 PAYMENT_DEPOSIT_MIN_DAYS_BEFORE = env.int("PAYMENT_DEPOSIT_MIN_DAYS_BEFORE", default=30)
 # Retention of personal data (docs/operations.md, "Personal data: retention and erasure").

@@ -1,10 +1,22 @@
-"""``/healthz``: is the database reachable, and Redis when it is configured."""
+"""``/healthz``: is the database reachable, and Redis when it is configured.
+
+Higher apps add the state of optional outside services through ``health_reports`` (e.g. the
+Chorus Pro channel): reported under ``channels``, they never make the whole site unhealthy.
+"""
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core.extensions import ExtensionPoint
+
+# A contribution returns {name: "ok" | "error: ..." | another state}, or {} when not configured.
+HealthReport = Callable[[], dict[str, str]]
+health_reports = ExtensionPoint[HealthReport]("core.health_reports")
 
 
 def _check_database() -> str:
@@ -37,7 +49,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if settings.REDIS_URL:
         checks["redis"] = _check_redis()
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    answer: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    channels: dict[str, str] = {}
+    for report in health_reports:
+        channels.update(report())
+    if channels:
+        answer["channels"] = channels
+    return JsonResponse(answer, status=200 if healthy else 503)

@@ -20,6 +20,14 @@ REDACTIONS = [
     (re.compile(r"(/calendar/guides/)[^/\s\"'?]+"), r"\1[redacted]"),
     (re.compile(r"(?i)(x-booking-token['\"]?\s*[:=]\s*['\"]?)[^\s,'\"}]+"), r"\1[redacted]"),
     (re.compile(r"\b(sk|rk|whsec)_(test|live)?_?[A-Za-z0-9]{8,}"), "[redacted-key]"),
+    # OAuth2 (Chorus Pro through PISTE): bearer tokens, the client secret in a token request,
+    # the technical account's base64 login:password header.
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
+    (
+        re.compile(r"(?i)((?:client_secret|access_token)['\"]?\s*[:=]\s*['\"]?)[^&\s,'\"}]+"),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"(?i)(cpro-account['\"]?\s*[:=]\s*['\"]?)[^\s,'\"}]+"), r"\1[redacted]"),
 ]
 
 

@@ -29,6 +29,7 @@ from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Organisatio
 from bookings.services import lock_booking
 from core import outbox
 from core.errors import Conflict, InvalidInput
+from core.extensions import ExtensionPoint
 from core.money import percent_of, vat_on
 from invoicing import amounts, errors
 from invoicing.models import Invoice, InvoiceKind, InvoiceSequence, InvoiceSeries, SellerProfile
@@ -43,6 +44,15 @@ _after_sequence_read: Callable[[], None] | None = None
 PUBLIC_BODY_MAX_TERMS_DAYS = 30  # public buyers: 30 days at most (STANDARDS.md)
 FINAL, FULL, DEPOSIT = "final", "full", "deposit"
 DELIVER_INVOICE = "invoicing.deliver_invoice"  # the outbox handler (invoicing/receivers.py)
+
+# How an issued invoice reaches its buyer. A contribution looks at the invoice and returns the
+# deliverer that takes it over (called with the invoice and its PDF, with no transaction open,
+# at least once: it carries its own idempotency; raising makes the outbox retry it later), or
+# None to leave it to the next one. When none takes it, the PDF is e-mailed to the booking's
+# contact. The einvoicing app contributes Chorus Pro (public buyers) when it is configured.
+InvoiceDeliverer = Callable[[Invoice, bytes], None]
+InvoiceDeliveryChoice = Callable[[Invoice], InvoiceDeliverer | None]
+invoice_delivery_channels = ExtensionPoint[InvoiceDeliveryChoice]("invoicing.delivery_channels")
 
 DEMO_SELLER: dict[str, Any] = {
     "legal_name": "Voyages apprenants (DÉMONSTRATION)",
@@ -388,14 +398,28 @@ def _after_issue(invoice: Invoice) -> None:
 
 
 def invoice_deliver(*, invoice_id: int) -> None:
-    """Render and store the PDF of an issued invoice, then e-mail it to the booking's contact.
+    """Render and store the PDF of an issued invoice, then deliver it: through the first
+    contribution of ``invoice_delivery_channels`` that takes it, else by e-mail to the booking's
+    contact (``invoice_email_send``).
 
     Runs with no transaction open (no lock held while the mail server answers); at least once.
     """
+    invoice = Invoice.objects.select_related("booking", "credited_invoice").get(pk=invoice_id)
+    pdf = invoice_pdf(invoice=invoice)
+    for choose in invoice_delivery_channels:
+        deliverer = choose(invoice)
+        if deliverer is not None:
+            deliverer(invoice, pdf)
+            return
+    invoice_email_send(invoice=invoice, pdf=pdf)
+
+
+def invoice_email_send(*, invoice: Invoice, pdf: bytes) -> None:
+    """E-mail the invoice's PDF to the booking's contact (the delivery of every invoice when
+    no channel takes it over)."""
     from invoicing.emails import invoice_email
 
-    invoice = Invoice.objects.select_related("booking", "credited_invoice").get(pk=invoice_id)
-    invoice_email(invoice, invoice_pdf(invoice=invoice)).send()
+    invoice_email(invoice, pdf).send()
 
 
 # --- Reactions to the booking's life and to payments ----------------------------------------

@@ -1,0 +1,85 @@
+"""Admin: invoice deliveries listed by status, with their history and a retry action.
+
+Rows are written by the services only; the retry action queues ``einvoicing.tasks.
+retry_delivery`` (the portal is never waited on in the admin's request).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_lazy, ngettext
+
+from core.admin_display import ReadOnlyModelAdmin, rows_table
+from core.dates import format_datetime
+from core.permissions import admin_permission
+from core.tasks import enqueue
+from einvoicing import tasks
+from einvoicing.models import FOLLOWED, Delivery, DeliveryStatus
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = [
+        "invoice",
+        "channel",
+        "status",
+        "attempts",
+        "flux_number",
+        "status_changed_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["invoice__number", "flux_number", "portal_invoice_id"]
+    list_select_related = ["invoice"]
+    readonly_fields = [
+        "invoice",
+        "channel",
+        "status",
+        "attempts",
+        "flux_number",
+        "portal_invoice_id",
+        "structure_id",
+        "history_table",
+        "last_error",
+        "status_changed_at",
+        "next_check_at",
+        "check_failures",
+    ]
+    exclude = ["history"]
+    actions = ["retry"]
+    has_retry_permission = admin_permission("einvoicing.change_delivery")
+
+    @admin.display(description=gettext_lazy("status history"))
+    def history_table(self, obj: Delivery) -> SafeString:
+        """One row per status, oldest first: when (Europe/Paris), what, the portal's reason."""
+        labels = dict(DeliveryStatus.choices)
+        rows = [
+            (
+                format_datetime(datetime.fromisoformat(row["at"]), get_language() or "fr"),
+                f"{labels.get(row['status'], row['status'])} {row.get('reason', '')}".strip(),
+            )
+            for row in obj.history
+        ]
+        return rows_table(rows)
+
+    @admin.action(
+        description=gettext_lazy("Deliver again, or consult the portal now"),
+        permissions=["retry"],
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        retried = queryset.filter(status__in=(*FOLLOWED, DeliveryStatus.PENDING))
+        count = 0
+        for delivery in retried:
+            enqueue(tasks.retry_delivery, delivery.pk)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery retried.", "%(count)d deliveries retried.", count)
+            % {"count": count},
+            level=messages.SUCCESS if count else messages.WARNING,
+        )

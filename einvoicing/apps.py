@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class EinvoicingConfig(AppConfig):
+    name = "einvoicing"
+    verbose_name = "Facturation électronique"
+
+    def ready(self) -> None:
+        from core.health import health_reports
+        from einvoicing.health import chorus_pro_health
+        from einvoicing.services import chorus_pro_delivery
+        from invoicing.services import invoice_delivery_channels
+
+        # Invoices to public buyers go to Chorus Pro when it is configured (docs/einvoicing.md).
+        invoice_delivery_channels.register(chorus_pro_delivery)
+        health_reports.register(chorus_pro_health)

@@ -1,0 +1,84 @@
+"""One delivery per invoice or credit note: where it went, its identifiers there, its history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from invoicing.models import Invoice
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    CHORUS_PRO = "chorus_pro", _("Chorus Pro")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent by e-mail")
+    DEPOSITED = "deposited", _("Deposited")
+    MADE_AVAILABLE = "made_available", _("Made available to the buyer")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+    SERVICE_CERTIFIED = "service_certified", _("Service certified")
+    PAYMENT_ORDERED = "payment_ordered", _("Payment ordered")
+    PAID = "paid", _("Paid")
+
+
+# Statuses after which the portal still has something to say (the periodic task follows them).
+FOLLOWED = (
+    DeliveryStatus.DEPOSITED,
+    DeliveryStatus.MADE_AVAILABLE,
+    DeliveryStatus.SUSPENDED,
+    DeliveryStatus.SERVICE_CERTIFIED,
+    DeliveryStatus.PAYMENT_ORDERED,
+)
+
+
+class Delivery(models.Model):
+    invoice = models.OneToOneField(  # one per invoice: nothing is delivered twice
+        Invoice, on_delete=models.PROTECT, related_name="delivery", verbose_name=_("invoice")
+    )
+    channel = models.CharField(
+        max_length=20, choices=DeliveryChannel.choices, verbose_name=_("channel")
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+        verbose_name=_("status"),
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    flux_number = models.CharField(max_length=40, blank=True, verbose_name=_("flux number"))
+    portal_invoice_id = models.CharField(
+        max_length=40, blank=True, verbose_name=_("invoice id at the portal")
+    )
+    structure_id = models.CharField(
+        max_length=40, blank=True, verbose_name=_("buyer's structure at the portal")
+    )
+    # [{"status": ..., "at": ISO 8601 UTC, "reason": ...}], oldest first.
+    history = models.JSONField(default=list, blank=True, verbose_name=_("status history"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status since"))
+    # The next consultation of the portal (backoff after its errors).
+    next_check_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next check"))
+    check_failures = models.PositiveIntegerField(default=0, verbose_name=_("failed checks"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invoice delivery")
+        verbose_name_plural = _("invoice deliveries")
+        constraints = [
+            # A flux number names one deposit: two deliveries never share one.
+            models.UniqueConstraint(
+                fields=["flux_number"],
+                condition=~models.Q(flux_number=""),
+                name="einvoicing_delivery_unique_flux",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} → {self.get_channel_display()} ({self.status})"
