@@ -45,6 +45,8 @@ from procurement.models import (
 # Test-only seam: called after acceptance has locked the quote and before it books, so that a
 # race test can hold it there while the seats are sold. Never set in production.
 _before_booking: Callable[[], None] | None = None
+# Test-only switch for the negative control of the double-acceptance race; never changed.
+_quote_lock_enabled: bool = True
 
 
 def _take_number(year: int) -> str:
@@ -237,7 +239,8 @@ def quote_create(*, data: dict[str, Any], user: Any = None) -> tuple[Quote, str]
 
 
 def _lock(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().get(pk=quote.pk)
+    rows = Quote.objects.filter(pk=quote.pk)
+    return (rows.select_for_update() if _quote_lock_enabled else rows).get()
 
 
 def _check_open(quote: Quote, *, for_acceptance: bool = False) -> None:
