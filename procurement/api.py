@@ -46,12 +46,16 @@ class QuoteInputSerializer(BookingInputSerializer):
     participants = None  # type: ignore[assignment]
     split = None  # type: ignore[assignment]
     payment_method = serializers.ChoiceField(
-        choices=[(PaymentMethod.INVOICE.value, PaymentMethod.INVOICE.label)],
-        default=PaymentMethod.INVOICE.value,
+        choices=PaymentMethod.choices, default=PaymentMethod.INVOICE.value
     )
     categories = CategoriesSerializer()
     objectives = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     commitment_number_follows = serializers.BooleanField(default=False)
+
+    def validate_payment_method(self, value: str) -> str:
+        if value != PaymentMethod.INVOICE:
+            raise serializers.ValidationError(_("A quote is paid by invoice."), code="invoice_only")
+        return value
 
     def validate_categories(self, value: dict[str, int]) -> dict[str, int]:
         if sum(value.values()) < 1:
@@ -122,6 +126,7 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
     status = serializers.SerializerMethodField()
     price = serializers.SerializerMethodField()
     booking = serializers.CharField(source="booking.reference", allow_null=True, default=None)
+    organisation_type = serializers.CharField(help_text="The buyer's type, as in the booking.")
     versions = VersionSerializer(many=True)
     links = serializers.SerializerMethodField()
 

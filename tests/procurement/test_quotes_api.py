@@ -232,7 +232,7 @@ def test_staff_decline_with_a_reason_and_the_group_may_not(
         ({"categories": {"pupils": -1}}, "categories.pupils", "min_value"),
         ({"options": ["helicopter"]}, "options.0", "unknown_option"),
         ({"departure": 999999}, "departure", "departure_not_bookable"),
-        ({"payment_method": "card"}, "payment_method", "invalid_choice"),
+        ({"payment_method": "card"}, "payment_method", "invoice_only"),
     ],
 )
 def test_bad_input_is_a_problem_with_field_and_code_and_no_quote(
