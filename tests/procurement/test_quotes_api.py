@@ -254,3 +254,13 @@ def test_acceptance_needs_the_statement(api: APIClient) -> None:
     assert ("statement", "statement_required") in rows
     assert_problem(accept(api, quote, name=""), 400, "validation_error", "name")
     assert Quote.objects.get().status == QuoteStatus.SENT
+
+
+def test_the_office_group_may_extend_quotes(api: APIClient, staff_api: APIClient) -> None:
+    quote = ask(api, bookable_departure())
+    response = staff_api.post(
+        f"/api/v1/quotes/{quote['number']}/extend/", {"days": 5}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    read = staff_api.get(f"/api/v1/quotes/{quote['number']}/")  # staff read without the token
+    assert read.status_code == 200
