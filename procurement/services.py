@@ -89,6 +89,12 @@ def _target(data: dict[str, Any]) -> tuple[Itinerary, Departure | None, datetime
                 _("This visit has already started."),
                 field="departure",
             )
+        if data["language"] != departure.language:
+            raise InvalidInput(
+                booking_errors.LANGUAGE_NOT_OFFERED,
+                _("This departure is guided in “%(language)s”.") % {"language": departure.language},
+                field="language",
+            )
         return departure.itinerary, departure, departure.starts_at
     itinerary = Itinerary.objects.filter(slug=data["itinerary"], is_published=True).first()
     if itinerary is None:
@@ -108,6 +114,12 @@ def _target(data: dict[str, Any]) -> tuple[Itinerary, Departure | None, datetime
             booking_errors.DEPARTURE_STARTED,
             _("This visit has already started."),
             field="starts_at",
+        )
+    if data["language"] not in itinerary.languages:
+        raise InvalidInput(
+            booking_errors.LANGUAGE_NOT_OFFERED,
+            _("This itinerary is not offered in “%(language)s”.") % {"language": data["language"]},
+            field="language",
         )
     return itinerary, None, data["starts_at"]
 

@@ -11,15 +11,18 @@ from rest_framework.test import APIClient
 
 from invoicing.services import seller_profile_get
 from tests.bookings.helpers import bookable_departure
+from tests.factories import schedule
 from tests.procurement.helpers import quote_body
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(api: APIClient, **overrides: Any) -> str:
-    created = api.post(
-        "/api/v1/quotes/", quote_body(bookable_departure(), **overrides), format="json"
-    )
+def pdf_text(api: APIClient, language: str = "fr", **overrides: Any) -> str:
+    departure = bookable_departure()
+    if language != "fr":
+        departure = schedule(departure.itinerary, days=41, capacity=30, language=language)
+    body = quote_body(departure, language=language, **overrides)
+    created = api.post("/api/v1/quotes/", body, format="json")
     assert created.status_code == 201, created.content
     quote = created.json()
     pdf = api.get(quote["links"]["pdf"], HTTP_X_QUOTE_TOKEN=quote["token"])

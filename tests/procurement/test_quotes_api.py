@@ -233,6 +233,7 @@ def test_staff_decline_with_a_reason_and_the_group_may_not(
         ({"options": ["helicopter"]}, "options.0", "unknown_option"),
         ({"departure": 999999}, "departure", "departure_not_bookable"),
         ({"payment_method": "card"}, "payment_method", "invoice_only"),
+        ({"language": "en"}, "language", "language_not_offered"),
     ],
 )
 def test_bad_input_is_a_problem_with_field_and_code_and_no_quote(
