@@ -173,6 +173,15 @@ def _write_version(
             _("A quote is for one participant at least."),
             field="categories",
         )
+    if departure is not None and not (
+        itinerary.min_participants <= participants <= itinerary.max_participants
+    ):
+        raise InvalidInput(
+            booking_errors.PARTICIPANTS_OUT_OF_RANGE,
+            _("This departure takes groups of %(min)d to %(max)d participants.")
+            % {"min": itinerary.min_participants, "max": itinerary.max_participants},
+            field="categories",
+        )
     free = free_places(pupils=pupils, staff=staff)
     price = price_booking(
         itinerary=itinerary,

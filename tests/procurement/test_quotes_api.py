@@ -234,6 +234,11 @@ def test_staff_decline_with_a_reason_and_the_group_may_not(
         ({"departure": 999999}, "departure", "departure_not_bookable"),
         ({"payment_method": "card"}, "payment_method", "invoice_only"),
         ({"language": "en"}, "language", "language_not_offered"),
+        (
+            {"categories": {"pupils": 30, "adults": 0, "staff": 3}},
+            "categories",
+            "participants_out_of_range",
+        ),
     ],
 )
 def test_bad_input_is_a_problem_with_field_and_code_and_no_quote(
