@@ -11,6 +11,7 @@ from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
 from legal import api as legal_api
 from payments import api as payments_api
+from procurement import api as procurement_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -24,8 +25,14 @@ router.register("departures", itineraries_api.DepartureViewSet, basename="depart
 router.register("bookings", bookings_api.BookingViewSet, basename="booking")
 router.register("guides", guides_api.GuideViewSet, basename="guide")
 router.register("invoices", invoicing_api.InvoiceViewSet, basename="invoice")
+router.register("quotes", procurement_api.QuoteViewSet, basename="quote")
 
 urlpatterns = [
+    path(
+        "quotes/<str:number>/quote.pdf",
+        procurement_api.QuoteViewSet.as_view({"get": "pdf"}),
+        name="quote-pdf",
+    ),
     # Files keep their extension as the last part of the path (no trailing slash).
     path(
         "bookings/<str:reference>/calendar.ics",

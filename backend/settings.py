@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "payments",
     "invoicing",
     "einvoicing",
+    "procurement",
     "guides",
     "legal",
     "frontend",
@@ -316,6 +317,10 @@ SPECTACULAR_SETTINGS = {
 # bookings and private-date requests while the office decides.
 BOOKING_CARD_HOLD_MINUTES = env.int("BOOKING_CARD_HOLD_MINUTES", default=30)
 BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
+# Quotes (procurement): how long a quote may be accepted, and one free accompanying adult per
+# this many pupils (0: no free place).
+QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
+QUOTE_PUPILS_PER_FREE_PLACE = env.int("QUOTE_PUPILS_PER_FREE_PLACE", default=10)
 # No visit on the public holidays of this country (python-holidays' code; "FR" is metropolitan
 # France, the Pas-de-Calais has no local ones). Staff enter other closures in the admin.
 CLOSED_ON_PUBLIC_HOLIDAYS = env.bool("CLOSED_ON_PUBLIC_HOLIDAYS", default=True)

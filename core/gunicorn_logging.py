@@ -30,6 +30,7 @@ SECRET_HEADERS = frozenset(
         "cookie",
         "set-cookie",
         "x-booking-token",
+        "x-quote-token",
         "x-csrftoken",
         "idempotency-key",
     }

@@ -18,7 +18,10 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 REDACTIONS = [
     (re.compile(r"(?i)([?&](?:token|key|secret|password)=)[^&\s\"']+"), r"\1[redacted]"),
     (re.compile(r"(/calendar/guides/)[^/\s\"'?]+"), r"\1[redacted]"),
-    (re.compile(r"(?i)(x-booking-token['\"]?\s*[:=]\s*['\"]?)[^\s,'\"}]+"), r"\1[redacted]"),
+    (
+        re.compile(r"(?i)(x-(?:booking|quote)-token['\"]?\s*[:=]\s*['\"]?)[^\s,'\"}]+"),
+        r"\1[redacted]",
+    ),
     (re.compile(r"\b(sk|rk|whsec)_(test|live)?_?[A-Za-z0-9]{8,}"), "[redacted-key]"),
     # OAuth2 (Chorus Pro through PISTE): bearer tokens, the client secret in a token request,
     # the technical account's base64 login:password header.

@@ -15,7 +15,7 @@ from bookings.services.base import (
     new_reference,
 )
 from bookings.services.change import booking_cancel, booking_change, cancellation_terms
-from bookings.services.create import booking_create
+from bookings.services.create import booking_create, booking_create_quoted
 from bookings.services.office import (
     booking_confirm,
     booking_decline,
@@ -31,6 +31,7 @@ __all__ = [
     "booking_change",
     "booking_confirm",
     "booking_create",
+    "booking_create_quoted",
     "booking_decline",
     "bookings_cancel_for_departure",
     "bookings_expire_holds",

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import errors
+from bookings import errors, signals
 from bookings.inputs import BookingRequest
 from bookings.invalidation import booking_written
 from bookings.models import (
@@ -164,8 +164,36 @@ def booking_create(*, request: BookingRequest) -> tuple[Booking, str]:
     raise RuntimeError("Could not draw a free booking reference")
 
 
+def booking_create_quoted(
+    *, request: BookingRequest, price: dict[str, Any], quote_number: str
+) -> tuple[Booking, str]:
+    """A confirmed booking at a price frozen elsewhere (an accepted quote, procurement).
+
+    The same checks, seat lock and seat count as ``booking_create`` (departure row first, then
+    the booking's insert), in the caller's transaction when there is one; the booking is
+    confirmed at once and its price is ``price``, the snapshot the quote froze, whatever the
+    catalogue says today. Raises InvalidInput or Conflict (``sold_out``), nothing written.
+    """
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            with transaction.atomic():
+                return _booking_create(
+                    request, reference, quoted_price=price, quote_number=quote_number
+                )
+        except IntegrityError:
+            if not Booking.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("Could not draw a free booking reference")
+
+
 @transaction.atomic
-def _booking_create(request: BookingRequest, reference: str) -> tuple[Booking, str]:
+def _booking_create(
+    request: BookingRequest,
+    reference: str,
+    quoted_price: dict[str, Any] | None = None,
+    quote_number: str = "",
+) -> tuple[Booking, str]:
     _check_terms(request.terms_version)
     participants = request.participants
     private = request.departure is None
@@ -188,6 +216,8 @@ def _booking_create(request: BookingRequest, reference: str) -> tuple[Booking, s
         if payment_method == PaymentMethod.CARD and not private
         else BookingStatus.REQUESTED
     )
+    if quoted_price is not None:
+        status = BookingStatus.CONFIRMED
     token, token_hash = new_token()
     booking = Booking(
         reference=reference,
@@ -198,13 +228,17 @@ def _booking_create(request: BookingRequest, reference: str) -> tuple[Booking, s
         options=[option.code for option in options],
         payment_method=payment_method,
         status=status,
-        hold_expires_at=_hold_until(payment_method, private, departure.starts_at),
+        hold_expires_at=(
+            None
+            if quoted_price is not None
+            else _hold_until(payment_method, private, departure.starts_at)
+        ),
         notes=request.notes,
         terms_version=request.terms_version,
         terms_accepted_at=timezone.now(),
         **_party_fields(request),
     )
-    booking.price = price_booking(
+    booking.price = quoted_price or price_booking(
         itinerary=itinerary,
         participants=participants,
         options=options,
@@ -220,8 +254,12 @@ def _booking_create(request: BookingRequest, reference: str) -> tuple[Booking, s
         status=status,
         participants=participants,
         terms_version=booking.terms_version,
+        **({"quote": quote_number} if quote_number else {}),
     )
-    _after_commit("received", booking)
+    if quoted_price is not None:
+        _after_commit("confirmed", booking, signals.booking_confirmed)
+    else:
+        _after_commit("received", booking)
     return booking, token
 
 

@@ -1,0 +1,141 @@
+"""Admin: quotes by status and expiry, read-only, with their versions, acceptance and events.
+
+Quotes are written by ``procurement.services`` only (the API's staff actions revise, extend and
+decline them); the admin shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
+from procurement.models import Quote, QuoteSequence, QuoteStatus
+
+
+@admin.register(QuoteSequence)
+class QuoteSequenceAdmin(ReadOnlyModelAdmin):
+    list_display = ["year", "last_number"]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The status as the buyer sees it: an open quote past its validity is expired."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(QuoteStatus.choices)
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        from django.utils import timezone
+
+        value = self.value()
+        now = timezone.now()
+        if value == QuoteStatus.SENT:
+            return queryset.filter(status=QuoteStatus.SENT, valid_until__gt=now)
+        if value == QuoteStatus.EXPIRED:
+            return queryset.filter(status=QuoteStatus.SENT, valid_until__lte=now) | (
+                queryset.filter(status=QuoteStatus.EXPIRED)
+            )
+        if value:
+            return queryset.filter(status=value)
+        return queryset
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyModelAdmin):
+    list_display = [
+        "number",
+        "organisation_name",
+        "shown_status",
+        "valid_until",
+        "current_version",
+        "booking",
+    ]
+    list_filter = [StatusFilter, "organisation_type"]
+    search_fields = ["number", "organisation_name", "contact_email"]
+    ordering = ["valid_until"]
+    date_hierarchy = "valid_until"
+    fields = (
+        "number",
+        "shown_status",
+        "valid_until",
+        "language",
+        "buyer",
+        "booking",
+        "decline_reason",
+        "versions_table",
+        "acceptance_table",
+        "events_table",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def shown_status(self, obj: Quote) -> str:
+        return str(QuoteStatus(obj.effective_status()).label)
+
+    @admin.display(description=_("buyer"))
+    def buyer(self, obj: Quote) -> SafeString:
+        return rows_table(
+            [
+                (_("organisation name"), obj.organisation_name),
+                (_("organisation type"), obj.get_organisation_type_display()),
+                ("SIRET", obj.siret or "-"),
+                (_("VAT number"), obj.vat_number or "-"),
+                (_("service code"), obj.service_code or "-"),
+                (
+                    _("commitment number will follow"),
+                    _("yes") if obj.commitment_number_follows else _("no"),
+                ),
+                (_("contact name"), obj.contact_name),
+                (_("contact e-mail"), obj.contact_email),
+            ]
+        )
+
+    @admin.display(description=_("versions"))
+    def versions_table(self, obj: Quote) -> SafeString:
+        parts = []
+        for row in obj.versions.select_related("itinerary").order_by("version"):
+            summary = rows_table(
+                [
+                    (_("version"), row.version),
+                    (_("itinerary"), row.itinerary.title),
+                    (_("starts at"), paris(row.starts_at)),
+                    (
+                        _("participants"),
+                        f"{row.pupils} / {row.adults} / {row.staff} (+{row.free_places})",
+                    ),
+                    (_("total"), euros(row.total_cents)),
+                    (_("superseded at"), paris(row.superseded_at) if row.superseded_at else "-"),
+                    (_("PDF SHA-256"), row.pdf_sha256),
+                ]
+            )
+            parts.append(format_html("{}{}", summary, price_table(row.price)))
+        return format_html_join("", "<div>{}</div>", ((part,) for part in parts))
+
+    @admin.display(description=_("acceptance"))
+    def acceptance_table(self, obj: Quote) -> SafeString:
+        acceptance = getattr(obj, "acceptance", None)
+        if acceptance is None:
+            return format_html("{}", "-")
+        return rows_table(
+            [
+                (_("version"), acceptance.version),
+                (_("name"), acceptance.name),
+                (_("role"), acceptance.role),
+                (_("accepted at"), paris(acceptance.accepted_at)),
+                (_("client address"), acceptance.client_address or "-"),
+                (_("PDF SHA-256"), acceptance.pdf_sha256),
+            ]
+        )
+
+    @admin.display(description=_("events"))
+    def events_table(self, obj: Quote) -> SafeString:
+        return rows_table(
+            [(paris(event.at), f"{event.action} {event.data}") for event in obj.events.all()]
+        )

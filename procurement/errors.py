@@ -1,0 +1,8 @@
+"""Error codes of the procurement services; the tests import them."""
+
+QUOTE_NOT_FOUND = "quote_not_found"
+QUOTE_EXPIRED = "quote_expired"
+QUOTE_SUPERSEDED = "quote_superseded"
+QUOTE_ALREADY_ACCEPTED = "quote_already_accepted"
+QUOTE_NOT_OPEN = "quote_not_open"  # declined: nothing more can be done with it
+STATEMENT_REQUIRED = "statement_required"

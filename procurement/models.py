@@ -1,0 +1,219 @@
+"""Quotes (devis), their versions, the buyer's acceptance and the audit trail of staff changes.
+
+A quote has a number in its own gapless series per year (``D2026-000001``, ``QuoteSequence``
+locked like the invoices' counters) and one or more versions: a revision adds a version and
+supersedes the previous one, which stays readable. Each version freezes what was quoted (the
+request, the categories of participants, the price snapshot of ``bookings.pricing``) and the
+exact PDF the buyer reads, with its SHA-256.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Booking, OrganisationType
+from itineraries.models import Departure, Itinerary, Language
+
+
+class QuoteStatus(models.TextChoices):
+    SENT = "sent", _("Sent")  # open: the buyer may accept it until valid_until
+    ACCEPTED = "accepted", _("Accepted")  # turned into a confirmed booking
+    DECLINED = "declined", _("Declined")  # by staff, with a reason
+    EXPIRED = "expired", _("Expired")  # valid_until passed (computed: see effective_status)
+
+
+class QuoteSequence(models.Model):
+    """One counter row per year; locked (select_for_update) to take a number."""
+
+    year = models.PositiveIntegerField(unique=True, verbose_name=_("year"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
+
+    class Meta:
+        verbose_name = _("quote sequence")
+        verbose_name_plural = _("quote sequences")
+
+    def __str__(self) -> str:
+        return f"D{self.year}: {self.last_number}"
+
+
+class Quote(models.Model):
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+    token_hash = models.CharField(max_length=64, verbose_name=_("token hash"))
+    status = models.CharField(
+        max_length=10,
+        choices=QuoteStatus.choices,
+        default=QuoteStatus.SENT,
+        verbose_name=_("status"),
+    )
+    current_version = models.PositiveIntegerField(default=1, verbose_name=_("current version"))
+    valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    language = models.CharField(max_length=2, choices=Language.choices, verbose_name=_("language"))
+
+    organisation_type = models.CharField(
+        max_length=20, choices=OrganisationType.choices, verbose_name=_("organisation type")
+    )
+    organisation_name = models.CharField(max_length=200, verbose_name=_("organisation name"))
+    siret = models.CharField(max_length=14, blank=True)
+    vat_number = models.CharField(max_length=20, blank=True, verbose_name=_("VAT number"))
+    service_code = models.CharField(max_length=100, blank=True, verbose_name=_("service code"))
+    commitment_number_follows = models.BooleanField(
+        default=False, verbose_name=_("commitment number will follow")
+    )
+    contact_name = models.CharField(max_length=200, verbose_name=_("contact name"))
+    contact_email = models.EmailField(verbose_name=_("contact e-mail"))
+    contact_phone = models.CharField(max_length=40, blank=True, verbose_name=_("contact phone"))
+
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quote",
+        verbose_name=_("booking"),
+    )
+    decline_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        indexes = [models.Index(fields=["status", "valid_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(booking__isnull=False),
+                name="quote_accepted_has_booking",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def effective_status(self, now: Any = None) -> str:
+        """``expired`` for an open quote past its validity, even before anything marks it."""
+        now = now or timezone.now()
+        if self.status == QuoteStatus.SENT and self.valid_until <= now:
+            return QuoteStatus.EXPIRED
+        return self.status
+
+
+class QuoteVersion(models.Model):
+    """One version of a quote, frozen when written; a later revision supersedes it."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="versions", verbose_name=_("quote")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    itinerary = models.ForeignKey(
+        Itinerary, on_delete=models.PROTECT, related_name="+", verbose_name=_("itinerary")
+    )
+    # A public departure, or (null) a private date at ``starts_at``.
+    departure = models.ForeignKey(
+        Departure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("departure"),
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    pupils = models.PositiveIntegerField(default=0, verbose_name=_("pupils or students"))
+    adults = models.PositiveIntegerField(default=0, verbose_name=_("adults"))
+    staff = models.PositiveIntegerField(default=0, verbose_name=_("accompanying staff"))
+    free_places = models.PositiveIntegerField(default=0, verbose_name=_("free places"))
+    options = models.JSONField(default=list, blank=True)  # option codes
+    objectives = models.TextField(blank=True, verbose_name=_("learning objectives"))
+    # The booking body acceptance will send to bookings.services (JSON-safe, dates ISO).
+    request = models.JSONField()
+    # The bookings.pricing snapshot, frozen: acceptance books at this price.
+    price = models.JSONField()
+    total_cents = models.BigIntegerField(verbose_name=_("total (cents)"))
+    valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    pdf = models.BinaryField(default=b"", editable=False)
+    pdf_sha256 = models.CharField(max_length=64, verbose_name=_("PDF SHA-256"))
+    superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["quote", "version"]
+        verbose_name = _("quote version")
+        verbose_name_plural = _("quote versions")
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "version"], name="quote_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote.number} v{self.version}"
+
+    @property
+    def participants(self) -> int:
+        return self.pupils + self.adults + self.staff
+
+
+class QuoteAcceptance(models.Model):
+    """Who accepted which version, when, from where, and the hash of the exact PDF accepted."""
+
+    quote = models.OneToOneField(
+        Quote, on_delete=models.PROTECT, related_name="acceptance", verbose_name=_("quote")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    role = models.CharField(max_length=200, verbose_name=_("role"))
+    statement = models.BooleanField(verbose_name=_("may commit the organisation"))
+    accepted_at = models.DateTimeField(verbose_name=_("accepted at"))
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=_("client address")
+    )
+    pdf_sha256 = models.CharField(max_length=64, verbose_name=_("PDF SHA-256"))
+
+    class Meta:
+        verbose_name = _("quote acceptance")
+        verbose_name_plural = _("quote acceptances")
+        constraints = [
+            models.CheckConstraint(condition=Q(statement=True), name="acceptance_statement_made")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote.number} v{self.version}: {self.name}"
+
+
+class QuoteEvent(models.Model):
+    """Append-only audit trail: created, revised, extended, declined, accepted."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="events", verbose_name=_("quote")
+    )
+    action = models.CharField(max_length=20, verbose_name=_("action"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("quote event")
+        verbose_name_plural = _("quote events")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.action}"

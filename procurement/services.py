@@ -1,0 +1,395 @@
+"""Writes to quotes: create, revise, extend, decline, accept (each in a transaction, audited).
+
+Numbering: the ``QuoteSequence`` row of the year, locked with ``select_for_update()`` in the
+transaction that inserts the quote, as ``invoicing`` numbers invoices: D2026-000001, 2, 3...
+with no gap (a rolled-back creation rolls its number back too). Everything is validated first.
+
+Seats: an open quote does not take seats (``bookings.models.seats_taking_q`` counts bookings
+only); acceptance books through ``bookings.services.booking_create_quoted``, which locks the
+departure row, counts and inserts in the acceptance's transaction: seats gone means
+``sold_out`` and nothing changes (docs/procurement.md, "Seats").
+
+Lock order of acceptance: the quote row, then (inside the bookings service) the departure,
+then the booking's insert. No transaction locks a quote after a departure, so no cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings import errors as booking_errors
+from bookings.inputs import BookingRequest
+from bookings.models import PaymentMethod
+from bookings.pricing import price_booking
+from bookings.services import booking_create_quoted
+from core.errors import Conflict, InvalidInput
+from core.tokens import new_token
+from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
+from procurement import errors
+from procurement.models import (
+    Quote,
+    QuoteAcceptance,
+    QuoteEvent,
+    QuoteSequence,
+    QuoteStatus,
+    QuoteVersion,
+)
+
+# Test-only seam: called after acceptance has locked the quote and before it books, so that a
+# race test can hold it there while the seats are sold. Never set in production.
+_before_booking: Callable[[], None] | None = None
+# Test-only switch for the negative control of the double-acceptance race; never changed.
+_quote_lock_enabled: bool = True
+
+
+def _take_number(year: int) -> str:
+    """Increment the year's counter under its row lock; the caller's transaction holds it."""
+    QuoteSequence.objects.get_or_create(year=year)
+    sequence = QuoteSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"D{year}-{sequence.last_number:06d}"
+
+
+def free_places(*, pupils: int, staff: int) -> int:
+    """One accompanying adult free per ``QUOTE_PUPILS_PER_FREE_PLACE`` pupils, up to the staff."""
+    ratio = int(settings.QUOTE_PUPILS_PER_FREE_PLACE)
+    if ratio <= 0:
+        return 0
+    return min(staff, pupils // ratio)
+
+
+def _target(data: dict[str, Any]) -> tuple[Itinerary, Departure | None, datetime]:
+    """The itinerary and date quoted; the full booking checks run again at acceptance."""
+    if data.get("departure") is not None:
+        departure = (
+            Departure.objects.select_related("itinerary").filter(pk=data["departure"]).first()
+        )
+        if (
+            departure is None
+            or departure.kind != DepartureKind.PUBLIC
+            or departure.status != DepartureStatus.SCHEDULED
+            or not departure.itinerary.is_published
+        ):
+            raise InvalidInput(
+                booking_errors.DEPARTURE_NOT_BOOKABLE,
+                _("This departure is not open for booking."),
+                field="departure",
+            )
+        if departure.starts_at <= timezone.now():
+            raise Conflict(
+                booking_errors.DEPARTURE_STARTED,
+                _("This visit has already started."),
+                field="departure",
+            )
+        if data["language"] != departure.language:
+            raise InvalidInput(
+                booking_errors.LANGUAGE_NOT_OFFERED,
+                _("This departure is guided in “%(language)s”.") % {"language": departure.language},
+                field="language",
+            )
+        return departure.itinerary, departure, departure.starts_at
+    itinerary = Itinerary.objects.filter(slug=data["itinerary"], is_published=True).first()
+    if itinerary is None:
+        raise InvalidInput(
+            booking_errors.ITINERARY_NOT_FOUND,
+            _("This itinerary does not exist."),
+            field="itinerary",
+        )
+    if not itinerary.private_dates_allowed:
+        raise InvalidInput(
+            booking_errors.PRIVATE_DATES_NOT_ALLOWED,
+            _("Private dates cannot be requested for this itinerary."),
+            field="itinerary",
+        )
+    if data["starts_at"] <= timezone.now():
+        raise Conflict(
+            booking_errors.DEPARTURE_STARTED,
+            _("This visit has already started."),
+            field="starts_at",
+        )
+    if data["language"] not in itinerary.languages:
+        raise InvalidInput(
+            booking_errors.LANGUAGE_NOT_OFFERED,
+            _("This itinerary is not offered in “%(language)s”.") % {"language": data["language"]},
+            field="language",
+        )
+    return itinerary, None, data["starts_at"]
+
+
+def _options(itinerary: Itinerary, codes: list[str]) -> list[Any]:
+    found = {option.code: option for option in itinerary.options.filter(code__in=codes)}
+    for index, code in enumerate(codes):
+        if code not in found:
+            raise InvalidInput(
+                booking_errors.UNKNOWN_OPTION,
+                _("“%(code)s” is not an option of this itinerary.") % {"code": code},
+                field=f"options.{index}",
+            )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def _booking_request(data: dict[str, Any], participants: int) -> dict[str, Any]:
+    """The booking body acceptance sends to the bookings service, JSON-safe."""
+    request: dict[str, Any] = {
+        "participants": participants,
+        "language": data["language"],
+        "options": list(dict.fromkeys(data.get("options", []))),
+        "organisation": dict(data["organisation"]),
+        "contact": dict(data["contact"]),
+        "billing": dict(data.get("billing") or {}),
+        "payment_method": PaymentMethod.INVOICE.value,
+        "notes": data.get("notes", ""),
+        "terms_version": data["terms_version"],
+    }
+    if data.get("departure") is not None:
+        request["departure"] = data["departure"]
+    else:
+        request["itinerary"] = data["itinerary"]
+        request["starts_at"] = data["starts_at"].isoformat()
+    return request
+
+
+def _write_version(
+    quote: Quote, version: int, data: dict[str, Any], valid_until: datetime, user: Any
+) -> QuoteVersion:
+    from procurement.documents import render_quote_pdf
+
+    itinerary, departure, starts_at = _target(data)
+    options = _options(itinerary, data.get("options", []))
+    categories = data["categories"]
+    pupils, adults, staff = categories["pupils"], categories["adults"], categories["staff"]
+    participants = pupils + adults + staff
+    if participants < 1:
+        raise InvalidInput(
+            booking_errors.PARTICIPANTS_OUT_OF_RANGE,
+            _("A quote is for one participant at least."),
+            field="categories",
+        )
+    if departure is not None and not (
+        itinerary.min_participants <= participants <= itinerary.max_participants
+    ):
+        raise InvalidInput(
+            booking_errors.PARTICIPANTS_OUT_OF_RANGE,
+            _("This departure takes groups of %(min)d to %(max)d participants.")
+            % {"min": itinerary.min_participants, "max": itinerary.max_participants},
+            field="categories",
+        )
+    free = free_places(pupils=pupils, staff=staff)
+    price = price_booking(
+        itinerary=itinerary,
+        participants=participants - free,
+        options=options,
+        language=data["language"],
+    )
+    row = QuoteVersion(
+        quote=quote,
+        version=version,
+        itinerary=itinerary,
+        departure=departure,
+        starts_at=starts_at,
+        pupils=pupils,
+        adults=adults,
+        staff=staff,
+        free_places=free,
+        options=[option.code for option in options],
+        objectives=data.get("objectives", ""),
+        request=_booking_request(data, participants),
+        price=price,
+        total_cents=price["total_cents"],
+        valid_until=valid_until,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    pdf = render_quote_pdf(quote, row)
+    row.pdf = pdf
+    row.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    row.save(force_insert=True)
+    return row
+
+
+def _buyer_fields(data: dict[str, Any]) -> dict[str, Any]:
+    organisation, contact = data["organisation"], data["contact"]
+    billing = data.get("billing") or {}
+    return {
+        "language": data["language"],
+        "organisation_type": organisation["type"],
+        "organisation_name": organisation["name"],
+        "siret": organisation.get("siret", ""),
+        "vat_number": organisation.get("vat_number", ""),
+        "service_code": billing.get("service_code", ""),
+        "commitment_number_follows": data.get("commitment_number_follows", False),
+        "contact_name": contact["name"],
+        "contact_email": contact["email"],
+        "contact_phone": contact.get("phone", ""),
+    }
+
+
+def _validity_end() -> datetime:
+    return timezone.now() + timedelta(days=int(settings.QUOTE_VALIDITY_DAYS))
+
+
+def _event(quote: Quote, action: str, user: Any = None, **data: Any) -> None:
+    actor = user if getattr(user, "is_authenticated", False) else None
+    QuoteEvent.objects.create(quote=quote, action=action, actor=actor, data=data)
+
+
+@transaction.atomic
+def quote_create(*, data: dict[str, Any], user: Any = None) -> tuple[Quote, str]:
+    """A new quote (version 1) and its secret token, shown once and stored as a hash."""
+    _target(data)  # refuse a bad target before a number is taken
+    token, token_hash = new_token()
+    valid_until = _validity_end()
+    quote = Quote(
+        number="",
+        token_hash=token_hash,
+        valid_until=valid_until,
+        **_buyer_fields(data),
+    )
+    quote.number = _take_number(timezone.localdate().year)
+    quote.save(force_insert=True)
+    _write_version(quote, 1, data, valid_until, user)
+    _event(quote, "created", user, version=1)
+    return quote, token
+
+
+def _lock(quote: Quote) -> Quote:
+    rows = Quote.objects.filter(pk=quote.pk)
+    return (rows.select_for_update() if _quote_lock_enabled else rows).get()
+
+
+def _check_open(quote: Quote, *, for_acceptance: bool = False) -> None:
+    status = quote.effective_status()
+    if status == QuoteStatus.ACCEPTED:
+        raise Conflict(errors.QUOTE_ALREADY_ACCEPTED, _("This quote has already been accepted."))
+    if status == QuoteStatus.DECLINED:
+        raise Conflict(errors.QUOTE_NOT_OPEN, _("This quote has been declined."))
+    if status == QuoteStatus.EXPIRED and for_acceptance:
+        raise Conflict(
+            errors.QUOTE_EXPIRED,
+            _("This quote expired on %(date)s; ask us to extend it.")
+            % {"date": timezone.localtime(quote.valid_until).strftime("%Y-%m-%d")},
+        )
+
+
+@transaction.atomic
+def quote_revise(*, quote: Quote, data: dict[str, Any], user: Any) -> Quote:
+    """Staff: a new version supersedes the current one (kept readable), valid from now."""
+    locked = _lock(quote)
+    _check_open(locked)
+    now = timezone.now()
+    QuoteVersion.objects.filter(quote=locked, superseded_at__isnull=True).update(superseded_at=now)
+    version = locked.current_version + 1
+    locked.valid_until = _validity_end()
+    for name, value in _buyer_fields(data).items():
+        setattr(locked, name, value)
+    locked.current_version = version
+    locked.status = QuoteStatus.SENT
+    locked.save()
+    _write_version(locked, version, data, locked.valid_until, user)
+    _event(locked, "revised", user, version=version)
+    return locked
+
+
+@transaction.atomic
+def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
+    """Staff: push the validity ``days`` further, from today if it has already passed."""
+    locked = _lock(quote)
+    _check_open(locked)
+    start = max(locked.valid_until, timezone.now())
+    locked.valid_until = start + timedelta(days=days)
+    locked.save(update_fields=["valid_until", "updated_at"])
+    QuoteVersion.objects.filter(quote=locked, version=locked.current_version).update(
+        valid_until=locked.valid_until
+    )
+    _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
+    return locked
+
+
+@transaction.atomic
+def quote_decline(*, quote: Quote, reason: str, user: Any) -> Quote:
+    """Staff: the quote is closed with a reason; it can no longer be accepted."""
+    locked = _lock(quote)
+    _check_open(locked)
+    locked.status = QuoteStatus.DECLINED
+    locked.decline_reason = reason
+    locked.save(update_fields=["status", "decline_reason", "updated_at"])
+    _event(locked, "declined", user, reason=reason)
+    return locked
+
+
+def current_version(quote: Quote) -> QuoteVersion:
+    return QuoteVersion.objects.get(quote=quote, version=quote.current_version)
+
+
+@transaction.atomic
+def quote_accept(
+    *,
+    quote: Quote,
+    name: str,
+    role: str,
+    statement: bool,
+    client_address: str,
+    version: int | None = None,
+) -> Quote:
+    """The buyer accepts the current version: a confirmed booking at the frozen price.
+
+    Locks the quote, checks it is open, valid and current, then books through
+    ``bookings.services.booking_create_quoted`` (departure lock, seat count, insert) and
+    records the acceptance with the SHA-256 of the version's stored PDF. Any refusal
+    (``quote_expired``, ``quote_superseded``, ``quote_already_accepted``, ``sold_out``...)
+    rolls everything back.
+    """
+    if not statement:
+        raise InvalidInput(
+            errors.STATEMENT_REQUIRED,
+            _("Confirm that you may commit your organisation."),
+            field="statement",
+        )
+    locked = _lock(quote)
+    _check_open(locked, for_acceptance=True)
+    if version is not None and version != locked.current_version:
+        raise Conflict(
+            errors.QUOTE_SUPERSEDED,
+            _("Version %(old)d of this quote has been superseded by version %(new)d.")
+            % {"old": version, "new": locked.current_version},
+            field="version",
+        )
+    row = current_version(locked)
+    if _before_booking is not None:
+        _before_booking()
+    booking, _token = booking_create_quoted(
+        request=BookingRequest.from_data(_booking_data(row)),
+        price=row.price,
+        quote_number=locked.number,
+    )
+    now = timezone.now()
+    QuoteAcceptance.objects.create(
+        quote=locked,
+        version=row.version,
+        name=name,
+        role=role,
+        statement=True,
+        accepted_at=now,
+        client_address=client_address or None,
+        pdf_sha256=row.pdf_sha256,
+    )
+    locked.status = QuoteStatus.ACCEPTED
+    locked.booking = booking
+    locked.save(update_fields=["status", "booking", "updated_at"])
+    _event(locked, "accepted", None, version=row.version, booking=booking.reference)
+    return locked
+
+
+def _booking_data(row: QuoteVersion) -> dict[str, Any]:
+    data = dict(row.request)
+    if "starts_at" in data:
+        data["starts_at"] = datetime.fromisoformat(data["starts_at"])
+    return data

@@ -1,0 +1,77 @@
+"""The quote PDF read back: the mentions of a French quote, in French and in English."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from invoicing.services import seller_profile_get
+from tests.bookings.helpers import bookable_departure
+from tests.factories import schedule
+from tests.procurement.helpers import quote_body
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(api: APIClient, language: str = "fr", **overrides: Any) -> str:
+    departure = bookable_departure()
+    if language != "fr":
+        departure = schedule(departure.itinerary, days=41, capacity=30, language=language)
+    body = quote_body(departure, language=language, **overrides)
+    created = api.post("/api/v1/quotes/", body, format="json")
+    assert created.status_code == 201, created.content
+    quote = created.json()
+    pdf = api.get(quote["links"]["pdf"], HTTP_X_QUOTE_TOKEN=quote["token"])
+    assert pdf.status_code == 200
+    reader = PdfReader(io.BytesIO(pdf.content))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_the_french_quote_carries_its_mentions(api: APIClient) -> None:
+    seller = seller_profile_get()
+    text = pdf_text(api)
+    for mention in [
+        "Devis n° D",
+        "version 1",
+        "Valable jusqu'au",
+        seller.legal_name,
+        f"SIRET : {seller.siret}",
+        "Mairie d'Arras",
+        "SIRET : 21620041600016",
+        "Code service (Chorus Pro) : SERV-01",
+        "Un numéro d'engagement sera communiqué",
+        "20 élèves ou étudiants, 1 adultes, 3 accompagnateurs (2 gratuité(s)",
+        "Objectifs pédagogiques",
+        "Total HT",
+        "Total TTC",
+        "Récapitulatif de la TVA",
+        "Conditions de paiement",
+        "à 30 jours à réception de la facture",
+        "Indemnité forfaitaire pour frais de recouvrement : 40 €",
+        "Conditions d'annulation",
+        "Bon pour accord",
+    ]:
+        assert mention in text, mention
+
+
+def test_the_english_quote(api: APIClient) -> None:
+    text = pdf_text(
+        api,
+        language="en",
+        organisation={"name": "Acme Ltd", "type": "company", "siret": "", "vat_number": ""},
+    )
+    for mention in [
+        "Quote n° D",
+        "Valid until",
+        "20 pupils or students",
+        "Total incl. VAT",
+        "Deposit of 30 %",
+        "Cancellation conditions",
+        "Approval (bon pour accord)",
+    ]:
+        assert mention in text, mention
+    assert "Devis" not in text
