@@ -15,16 +15,26 @@ booking without saying so.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from bookings.models import Booking
 from bookings.programme import booking_namespace
 from core.cache import bump, bump_after_commit
+from core.extensions import ExtensionPoint
+from itineraries.invalidation import AVAILABILITY
 
-AVAILABILITY = "availability"
+# What the apps above show of a booking, as the cache namespaces a written booking makes stale
+# (guides: the calendar feeds list the confirmed groups). A contribution returns its namespaces
+# for the booking written, and whether it was created.
+BookingDependents = Callable[[Booking, bool], Sequence[str]]
+booking_dependents = ExtensionPoint[BookingDependents]("bookings.booking_dependents")
 
 
 def booking_written(booking: Booking, *, created: bool = False) -> None:
-    """Invalidate what ``booking``'s row feeds: seats left, and its programme's heads."""
+    """Invalidate what ``booking``'s row feeds: seats left, its programme's heads, and what the
+    apps above show of it."""
+    above = [namespace for shows in booking_dependents for namespace in shows(booking, created)]
     if created:
-        bump_after_commit(AVAILABILITY)
+        bump_after_commit(AVAILABILITY, *above)
     else:
-        bump(AVAILABILITY, booking_namespace(booking.reference))
+        bump(AVAILABILITY, booking_namespace(booking.reference), *above)

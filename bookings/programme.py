@@ -40,6 +40,7 @@ from core.cache import VERSION_KEY, namespace_version
 from core.extensions import ExtensionPoint
 from core.pdf import render_pdf
 from core.tokens import hash_token
+from itineraries.invalidation import CATALOGUE
 from itineraries.models import Site, Stop
 
 # Bump when the template or the drawing changes, so that cached PDFs and ETags are renewed.
@@ -112,7 +113,7 @@ def _head_key(reference: str, token: str) -> str:
 
 def _version_keys(reference: str) -> list[str]:
     return [
-        VERSION_KEY.format("catalogue"),
+        VERSION_KEY.format(CATALOGUE),
         VERSION_KEY.format(booking_namespace(reference)),
         VERSION_KEY.format(SECTIONS_NAMESPACE),
     ]
@@ -151,7 +152,7 @@ def programme_head_store(
 ) -> None:
     """Remember the head for this token; called once the token was checked."""
     if versions is None:  # first fetch: create the versions; the next fetch stores the head
-        namespace_version("catalogue")
+        namespace_version(CATALOGUE)
         namespace_version(booking_namespace(booking.reference))
         namespace_version(SECTIONS_NAMESPACE)
         return

@@ -154,3 +154,26 @@ class ContributedAdminMixin(_AdminBase):
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         own = super().get_inlines(request, obj)
         return [*own, *(inline for part in self._parts() for inline in part.inlines)]
+
+
+class InvalidatingAdminMixin(_AdminBase):
+    """An admin whose writes make cached answers stale: every write it makes (the object with
+    its inlines and many-to-many fields, a deletion, a bulk deletion) calls ``admin_written``
+    once, inside the request's transaction. The owning app says what is stale by overriding
+    ``admin_written``; an admin action that writes by ``QuerySet.update`` calls it itself."""
+
+    def admin_written(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must say what its writes make stale")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Django calls it after save_model on every add and change page.
+        super().save_related(request, form, formsets, change)
+        self.admin_written()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        self.admin_written()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        self.admin_written()

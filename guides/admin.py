@@ -15,9 +15,10 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy
 
-from core.admin_display import AdminPart
+from core.admin_display import AdminPart, InvalidatingAdminMixin
 from core.errors import DomainError
 from guides import selectors, services
+from guides.invalidation import guides_written
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure
 
@@ -26,15 +27,23 @@ class _AdminRefusal(Exception):
     pass
 
 
-class _ThroughServices:
+class _GuidesAdmin(InvalidatingAdminMixin):
+    """Every write of a guides' admin (a guide with its weekly hours, a deletion) invalidates
+    what the guides' rows feed (``guides.invalidation``)."""
+
+    def admin_written(self) -> None:
+        guides_written()
+
+
+class _ThroughServices(_GuidesAdmin):
     """Turns a service's refusal raised in ``save_model`` into a message; nothing is saved
     (the admin's transaction is rolled back by the exception)."""
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+            return super().changeform_view(request, *args, **kwargs)
         except _AdminRefusal as exc:
-            self.message_user(request, str(exc), level=messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, str(exc), level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
 
@@ -65,7 +74,9 @@ class GuideAssignmentInline(_ReadOnlyInline):
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GuideAdmin(_GuidesAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """A guide with its weekly hours (written here) and its time off and assignments (shown)."""
+
     inlines = [WeeklyAvailabilityInline, TimeOffInline, GuideAssignmentInline]
     list_display = ["display_name", "user", "phone", "languages", "is_active"]
     list_filter = ["is_active", "themes"]

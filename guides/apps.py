@@ -27,3 +27,13 @@ class GuidesConfig(AppConfig):
         from itineraries.admin import departure_admin_parts
 
         departure_admin_parts.register(DEPARTURE_GUIDES)
+
+        # The feeds show the catalogue's departures, itineraries and sites, and the confirmed
+        # groups: the lower apps' writes invalidate them too (guides.invalidation).
+        from bookings.invalidation import booking_dependents
+        from guides.calendar import FEED_NAMESPACE
+        from guides.invalidation import feed_shows_booking
+        from itineraries.invalidation import catalogue_dependents
+
+        catalogue_dependents.register(FEED_NAMESPACE)
+        booking_dependents.register(feed_shows_booking)

@@ -24,12 +24,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from core.cache import bump
 from core.errors import Conflict, DomainError, InvalidInput
 from core.tasks import enqueue
 from core.tokens import new_derived_token
 from guides import selectors, tasks
-from guides.calendar import FEED_NAMESPACE
+from guides.invalidation import feeds_written, guides_written
 from guides.models import Assignment, AssignmentRole, Guide, TimeOff, WeeklyAvailability
 from itineraries.models import Departure, DepartureStatus, Theme
 
@@ -124,6 +123,7 @@ def guide_create(
         ) from None
     guide.themes.set(list(themes))
     WeeklyAvailability.objects.bulk_create(slots)
+    guides_written()
     return guide
 
 
@@ -147,6 +147,7 @@ def feed_token_rotate(*, guide: Guide) -> str:
     locked.feed_token_hash = token_hash
     locked.feed_token_seed = seed
     locked.save(update_fields=["feed_token_hash", "feed_token_seed", "updated_at"])
+    guides_written()  # the old token's cached feed must die with it
     guide.feed_token_hash = token_hash
     guide.feed_token_seed = seed
     return token
@@ -198,7 +199,11 @@ def time_off_create(
             field="starts_at",
             extra={"departure": assigned.departure_id},
         )
-    return TimeOff.objects.create(guide=locked, starts_at=starts_at, ends_at=ends_at, reason=reason)
+    time_off = TimeOff.objects.create(
+        guide=locked, starts_at=starts_at, ends_at=ends_at, reason=reason
+    )
+    guides_written()
+    return time_off
 
 
 # --- Assignments ----------------------------------------------------------------------------
@@ -299,6 +304,7 @@ def _save_assignment(assignment: Assignment, guide: Guide, update: bool = False)
         if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
             raise _double_booked(guide, None) from None
         raise
+    guides_written()
 
 
 @transaction.atomic
@@ -379,7 +385,7 @@ def assignment_delete(*, departure: Departure, guide: Guide) -> None:
         )
     # The feed lost an event: its Last-Modified must move forward even though no row is left.
     Guide.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-    bump(FEED_NAMESPACE)  # ``update`` sends no signal
+    guides_written()
     _tell_guide(locked.pk, departure.pk, "released")
 
 
@@ -431,7 +437,7 @@ def assignments_sync_ranges(*, departure: Departure) -> int:
         with transaction.atomic():
             changed = stale.update(starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now())
             if changed:
-                bump(FEED_NAMESPACE)  # ``update`` sends no signal
+                guides_written()
             return changed
     except IntegrityError:
         # Only a longer buffer can get here; the office must release one of the guides.
@@ -447,5 +453,5 @@ def assignments_bump_sequence(*, departure_id: int) -> int:
         sequence=F("sequence") + 1, updated_at=timezone.now()
     )
     if changed:
-        bump(FEED_NAMESPACE)  # ``update`` sends no signal
+        feeds_written()
     return changed

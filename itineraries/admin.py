@@ -1,5 +1,6 @@
 """Admin for the catalogue. Departures are scheduled and moved through the same service as the
-API, so the site occupancy invariant holds whichever door an administrator uses."""
+API, so the site occupancy invariant holds whichever door an administrator uses. Every admin here
+invalidates the cached catalogue on each write (``itineraries.invalidation``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.errors import DomainError
 from core.extensions import ExtensionPoint
 from core.permissions import admin_permission
 from itineraries import selectors, services
+from itineraries.invalidation import CatalogueAdminMixin, catalogue_written
 from itineraries.models import (
     Closure,
     Departure,
@@ -31,14 +33,14 @@ from itineraries.models import (
 
 
 @admin.register(Theme)
-class ThemeAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class ThemeAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
     list_display = ["name", "slug", "position"]
     search_fields = ["slug", "name_fr", "name_en"]
     prepopulated_fields = {"slug": ("name_fr",)}
 
 
 @admin.register(Closure)
-class ClosureAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class ClosureAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
     """Days without visits. Saving one never touches departures already scheduled on those days:
     the admin lists them, for staff to move or cancel with the groups."""
 
@@ -84,7 +86,7 @@ class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Site)
-class SiteAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class SiteAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
     form = SiteForm
     list_display = ["name", "max_visitors", "is_bookable", "wheelchair_accessible", "minimum_age"]
     list_filter = ["is_bookable", "wheelchair_accessible"]
@@ -125,7 +127,7 @@ class OptionInline(TranslationTabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Itinerary)
-class ItineraryAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class ItineraryAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
     inlines = [StopInline, OptionInline]
     list_display = [
         "title",
@@ -151,6 +153,7 @@ class ItineraryAdmin(TranslationAdmin):  # type: ignore[type-arg]
             ]
             if not itinerary.stops.exists() or closed:
                 Itinerary.objects.filter(pk=itinerary.pk).update(is_published=False)
+                catalogue_written()
                 messages.error(
                     request,
                     "The itinerary was saved unpublished: it has no stops or visits a closed "
@@ -170,7 +173,7 @@ departure_admin_parts = ExtensionPoint[AdminPart]("itineraries.departure_admin_p
 
 
 @admin.register(Departure)
-class DepartureAdmin(ContributedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DepartureAdmin(CatalogueAdminMixin, ContributedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The one admin of departures: scheduled, moved and cancelled through the services."""
 
     admin_points = (departure_admin_parts,)

@@ -37,6 +37,7 @@ from core.permissions import StaffPermission, staff_may
 from core.serializers import AnswerPart, ContributedFieldsMixin, annotate_for
 from itineraries import selectors, services
 from itineraries.inputs import ItineraryFields, OptionInput, StopInput
+from itineraries.invalidation import AVAILABILITY, CATALOGUE
 from itineraries.models import (
     Departure,
     DepartureKind,
@@ -472,8 +473,8 @@ class DepartureViewSet(
 ):
     """Scheduled public departures for everyone; staff see every departure, plan and cancel."""
 
-    # Seats left change with every booking: the bookings app bumps "availability".
-    cache_namespaces = ("catalogue", "availability")
+    # Seats left change with every booking: the bookings app bumps AVAILABILITY.
+    cache_namespaces = (CATALOGUE, AVAILABILITY)
     serializer_class = DepartureSerializer
     filterset_class = DepartureFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict, InvalidInput
 from itineraries.inputs import ItineraryFields, OptionInput, StopInput
+from itineraries.invalidation import catalogue_written
 from itineraries.models import (
     Departure,
     DepartureKind,
@@ -199,6 +200,7 @@ def departure_schedule(
     )
     departure.full_clean()
     departure.save()
+    catalogue_written()
     return departure
 
 
@@ -262,6 +264,7 @@ def departure_reschedule(
             "updated_at",
         ]
     )
+    catalogue_written()
     transaction.on_commit(
         lambda: departure_rescheduled.send(sender=Departure, departure=locked, moved=moved)
     )
@@ -294,6 +297,7 @@ def departure_cancel(
         locked.status = DepartureStatus.CANCELLED
         locked.sequence += 1
         locked.save(update_fields=["status", "sequence", "updated_at"])
+        catalogue_written()
     answers = departure_cancelling.send(sender=Departure, departure=locked, by=by, reason=reason)
     cancelled = [item for _receiver, items in answers for item in items or []]
     return DepartureCancellation(locked, changed, cancelled)
@@ -361,6 +365,7 @@ def itinerary_create(
         _check_publishable(itinerary)
         itinerary.is_published = True
         itinerary.save(update_fields=["is_published"])
+    catalogue_written()
     return itinerary
 
 
@@ -391,4 +396,5 @@ def itinerary_update(
     _write_children(locked, stops, options)
     if locked.is_published:
         _check_publishable(locked)
+    catalogue_written()
     return locked

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from invoicing.staff_groups import STAFF_GROUPS, staff_groups_create
 from itineraries import services
+from itineraries.invalidation import catalogue_written
 from itineraries.models import Departure, Itinerary, Option, Site, Stop, Theme
 
 
@@ -46,7 +47,21 @@ class StaffFactory(UserFactory):
         self.groups.set(Group.objects.filter(name__in=names))
 
 
-class ThemeFactory(factory.django.DjangoModelFactory):
+class CatalogueFactory(factory.django.DjangoModelFactory):
+    """A catalogue row a test writes stands for a write through the services or the admin,
+    which say what they make stale (``itineraries.invalidation``): so does the factory."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _after_postgeneration(cls, instance: Any, create: bool, results: Any = None) -> None:
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            catalogue_written()
+
+
+class ThemeFactory(CatalogueFactory):
     class Meta:
         model = Theme
 
@@ -55,7 +70,7 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Theme {n}")
 
 
-class SiteFactory(factory.django.DjangoModelFactory):
+class SiteFactory(CatalogueFactory):
     class Meta:
         model = Site
 
@@ -68,7 +83,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     max_visitors = 60
 
 
-class ItineraryFactory(factory.django.DjangoModelFactory):
+class ItineraryFactory(CatalogueFactory):
     class Meta:
         model = Itinerary
         skip_postgeneration_save = True
@@ -99,7 +114,7 @@ class ItineraryFactory(factory.django.DjangoModelFactory):
                 StopFactory(itinerary=self, position=position, **stop)
 
 
-class StopFactory(factory.django.DjangoModelFactory):
+class StopFactory(CatalogueFactory):
     class Meta:
         model = Stop
 
@@ -112,7 +127,7 @@ class StopFactory(factory.django.DjangoModelFactory):
     title_en = "Stop"
 
 
-class OptionFactory(factory.django.DjangoModelFactory):
+class OptionFactory(CatalogueFactory):
     class Meta:
         model = Option
 

@@ -31,6 +31,7 @@ from core.serializers import (
     ComputedField,
 )
 from itineraries import selectors as catalogue_selectors
+from itineraries.invalidation import AVAILABILITY, CATALOGUE
 from itineraries.models import Departure, Language
 
 MAX_AVAILABILITY_DAYS = 92
@@ -134,4 +135,4 @@ class ItineraryAvailabilityView(GenericAPIView[Any]):
             return Response(body)
 
         # Short-lived: a hold that runs out frees seats without any write to invalidate on.
-        return cached_read(request, ("catalogue", "availability"), produce, timeout=60)
+        return cached_read(request, (CATALOGUE, AVAILABILITY), produce, timeout=60)

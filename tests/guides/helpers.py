@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from guides import services
+from guides.invalidation import guides_written
 from guides.models import Assignment, Guide, WeeklyAvailability
 from itineraries import services as itinerary_services
 from itineraries.models import Departure
@@ -23,6 +24,13 @@ class GuideFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Guide
         skip_postgeneration_save = True
+
+    @classmethod
+    def _after_postgeneration(cls, instance: Any, create: bool, results: Any = None) -> None:
+        # Stands for a guide written through the services or the admin (guides.invalidation).
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            guides_written()
 
     user = factory.SubFactory(UserFactory, password=None)  # no hashing: guides sign in by token
     display_name = factory.Sequence(lambda n: f"Guide {n:02d}")

@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 from guides import services
 from guides.calendar import departure_uid
 from guides.models import Assignment, Guide
+from itineraries import services as itinerary_services
+from itineraries.invalidation import catalogue_written
 from itineraries.models import Departure
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import assert_problem
@@ -295,13 +297,15 @@ def test_a_matching_poll_costs_no_query_and_catalogue_edits_show_in_the_next_one
     with django_assert_num_queries(0):
         assert _feed(api, token, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     itinerary = departure.itinerary
-    itinerary.title_fr = "Les terrils jumeaux"
-    itinerary.save()
+    itinerary_services.itinerary_update(
+        itinerary=itinerary, fields={"title_fr": "Les terrils jumeaux"}
+    )
     retitled = _feed(api, token, HTTP_IF_NONE_MATCH=first["ETag"])
     assert "Les terrils jumeaux" in str(_events(_parse(retitled))[0]["SUMMARY"])
     site = itinerary.stops.first().site
     site.name_fr = "Base 11/19, chevalement"
     site.save()
+    catalogue_written()  # as the site's admin does (tests/itineraries/test_invalidation.py)
     renamed = _feed(api, token, HTTP_IF_NONE_MATCH=retitled["ETag"])
     assert renamed.status_code == 200
     assert renamed["ETag"] != retitled["ETag"]

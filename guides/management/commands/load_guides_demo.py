@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from guides import selectors, services
-from guides.models import AssignmentRole, Guide, WeeklyAvailability
+from guides.models import AssignmentRole, Guide
 from itineraries.models import Departure, DepartureStatus, Theme
 
 # Fictional people (see DOMAIN.md). No e-mail address: loading the demo sends no mail. Each
@@ -76,17 +76,17 @@ class Command(BaseCommand):
                 f"Guide '{user.username}': password '{password}' (shown only this once; "
                 "sign in at /accounts/login/ to see /guide/)."
             )
-        guide, created = Guide.objects.get_or_create(
-            user=user,
-            defaults={"display_name": data["display_name"], "languages": data["languages"]},
-        )
-        if created:
-            guide.themes.set(Theme.objects.filter(slug__in=data["themes"]))
-            WeeklyAvailability.objects.bulk_create(
-                WeeklyAvailability(
-                    guide=guide, weekday=day, start_time=time(8, 0), end_time=time(19, 0)
-                )
-                for day in data["days"]
+        guide = Guide.objects.filter(user=user).first()
+        if guide is None:
+            guide = services.guide_create(
+                user=user,
+                display_name=data["display_name"],
+                languages=data["languages"],
+                themes=Theme.objects.filter(slug__in=data["themes"]),
+                weekly_hours=[
+                    {"weekday": day, "start_time": time(8, 0), "end_time": time(19, 0)}
+                    for day in data["days"]
+                ],
             )
         return guide
 
