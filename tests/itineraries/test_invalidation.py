@@ -130,11 +130,12 @@ def test_creating_and_changing_an_itinerary_invalidate_the_catalogue(watch: Any)
             vat_rate=Decimal("10.00"),
         )
     ]
+    theme: Theme = ThemeFactory()
     created: list[Itinerary] = []
     watch(
         lambda: created.append(
             services.itinerary_create(
-                fields=fields, themes=[ThemeFactory()], stops=stops, options=options
+                fields=fields, themes=[theme], stops=stops, options=options
             )
         )
     ).check()
@@ -206,7 +207,7 @@ def test_deleting_closures_in_the_admin_invalidates(watch: Any, staff_client: Cl
 
 
 def test_adding_a_departure_in_the_admin_invalidates(watch: Any, staff_client: Client) -> None:
-    itinerary = ItineraryFactory()
+    itinerary: Itinerary = ItineraryFactory()
     starts = in_days(25)
     data = {
         "itinerary": itinerary.pk,
