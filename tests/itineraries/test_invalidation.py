@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib import admin
@@ -130,7 +130,7 @@ def test_creating_and_changing_an_itinerary_invalidate_the_catalogue(watch: Any)
             vat_rate=Decimal("10.00"),
         )
     ]
-    theme: Theme = ThemeFactory()
+    theme = cast(Theme, ThemeFactory())
     created: list[Itinerary] = []
     watch(
         lambda: created.append(
@@ -207,7 +207,7 @@ def test_deleting_closures_in_the_admin_invalidates(watch: Any, staff_client: Cl
 
 
 def test_adding_a_departure_in_the_admin_invalidates(watch: Any, staff_client: Client) -> None:
-    itinerary: Itinerary = ItineraryFactory()
+    itinerary = cast(Itinerary, ItineraryFactory())
     starts = in_days(25)
     data = {
         "itinerary": itinerary.pk,
