@@ -132,6 +132,15 @@ def test_the_booking_form_books_only_once_the_terms_are_accepted(
     page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     open_first_slot(page, departure)
     page.get_by_role("heading", name="Réserver").wait_for()
+    # Sent empty, the form says everything missing at once, the terms box included.
+    page.get_by_role("button", name="Envoyer la réservation").click()
+    expect(page.locator("#b-organisation-name-error")).to_have_text("Ce champ est obligatoire.")
+    expect(page.locator("#b-contact-email-error")).to_have_text("Ce champ est obligatoire.")
+    expect(page.locator("#b-terms_version-error")).to_have_text(
+        "Cochez cette case pour accepter les conditions générales de vente."
+    )
+    page.locator(".form-errors").scroll_into_view_if_needed()
+    snap(page, "booking-all-errors-fr", width)
     fill_invoice_form(page)  # ticks the box; untick it to try without
     box = page.get_by_label(
         f"J'accepte les conditions générales de vente (version {current_terms().version})"
@@ -180,10 +189,24 @@ def test_the_english_booking_form_names_the_terms_in_english(
         expect(page.locator(".month-title")).not_to_have_text(before)
     page.locator("button.slot:not(.private)").first.click()
     page.get_by_role("heading", name="Book").wait_for()
+    page.get_by_label("E-mail").fill("claire.example.org")
+    requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: requests.append(r.url) if r.method == "POST" and "/bookings/" in r.url else None,
+    )
     page.get_by_role("button", name="Send the booking").click()
+    # Everything wrong is said at once, in the page's language: the terms with the rest.
     expect(page.locator("#b-terms_version-error")).to_have_text(
         "Tick this box to accept the terms of sale."
     )
+    expect(page.locator("#b-organisation-name-error")).to_have_text("This field is required.")
+    expect(page.locator("#b-contact-name-error")).to_have_text("This field is required.")
+    expect(page.locator("#b-contact-email-error")).to_have_text(
+        "Enter a valid e-mail address (name@example.com)."
+    )
+    expect(page.get_by_label(re.compile("^Organisation name"))).to_be_focused()
+    assert requests == [] and Booking.objects.count() == 0
     label = f"I accept the terms of sale (version {current_terms().version})"
     expect(page.get_by_label(label)).to_be_visible()
     link = page.get_by_role("link", name="Read the terms of sale (new tab)")

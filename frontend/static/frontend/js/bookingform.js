@@ -159,9 +159,11 @@ export function bookingForm(it, choice, participants) {
     event.preventDefault();
     if (submit.disabled) return; // a double click never books twice
     clearErrors();
-    const terms = form.querySelector("#b-terms_version");
-    if (!terms.checked) {
-      showErrors(form, errorBox, new ApiError(400, { errors: [{ field: "terms_version", message: t("termsRequired") }] }));
+    // Every field the page can judge is judged at once, the terms box with the others, so
+    // that the group corrects the whole form in one go; the API judges the rest.
+    const local = localErrors(form);
+    if (local.length) {
+      showErrors(form, errorBox, new ApiError(400, { errors: local }));
       return;
     }
     submit.disabled = true;
@@ -181,6 +183,25 @@ export function bookingForm(it, choice, participants) {
     }
   });
   return form;
+}
+
+// What the browser can tell before sending, in the page's language (not the browser's
+// validation bubbles, which speak the browser's language): missing, malformed or out of range.
+function localErrors(form) {
+  const errors = [];
+  for (const control of form.elements) {
+    if (!control.name || !control.willValidate || control.validity.valid) continue;
+    const { validity } = control;
+    let message;
+    if (control.name === "terms_version") message = t("termsRequired");
+    else if (validity.valueMissing) message = t("fieldRequired");
+    else if (validity.typeMismatch && control.type === "email") message = t("emailInvalid");
+    else if (validity.rangeUnderflow || validity.rangeOverflow) {
+      message = t("numberRange", { min: control.min || "1", max: control.max || "∞" });
+    } else message = t("fieldInvalid");
+    if (!errors.some((row) => row.field === control.name)) errors.push({ field: control.name, message });
+  }
+  return errors;
 }
 
 // The terms of sale in force (bookings/terms.py), named by the page's shell (frontend/views.py).
