@@ -134,9 +134,7 @@ def test_creating_and_changing_an_itinerary_invalidate_the_catalogue(watch: Any)
     created: list[Itinerary] = []
     watch(
         lambda: created.append(
-            services.itinerary_create(
-                fields=fields, themes=[theme], stops=stops, options=options
-            )
+            services.itinerary_create(fields=fields, themes=[theme], stops=stops, options=options)
         )
     ).check()
     watch(
