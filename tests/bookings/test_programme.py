@@ -16,6 +16,7 @@ from qrcode.image.svg import SvgPathImage
 from bookings import links, programme
 from bookings.models import Booking
 from itineraries.models import Departure
+from itineraries.services import itinerary_update
 from tests.bookings.helpers import book, bookable_departure
 from tests.conftest import assert_problem
 from tests.factories import SiteFactory
@@ -334,8 +335,7 @@ def test_a_warm_programme_costs_no_query_and_every_change_still_shows(
 
     api.get(_url(booked), **_auth(booked))  # warm again
     itinerary = Booking.objects.get(reference=booked["reference"]).departure.itinerary
-    itinerary.meeting_point_fr = "Pied du chevalement"
-    itinerary.save()
+    itinerary_update(itinerary=itinerary, fields={"meeting_point_fr": "Pied du chevalement"})
     moved = api.get(_url(booked), HTTP_IF_NONE_MATCH=grown["ETag"], **_auth(booked))
     assert moved.status_code == 200
     assert "Pied du chevalement" in _text(moved.content)
