@@ -272,6 +272,7 @@ REST_FRAMEWORK = {
         "my_bookings_signin_email": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN_EMAIL", "3/hour"),
         # The contact form: each accepted message is an e-mail to the office.
         "contact": _throttle_rate("THROTTLE_CONTACT", "5/hour"),
+        "public_buyer_lookup": _throttle_rate("THROTTLE_PUBLIC_BUYER_LOOKUP", "30/minute"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
@@ -346,6 +347,10 @@ CHORUS_PRO_LOGIN = env.str("CHORUS_PRO_LOGIN", default="")
 CHORUS_PRO_PASSWORD = env.str("CHORUS_PRO_PASSWORD", default="")
 CHORUS_PRO_SUPPLIER_ID = env.str("CHORUS_PRO_SUPPLIER_ID", default="")
 CHORUS_PRO_TIMEOUT_SECONDS = env.float("CHORUS_PRO_TIMEOUT_SECONDS", default=20.0)
+# The structure lookup (GET /api/v1/public-buyers/{siret}/, the booking's check): answers are
+# cached this long; each call to the portal inside a request waits at most this long.
+CHORUS_PRO_LOOKUP_CACHE_SECONDS = env.int("CHORUS_PRO_LOOKUP_CACHE_SECONDS", default=6 * 3600)
+CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS = env.float("CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS", default=5.0)
 # A deposited invoice whose status has not moved for this many days is logged as stuck.
 EINVOICING_STUCK_DAYS = env.int("EINVOICING_STUCK_DAYS", default=15)
 # What is due when booking by card: the deposit when the visit is further away than this.

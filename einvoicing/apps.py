@@ -6,11 +6,15 @@ class EinvoicingConfig(AppConfig):
     verbose_name = "Facturation électronique"
 
     def ready(self) -> None:
+        from bookings.placement import placement_checks
         from core.health import health_reports
         from einvoicing.health import chorus_pro_health
+        from einvoicing.placement import placement_check_public_buyer
         from einvoicing.services import chorus_pro_delivery
         from invoicing.services import invoice_delivery_channels
 
         # Invoices to public buyers go to Chorus Pro when it is configured (docs/einvoicing.md).
         invoice_delivery_channels.register(chorus_pro_delivery)
         health_reports.register(chorus_pro_health)
+        # A buyer Chorus Pro knows gives the service code / commitment number it requires.
+        placement_checks.register(placement_check_public_buyer)

@@ -62,7 +62,12 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     assert bookings_api.created_booking_answer_parts.contributions() == (
         payments_api.CREATED_BOOKING_CHECKOUT,
     )
-    assert placement.placement_checks.contributions() == (payments_services.placement_check_card,)
+    from einvoicing.placement import placement_check_public_buyer
+
+    assert placement.placement_checks.contributions() == (
+        payments_services.placement_check_card,
+        placement_check_public_buyer,
+    )
     assert placement.placement_steps.contributions() == (payments_services.placement_open_checkout,)
     assert catalogue_api.departure_answer_parts.contributions() == (bookings_api.DEPARTURE_SEATS,)
     assert catalogue_api.departure_cancel_answers.contributions() == (
