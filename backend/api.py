@@ -107,6 +107,12 @@ urlpatterns = [
         invoicing_api.InvoiceViewSet.as_view({"get": "export"}),
         name="invoice-export",
     ),
+    # Correcting an invoice the portal rejected (einvoicing owns deliveries).
+    path(
+        "invoices/<str:number>/delivery/correction/",
+        einvoicing_api.DeliveryCorrectionView.as_view(),
+        name="invoice-delivery-correction",
+    ),
     path(
         "invoices/<str:number>/pdf",
         invoicing_api.InvoiceViewSet.as_view({"get": "pdf"}),

@@ -1,4 +1,5 @@
-"""Admin: invoice deliveries listed by status, with their history and a retry action.
+"""Admin: invoice deliveries listed by status, with their history, a retry action and the
+correction of a rejected invoice (credit note and new invoice, einvoicing.corrections).
 
 Rows are written by the services only; the retry action queues ``einvoicing.tasks.
 retry_delivery`` (the portal is never waited on in the admin's request).
@@ -13,12 +14,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
+from bookings.services import Actor
 from core.admin_display import ReadOnlyModelAdmin, rows_table
 from core.dates import format_datetime
+from core.errors import DomainError
 from core.permissions import admin_permission
 from core.tasks import enqueue
 from einvoicing import tasks
+from einvoicing.corrections import delivery_correct
 from einvoicing.models import FOLLOWED, Delivery, DeliveryStatus
 
 
@@ -49,10 +54,13 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
         "status_changed_at",
         "next_check_at",
         "check_failures",
+        "credit_note",
+        "corrected_by",
     ]
     exclude = ["history"]
-    actions = ["retry"]
+    actions = ["retry", "correct"]
     has_retry_permission = admin_permission("einvoicing.change_delivery")
+    has_correct_permission = admin_permission("invoicing.issue_credit_note")
 
     @admin.display(description=gettext_lazy("status history"))
     def history_table(self, obj: Delivery) -> SafeString:
@@ -83,3 +91,57 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
             % {"count": count},
             level=messages.SUCCESS if count else messages.WARNING,
         )
+
+    @admin.action(
+        description=gettext_lazy("Correct: credit note and new invoice, delivered again"),
+        permissions=["correct"],
+    )
+    def correct(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        """Each rejected delivery selected: its invoice credited and issued again (the new one
+        delivered after commit). The others are left alone and counted."""
+        done = skipped = 0
+        for delivery in queryset.select_related("invoice"):
+            if delivery.status != DeliveryStatus.REJECTED or delivery.corrected_by_id:
+                skipped += 1
+                continue
+            reason = _("Rejected by Chorus Pro: %(reason)s") % {
+                "reason": delivery.last_error or _rejection_reason(delivery)
+            }
+            try:
+                correction = delivery_correct(
+                    delivery=delivery, actor=Actor.staff(request.user), reason=str(reason)[:500]
+                )
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{delivery.invoice.number}: {exc.message}", level=messages.ERROR
+                )
+                continue
+            done += 1
+            self.message_user(
+                request,
+                _("%(invoice)s corrected by %(credit_note)s and replaced by %(new)s.")
+                % {
+                    "invoice": delivery.invoice.number,
+                    "credit_note": correction.credit_note.number,
+                    "new": correction.invoice.number,
+                },
+                level=messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery was not rejected or is corrected already.",
+                    "%(count)d deliveries were not rejected or are corrected already.",
+                    skipped,
+                )
+                % {"count": skipped},
+                level=messages.WARNING,
+            )
+
+
+def _rejection_reason(delivery: Delivery) -> str:
+    for step in reversed(delivery.history):
+        if step.get("status") == DeliveryStatus.REJECTED:
+            return str(step.get("reason") or "")
+    return ""

@@ -1,4 +1,5 @@
-"""The public structure lookup: what Chorus Pro says of a SIRET, for the booking form."""
+"""The public structure lookup (what Chorus Pro says of a SIRET, for the booking form) and
+staff's correction of an invoice the portal rejected."""
 
 from __future__ import annotations
 
@@ -6,18 +7,25 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.api.inputs import siret_is_valid
-from core.errors import InvalidInput
+from bookings.services import Actor
+from core.errors import DomainError, InvalidInput
+from core.idempotency import idempotent
+from core.permissions import StaffPermission
 from core.throttling import ClientScopedRateThrottle
+from einvoicing.answers import StaffDeliverySerializer, staff_view
+from einvoicing.corrections import delivery_correct
 from einvoicing.lookup import NOT_REGISTERED, REGISTERED, UNKNOWN, public_buyer_lookup
+from einvoicing.models import Delivery
 
 INVALID_SIRET = "invalid_siret"
+NO_DELIVERY = "delivery_not_found"
 
 
 class BuyerServiceSerializer(serializers.Serializer[Any]):
@@ -69,3 +77,56 @@ class PublicBuyerView(APIView):
             "unknown_reason": buyer.unknown_reason,
         }
         return Response(PublicBuyerSerializer(data).data)
+
+
+# --- Staff: correcting an invoice the portal rejected -----------------------------------------
+
+
+class CorrectionInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500)
+    # The booking's billing data for the new invoice, when the portal's reason calls for it.
+    purchase_order = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    service_code = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class CorrectionSerializer(serializers.Serializer[Any]):
+    credit_note = serializers.CharField(help_text="The credit note cancelling the invoice.")
+    invoice = serializers.CharField(help_text="The new invoice, delivered (deposited) again.")
+    delivery = StaffDeliverySerializer(help_text="The rejected delivery, now corrected.")
+
+
+class DeliveryCorrectionView(APIView):
+    """``/invoices/{number}/delivery/correction/``: staff correct an invoice the portal
+    rejected (credit note, new invoice, delivered again). A repeat answers the first correction
+    (200) without issuing anything."""
+
+    def get_permissions(self) -> list[Any]:
+        return [StaffPermission("invoicing.issue_credit_note", "invoicing.issue_invoice")]
+
+    @extend_schema(request=CorrectionInputSerializer, responses={201: CorrectionSerializer})
+    @idempotent
+    def post(self, request: Request, number: str) -> Response:
+        delivery = Delivery.objects.select_related("invoice").filter(invoice__number=number).first()
+        if delivery is None:
+            raise DomainError(
+                NO_DELIVERY, _("This invoice has no delivery to correct."), status=404
+            )
+        serializer = CorrectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        correction = delivery_correct(
+            delivery=delivery,
+            actor=Actor.staff(request.user),
+            reason=data["reason"],
+            purchase_order=data.get("purchase_order"),
+            service_code=data.get("service_code"),
+        )
+        answer = {
+            "credit_note": correction.credit_note.number,
+            "invoice": correction.invoice.number,
+            "delivery": staff_view(correction.delivery),
+        }
+        return Response(
+            CorrectionSerializer(answer).data,
+            status=status.HTTP_201_CREATED if correction.created else status.HTTP_200_OK,
+        )

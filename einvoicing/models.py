@@ -64,6 +64,24 @@ class Delivery(models.Model):
     # The next consultation of the portal (backoff after its errors).
     next_check_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next check"))
     check_failures = models.PositiveIntegerField(default=0, verbose_name=_("failed checks"))
+    # A rejected invoice's correction (einvoicing.corrections): the credit note cancelling it
+    # and the new invoice replacing it. One correction per delivery, whatever the retries.
+    credit_note = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_delivery",
+        verbose_name=_("correcting credit note"),
+    )
+    corrected_by = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_delivery",
+        verbose_name=_("replacing invoice"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
