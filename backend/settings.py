@@ -8,6 +8,7 @@ Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``DEBUG=0`` and
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -151,6 +152,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Statuses of invoices deposited in Chorus Pro (einvoicing/tasks.py); each delivery is
     # consulted at most hourly, later after portal errors (backoff).
     "follow-einvoice-deliveries": {"task": "einvoicing.tasks.follow_deliveries", "schedule": 900.0},
+    # The staff's morning e-mail of deliveries rejected, suspended or stuck (einvoicing/summary.py).
+    "einvoicing-daily-summary": {
+        "task": "einvoicing.tasks.send_daily_summary",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -375,6 +381,8 @@ MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+# Who receives the morning summary of invoice deliveries needing attention (einvoicing).
+EINVOICING_SUMMARY_EMAIL = env.str("EINVOICING_SUMMARY_EMAIL", default=OFFICE_EMAIL)
 # What the legal pages show (legal app, docs/architecture.md "Legal pages"). The publisher's
 # name, form, address, SIREN and contact come from the seller profile (invoicing, edited in the
 # admin); the rest is set here. An empty value is shown as "to be completed", never invented.
