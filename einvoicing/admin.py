@@ -12,6 +12,8 @@ from datetime import datetime
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -24,7 +26,8 @@ from core.permissions import admin_permission
 from core.tasks import enqueue
 from einvoicing import tasks
 from einvoicing.corrections import delivery_correct
-from einvoicing.models import FOLLOWED, Delivery, DeliveryStatus
+from einvoicing.models import FOLLOWED, Delivery, DeliveryStatus, PlatformSettings
+from einvoicing.reform import reform_status
 
 
 @admin.register(Delivery)
@@ -145,3 +148,43 @@ def _rejection_reason(delivery: Delivery) -> str:
         if step.get("status") == DeliveryStatus.REJECTED:
             return str(step.get("reason") or "")
     return ""
+
+
+@admin.register(PlatformSettings)
+class PlatformSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The seller's accredited platform for the reform (one row), with what the reform still
+    asks of the operator today."""
+
+    list_display = ["__str__", "company_size", "receiving_platform", "issues_through_platform"]
+    readonly_fields = ["reform_to_do"]
+    fields = [
+        "company_size",
+        "receiving_platform",
+        "directory_registered",
+        "issues_through_platform",
+        "issuing_platform",
+        "platform_number",
+        "reform_to_do",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not PlatformSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: PlatformSettings, form: object, change: bool
+    ) -> None:
+        obj.pk = 1  # the one row
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=gettext_lazy("what the reform still asks"))
+    def reform_to_do(self, obj: PlatformSettings | None) -> SafeString:
+        status = reform_status(settings=obj or PlatformSettings(pk=1), today=timezone.localdate())
+        items = [str(item) for item in status.to_do] or [
+            _("Nothing: the seller receives and issues through its platform.")
+        ]
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items))
+        )
