@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "DepartureStatusEnum": "itineraries.models.DepartureStatus",
         "DepartureKindEnum": "itineraries.models.DepartureKind",
         "InvoiceKindEnum": "invoicing.models.InvoiceKind",
+        "DeliveryStatusEnum": "einvoicing.models.DeliveryStatus",
+        "DeliveryChannelEnum": "einvoicing.models.DeliveryChannel",
     },
 }
 

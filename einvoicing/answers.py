@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework import serializers
 
 from core.serializers import AnswerPart, ComputedField
-from einvoicing.models import Delivery, DeliveryStatus
+from einvoicing.models import Delivery, DeliveryChannel, DeliveryStatus
 
 # Statuses whose reason the portal gives (a rejection's, a suspension's): shown with them.
 WITH_REASON = (DeliveryStatus.REJECTED, DeliveryStatus.SUSPENDED)
@@ -87,8 +87,8 @@ class GroupDeliverySerializer(serializers.Serializer[Any]):
     invoice = serializers.CharField()
     kind = serializers.CharField()
     issue_date = serializers.DateField()
-    channel = serializers.ChoiceField(choices=["email", "chorus_pro"])
-    status = serializers.ChoiceField(choices=DeliveryStatus.values)
+    channel = serializers.ChoiceField(choices=DeliveryChannel.choices)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
     reason = serializers.CharField(allow_blank=True)
     since = serializers.DateTimeField(allow_null=True)
 
@@ -115,8 +115,8 @@ def _invoice_delivery(invoice: Any, context: Mapping[str, Any]) -> dict[str, Any
 
 
 class StaffDeliverySerializer(serializers.Serializer[Any]):
-    channel = serializers.ChoiceField(choices=["email", "chorus_pro"])
-    status = serializers.ChoiceField(choices=DeliveryStatus.values)
+    channel = serializers.ChoiceField(choices=DeliveryChannel.choices)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
     reason = serializers.CharField(allow_blank=True)
     since = serializers.DateTimeField(allow_null=True)
     attempts = serializers.IntegerField()

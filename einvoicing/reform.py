@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from einvoicing.models import CompanySize, PlatformSettings
@@ -28,7 +27,7 @@ ISSUING_FROM = {
 class ReformStatus:
     receiving_from: date
     issuing_from: date
-    to_do: tuple[Promise, ...]  # what the operator still has to do, most urgent first
+    to_do: tuple[str, ...]  # what the operator still has to do, in the active language
 
 
 def platform_settings() -> PlatformSettings:
@@ -39,7 +38,7 @@ def platform_settings() -> PlatformSettings:
 
 def reform_status(*, settings: PlatformSettings, today: date) -> ReformStatus:
     issuing_from = ISSUING_FROM[CompanySize(settings.company_size)]
-    to_do: list[Promise] = []
+    to_do: list[str] = []
     if not settings.receiving_platform:
         to_do.append(
             _("Choose an accredited platform to receive supplier invoices (due since %(date)s).")
@@ -49,7 +48,7 @@ def reform_status(*, settings: PlatformSettings, today: date) -> ReformStatus:
             % {"date": RECEIVING_FROM.strftime("%d/%m/%Y")}
         )
     if not settings.directory_registered:
-        to_do.append(_("Have the platform register the seller in the invoicing directory."))
+        to_do.append(str(_("Have the platform register the seller in the invoicing directory.")))
     if not settings.issues_through_platform:
         to_do.append(
             _("Issue invoices through an accredited platform (compulsory since %(date)s).")
