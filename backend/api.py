@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from bookings import api as bookings_api
 from bookings import signin_api
 from bookings.api import participants as participants_api
+from einvoicing import api as einvoicing_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
@@ -106,6 +107,12 @@ urlpatterns = [
         invoicing_api.InvoiceViewSet.as_view({"get": "export"}),
         name="invoice-export",
     ),
+    # Correcting an invoice the portal rejected (einvoicing owns deliveries).
+    path(
+        "invoices/<str:number>/delivery/correction/",
+        einvoicing_api.DeliveryCorrectionView.as_view(),
+        name="invoice-delivery-correction",
+    ),
     path(
         "invoices/<str:number>/pdf",
         invoicing_api.InvoiceViewSet.as_view({"get": "pdf"}),
@@ -130,5 +137,11 @@ urlpatterns = [
         name="my-bookings-organiser-link",
     ),
     path("contact/", legal_api.ContactMessageView.as_view(), name="contact"),
+    # What Chorus Pro says of a buyer's SIRET (einvoicing).
+    path(
+        "public-buyers/<str:siret>/",
+        einvoicing_api.PublicBuyerView.as_view(),
+        name="public-buyer",
+    ),
     *router.urls,
 ]

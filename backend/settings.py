@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -159,6 +160,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Statuses of invoices deposited in Chorus Pro (einvoicing/tasks.py); each delivery is
     # consulted at most hourly, later after portal errors (backoff).
     "follow-einvoice-deliveries": {"task": "einvoicing.tasks.follow_deliveries", "schedule": 900.0},
+    # The staff's morning e-mail of deliveries rejected, suspended or stuck (einvoicing/summary.py).
+    "einvoicing-daily-summary": {
+        "task": "einvoicing.tasks.send_daily_summary",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -303,6 +309,7 @@ REST_FRAMEWORK = {
         "my_bookings_signin_email": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN_EMAIL", "3/hour"),
         # The contact form: each accepted message is an e-mail to the office.
         "contact": _throttle_rate("THROTTLE_CONTACT", "5/hour"),
+        "public_buyer_lookup": _throttle_rate("THROTTLE_PUBLIC_BUYER_LOOKUP", "30/minute"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
     # proxy's X-Forwarded-For is used, and never trust a client's own header otherwise. The
@@ -340,6 +347,8 @@ SPECTACULAR_SETTINGS = {
         "DepartureStatusEnum": "itineraries.models.DepartureStatus",
         "DepartureKindEnum": "itineraries.models.DepartureKind",
         "InvoiceKindEnum": "invoicing.models.InvoiceKind",
+        "DeliveryStatusEnum": "einvoicing.models.DeliveryStatus",
+        "DeliveryChannelEnum": "einvoicing.models.DeliveryChannel",
     },
 }
 
@@ -377,6 +386,10 @@ CHORUS_PRO_LOGIN = env.str("CHORUS_PRO_LOGIN", default="")
 CHORUS_PRO_PASSWORD = env.str("CHORUS_PRO_PASSWORD", default="")
 CHORUS_PRO_SUPPLIER_ID = env.str("CHORUS_PRO_SUPPLIER_ID", default="")
 CHORUS_PRO_TIMEOUT_SECONDS = env.float("CHORUS_PRO_TIMEOUT_SECONDS", default=20.0)
+# The structure lookup (GET /api/v1/public-buyers/{siret}/, the booking's check): answers are
+# cached this long; each call to the portal inside a request waits at most this long.
+CHORUS_PRO_LOOKUP_CACHE_SECONDS = env.int("CHORUS_PRO_LOOKUP_CACHE_SECONDS", default=6 * 3600)
+CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS = env.float("CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS", default=5.0)
 # A deposited invoice whose status has not moved for this many days is logged as stuck.
 EINVOICING_STUCK_DAYS = env.int("EINVOICING_STUCK_DAYS", default=15)
 # What is due when booking by card: the deposit when the visit is further away than this.
@@ -401,6 +414,8 @@ MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+# Who receives the morning summary of invoice deliveries needing attention (einvoicing).
+EINVOICING_SUMMARY_EMAIL = env.str("EINVOICING_SUMMARY_EMAIL", default=OFFICE_EMAIL)
 # What the legal pages show (legal app, docs/architecture.md "Legal pages"). The publisher's
 # name, form, address, SIREN and contact come from the seller profile (invoicing, edited in the
 # admin); the rest is set here. An empty value is shown as "to be completed", never invented.

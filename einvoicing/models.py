@@ -64,6 +64,24 @@ class Delivery(models.Model):
     # The next consultation of the portal (backoff after its errors).
     next_check_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next check"))
     check_failures = models.PositiveIntegerField(default=0, verbose_name=_("failed checks"))
+    # A rejected invoice's correction (einvoicing.corrections): the credit note cancelling it
+    # and the new invoice replacing it. One correction per delivery, whatever the retries.
+    credit_note = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_delivery",
+        verbose_name=_("correcting credit note"),
+    )
+    corrected_by = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_delivery",
+        verbose_name=_("replacing invoice"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -82,3 +100,68 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice.number} → {self.get_channel_display()} ({self.status})"
+
+
+class CompanySize(models.TextChoices):
+    # The reform's categories (loi de modernisation de l'économie, décret 2008-1354).
+    LARGE = "large", _("Large company")
+    MID = "mid", _("Mid-sized company (ETI)")
+    SME = "sme", _("Small or medium-sized company, or micro-enterprise")
+
+
+class PlatformSettings(models.Model):
+    """The seller's accredited platform (plateforme agréée, PA) for the e-invoicing reform: one
+    row (pk 1), edited in the admin, read by ``einvoicing.reform``. Saying which PA the seller
+    uses changes no delivery today: no PA adapter exists (docs/einvoicing.md)."""
+
+    company_size = models.CharField(
+        max_length=10,
+        choices=CompanySize.choices,
+        default=CompanySize.SME,
+        verbose_name=_("company size"),
+        help_text=_("Decides the date from which invoices must be issued through a PA."),
+    )
+    receiving_platform = models.CharField(
+        max_length=120,
+        blank=True,
+        verbose_name=_("platform receiving the seller's invoices"),
+        help_text=_("The accredited platform chosen to receive supplier invoices."),
+    )
+    directory_registered = models.BooleanField(
+        default=False,
+        verbose_name=_("registered in the directory"),
+        help_text=_(
+            "The platform has registered the seller's SIREN in the public invoicing directory "
+            "(annuaire), so that suppliers' invoices find it."
+        ),
+    )
+    issues_through_platform = models.BooleanField(
+        default=False, verbose_name=_("issues its invoices through a PA")
+    )
+    issuing_platform = models.CharField(
+        max_length=120, blank=True, verbose_name=_("platform issuing the seller's invoices")
+    )
+    platform_number = models.CharField(
+        max_length=40,
+        blank=True,
+        verbose_name=_("platform's accreditation number"),
+        help_text=_("The issuing platform's number in the tax administration's list of PAs."),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("accredited platform (reform)")
+        verbose_name_plural = _("accredited platform (reform)")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pk=1), name="einvoicing_platform_settings_single_row"
+            ),
+            # Issuing through a PA names it.
+            models.CheckConstraint(
+                condition=models.Q(issues_through_platform=False) | ~models.Q(issuing_platform=""),
+                name="einvoicing_platform_issuing_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("accredited platform (reform)"))

@@ -22,3 +22,12 @@ def retry_delivery(delivery_id: int) -> None:
     from einvoicing.services import delivery_retry
 
     delivery_retry(delivery_id=delivery_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_daily_summary() -> int:
+    """Beat (``einvoicing-daily-summary``, every morning): e-mail staff the deliveries rejected,
+    suspended or stuck (einvoicing/summary.py); nothing when there are none."""
+    from einvoicing.summary import summary_send
+
+    return summary_send()

@@ -19,8 +19,10 @@ from rest_framework.response import Response
 
 from bookings.models import Booking
 from core.errors import DomainError
+from core.extensions import ExtensionPoint
 from core.idempotency import idempotent
 from core.permissions import StaffPermission
+from core.serializers import AnswerPart, ContributedFieldsMixin, annotate_for
 from invoicing import errors, selectors, services
 from invoicing.models import Invoice, InvoiceKind
 
@@ -59,7 +61,16 @@ class VatRowSerializer(serializers.Serializer[Any]):
     vat_cents = serializers.IntegerField()
 
 
-class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
+# Fields the apps above add to every invoice answer (docs/architecture.md, "Extension points"):
+# einvoicing's ``delivery`` (channel, status at the portal, history).
+invoice_answer_parts = ExtensionPoint[AnswerPart]("invoicing.invoice_answer_parts")
+
+
+class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invoice]):
+    """An invoice, with the fields the apps above add (``invoice_answer_parts``)."""
+
+    answer_points: tuple[ExtensionPoint[AnswerPart], ...] = (invoice_answer_parts,)
+
     booking = serializers.CharField(source="booking.reference")
     credited_invoice = serializers.CharField(
         source="credited_invoice.number", allow_null=True, default=None
@@ -150,7 +161,8 @@ class InvoiceViewSet(
         return [StaffPermission(self.staff_permissions.get(self.action, "invoicing.view_invoice"))]
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.invoice_queryset().order_by("-issue_date", "-pk")
+        queryset = selectors.invoice_queryset().order_by("-issue_date", "-pk")
+        return annotate_for(invoice_answer_parts, queryset)
 
     def get_object(self) -> Invoice:
         invoice = self.get_queryset().filter(number=self.kwargs["number"]).first()

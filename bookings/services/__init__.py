@@ -14,7 +14,12 @@ from bookings.services.base import (
     lock_booking,
     new_reference,
 )
-from bookings.services.change import booking_cancel, booking_change, cancellation_terms
+from bookings.services.change import (
+    booking_billing_change,
+    booking_cancel,
+    booking_change,
+    cancellation_terms,
+)
 from bookings.services.create import booking_create, booking_create_quoted
 from bookings.services.office import (
     booking_confirm,
@@ -27,6 +32,7 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "Actor",
     "Cancellation",
+    "booking_billing_change",
     "booking_cancel",
     "booking_change",
     "booking_confirm",

@@ -113,6 +113,36 @@ def booking_change(
     return locked
 
 
+@transaction.atomic
+def booking_billing_change(
+    *,
+    booking: Booking,
+    actor: Actor,
+    purchase_order: str | None = None,
+    service_code: str | None = None,
+) -> Booking:
+    """Change the purchase-order (commitment) number or the Chorus Pro service code that the
+    booking's next invoices carry (issued invoices never change: a correction issues a credit
+    note and a new invoice, which reads these). Any status, any time: billing data is not seats.
+
+    Locks the departure row, then the booking (the one lock order); audits which fields
+    changed (their values are not personal, but the audit keeps facts only)."""
+    locked = lock_booking(booking_id=booking.pk, departure_id=booking.departure_id)
+    fields = []
+    if purchase_order is not None and purchase_order != locked.purchase_order:
+        locked.purchase_order = purchase_order
+        fields.append("purchase_order")
+    if service_code is not None and service_code != locked.service_code:
+        locked.service_code = service_code
+        fields.append("service_code")
+    if not fields:
+        return locked
+    locked.save(update_fields=[*fields, "updated_at"])
+    booking_written(locked)
+    _event(locked, actor, "billing_changed", fields=sorted(fields))
+    return locked
+
+
 def _check_no_rise_while_payment_pending(booking: Booking, price: dict[str, Any]) -> None:
     """A card booking awaiting its payment may not raise what it owes (the total or the deposit).
 

@@ -52,17 +52,28 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     from bookings import api as bookings_api
     from bookings import placement
     from bookings.admin import DEPARTURE_SEATS_COLUMN
+    from einvoicing.answers import BOOKING_INVOICE_DELIVERIES, INVOICE_DELIVERY
     from guides.admin import DEPARTURE_GUIDES
+    from invoicing.api import invoice_answer_parts
     from itineraries import admin as catalogue_admin
     from itineraries import api as catalogue_api
     from payments import api as payments_api
     from payments import services as payments_services
 
-    assert bookings_api.booking_answer_parts.contributions() == (payments_api.BOOKING_PAYMENTS,)
+    assert bookings_api.booking_answer_parts.contributions() == (
+        payments_api.BOOKING_PAYMENTS,
+        BOOKING_INVOICE_DELIVERIES,
+    )
+    assert invoice_answer_parts.contributions() == (INVOICE_DELIVERY,)
     assert bookings_api.created_booking_answer_parts.contributions() == (
         payments_api.CREATED_BOOKING_CHECKOUT,
     )
-    assert placement.placement_checks.contributions() == (payments_services.placement_check_card,)
+    from einvoicing.placement import placement_check_public_buyer
+
+    assert placement.placement_checks.contributions() == (
+        payments_services.placement_check_card,
+        placement_check_public_buyer,
+    )
     assert placement.placement_steps.contributions() == (payments_services.placement_open_checkout,)
     assert catalogue_api.departure_answer_parts.contributions() == (bookings_api.DEPARTURE_SEATS,)
     assert catalogue_api.departure_cancel_answers.contributions() == (

@@ -18,7 +18,8 @@ portal does (docs/einvoicing.md lists the sources of the paths and fields):
 
 Faults the test controls: ``fail_next(count, status)`` answers 500 or 429 to the next requests,
 ``expire_tokens()`` makes every token given so far stale (401), ``down()`` closes nothing but
-answers 503 to everything. Requests it refuses are recorded in ``rejected``.
+answers 503 to everything, ``stop()`` shuts the server (connection refused, as when the portal
+is unreachable). Requests it refuses are recorded in ``rejected``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class FakeChorusPro:
     next_timeline: list[tuple[str, str]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
     is_down: bool = False
+    server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(90_000_001, 99_999_999)))
 
@@ -106,6 +108,13 @@ class FakeChorusPro:
 
     def down(self, is_down: bool = True) -> None:
         self.is_down = is_down
+
+    def stop(self) -> None:
+        """Close the listening socket: every call is refused at the TCP level."""
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
 
     def calls(self, path: str) -> list[dict[str, Any]]:
         return [body for p, body in self.requests if p == path]
@@ -314,6 +323,7 @@ def chorus_pro(settings: Any) -> Iterator[FakeChorusPro]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
     server.daemon_threads = True
     fake.port = server.server_address[1]
+    fake.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.CHORUS_PRO_API_URL = fake.base
@@ -327,6 +337,5 @@ def chorus_pro(settings: Any) -> Iterator[FakeChorusPro]:
     try:
         yield fake
     finally:
-        server.shutdown()
-        server.server_close()
+        fake.stop()
         thread.join(timeout=5)

@@ -6,6 +6,9 @@ import { currentLang, t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
 const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
+const PUBLIC_TYPES = ["public_body", "school"];
+// What a structure in Chorus Pro may require (GET /api/v1/public-buyers/{siret}/, einvoicing).
+const CHORUS_FIELDS = { service: "billing.service_code", commitment: "billing.purchase_order" };
 // What each payment method requires beyond the always required fields (bookings/api.py,
 // BookingInputSerializer.validate): an invoice needs a billing address.
 const REQUIRED_FOR = { invoice: ["billing.address", "billing.postal_code", "billing.city"], card: [] };
@@ -47,6 +50,9 @@ export function bookingForm(it, choice, participants) {
   const errorBox = h("div", { class: "form-errors", role: "alert", tabindex: "-1", hidden: true });
   const priceOut = h("output", { id: "price-estimate", for: "b-participants", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, t("submitBook"));
+  const buyerNote = h("div", { class: "hint buyer-lookup", id: "buyer-lookup", "aria-live": "polite" });
+  const serviceCodes = h("datalist", { id: "service-codes" });
+  const chorusRequired = { service: false, commitment: false };
 
   const input = (name, label, attrs = {}) => {
     const id = `b-${name.replace(/\./g, "-")}`;
@@ -82,6 +88,7 @@ export function bookingForm(it, choice, participants) {
         h("select", { id: "b-organisation-type", name: "organisation.type" }, ORG_TYPES.map((k) => h("option", { value: k }, t(k)))),
         h("p", { class: "field-error", id: "b-organisation-type-error" })),
       input("organisation.siret", t("siret"), { inputmode: "numeric", maxlength: 14 }),
+      buyerNote,
       input("organisation.vat_number", t("vatNumber"))),
     h("fieldset", {}, h("legend", {}, t("contact")),
       input("contact.name", t("contactName"), { required: true, autocomplete: "name" }),
@@ -98,7 +105,8 @@ export function bookingForm(it, choice, participants) {
       input("billing.city", t("city"), { autocomplete: "address-level2" }),
       input("billing.country", t("country"), { value: "FR", maxlength: 2 }),
       input("billing.purchase_order", t("purchaseOrder")),
-      input("billing.service_code", t("serviceCode"))),
+      input("billing.service_code", t("serviceCode"), { list: "service-codes", autocomplete: "off" }),
+      serviceCodes),
     input("notes", t("notes"), { multiline: true, rows: 3 }),
     termsBox(),
     submit);
@@ -143,11 +151,57 @@ export function bookingForm(it, choice, participants) {
 
   const markRequired = () => {
     const method = new FormData(form).get("payment_method");
-    const wanted = REQUIRED_FOR[method] || [];
-    for (const name of new Set(Object.values(REQUIRED_FOR).flat())) setRequired(form, name, wanted.includes(name));
+    const wanted = [...(REQUIRED_FOR[method] || [])];
+    for (const [need, name] of Object.entries(CHORUS_FIELDS)) if (chorusRequired[need]) wanted.push(name);
+    const all = new Set([...Object.values(REQUIRED_FOR).flat(), ...Object.values(CHORUS_FIELDS)]);
+    for (const name of all) setRequired(form, name, wanted.includes(name));
   };
   form.addEventListener("change", (event) => { if (event.target.name === "payment_method") markRequired(); });
   markRequired();
+
+  // The buyer's structure in Chorus Pro: what it requires is asked for before the group books.
+  let lookups = 0;
+  let buyer = null;
+  const showBuyer = () => {
+    const type = form.querySelector('[name="organisation.type"]').value;
+    const lines = [];
+    if (buyer?.chorus_pro === "registered") {
+      lines.push(t("cpRegistered", { name: buyer.name || buyer.siret }));
+      if (buyer.service_code_required) lines.push(t("cpNeedsService"));
+      if (buyer.commitment_number_required) lines.push(t("cpNeedsCommitment"));
+      if (buyer.services.length) lines.push(t("cpServices", { list: buyer.services.map((s) => `${s.code} (${s.name})`).join(", ") }));
+    } else if (buyer?.chorus_pro === "not_registered") {
+      lines.push(t(PUBLIC_TYPES.includes(type) ? "cpNotRegisteredPublic" : "cpNotRegistered"));
+    } else if (buyer?.chorus_pro === "unknown" && buyer.unknown_reason !== "not_configured") {
+      lines.push(t("cpUnknown"));
+    } else if (buyer?.message) lines.push(buyer.message);
+    buyerNote.replaceChildren(...lines.map((line) => h("p", {}, line)));
+    serviceCodes.replaceChildren(...(buyer?.services || []).map((s) => h("option", { value: s.code }, s.name)));
+    chorusRequired.service = buyer?.service_code_required === true;
+    chorusRequired.commitment = buyer?.commitment_number_required === true;
+    markRequired();
+  };
+  const lookUpBuyer = async () => {
+    const siret = form.querySelector('[name="organisation.siret"]').value.replace(/\s/g, "");
+    const seq = ++lookups;
+    buyer = null;
+    if (!/^\d{14}$/.test(siret)) { showBuyer(); return; }
+    buyerNote.replaceChildren(h("p", {}, t("cpChecking")));
+    let found;
+    try { found = await api(`public-buyers/${siret}/`); } catch (error) { found = { message: error.message }; }
+    if (seq !== lookups) return; // a later SIRET was typed meanwhile
+    buyer = found;
+    showBuyer();
+  };
+  let lastSiret = "";
+  form.addEventListener("input", (event) => {
+    if (event.target.name !== "organisation.siret") return;
+    const siret = event.target.value.replace(/\s/g, "");
+    if (siret === lastSiret) return;
+    lastSiret = siret;
+    lookUpBuyer();
+  });
+  form.addEventListener("change", (event) => { if (event.target.name === "organisation.type") showBuyer(); });
 
   const clearErrors = () => {
     errorBox.hidden = true;

@@ -1,7 +1,7 @@
 // The group's booking page: status, hold countdown, price and payments, documents, change, cancel.
 import { api, ApiError } from "./api.js";
 import { h, render, announce } from "./dom.js";
-import { dateTime, money } from "./format.js";
+import { dateLong, dateTime, money } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
@@ -56,6 +56,7 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.programme }, t("programmePdf"))),
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
+    deliveriesSection(booking),
     live ? participantsSection(booking, token) : null,
     live ? shareSection(booking) : null,
     live ? changeSection(booking, token) : null,
@@ -214,4 +215,19 @@ function balanceButton(booking, token) {
     }
   } }, t("payBalance", { amount: money(due.amount_cents) }));
   return h("div", { class: "pay-balance" }, h("p", {}, button), error);
+}
+
+// Where each invoice went and how it stands (einvoicing's ``invoice_deliveries``): by e-mail, or
+// deposited in Chorus Pro and followed there until it is paid; a rejection says why.
+function deliveriesSection(booking) {
+  const rows = booking.invoice_deliveries || [];
+  if (!rows.length) return null;
+  return h("section", { "aria-labelledby": "deliveries-title", id: "deliveries" },
+    h("h2", { id: "deliveries-title" }, t("dlTitle")),
+    h("ul", { class: "deliveries" }, rows.map((row) => h("li", { class: `delivery delivery-${row.status}` },
+      h("strong", {}, `${t(`dlKind_${row.kind}`)} ${row.invoice}`), ` — ${t(`dlVia_${row.channel}`)}${t("colon")}`,
+      h("span", { class: "delivery-status" }, t(`dls_${row.status}`)),
+      row.since ? ` (${t("dlSince", { date: dateLong(row.since) })})` : "",
+      row.reason ? h("p", { class: "delivery-reason" }, t("dlReason", { reason: row.reason })) : null,
+      row.status === "rejected" ? h("p", { class: "hint" }, t("dlRejectedNote")) : null))));
 }
