@@ -138,6 +138,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
+    "release-expired-quote-holds": {
+        "task": "procurement.tasks.release_expired_quote_holds",
+        "schedule": 300.0,
+    },
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "retry-stripe-refunds": {"task": "payments.tasks.retry_refunds", "schedule": 600.0},
     # Consequences of committed changes whose task never ran or failed (core/outbox.py).

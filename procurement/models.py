@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking, OrganisationType
+from bookings.models import Booking, OrganisationType, SeatHold
 from itineraries.models import Departure, Itinerary, Language
 
 
@@ -76,6 +76,16 @@ class Quote(models.Model):
         blank=True,
         related_name="quote",
         verbose_name=_("booking"),
+    )
+    # The seats the open quote holds on its public departure (bookings.services.holds): placed
+    # with the version, moved with the validity, released when the quote closes or expires.
+    seat_hold = models.OneToOneField(
+        SeatHold,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quote",
+        verbose_name=_("seat hold"),
     )
     decline_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))

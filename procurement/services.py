@@ -4,13 +4,16 @@ Numbering: the ``QuoteSequence`` row of the year, locked with ``select_for_updat
 transaction that inserts the quote, as ``invoicing`` numbers invoices: D2026-000001, 2, 3...
 with no gap (a rolled-back creation rolls its number back too). Everything is validated first.
 
-Seats: an open quote does not take seats (``bookings.models.seats_taking_q`` counts bookings
-only); acceptance books through ``bookings.services.booking_create_quoted``, which locks the
-departure row, counts and inserts in the acceptance's transaction: seats gone means
-``sold_out`` and nothing changes (docs/procurement.md, "Seats").
+Seats: an open quote on a public departure holds its seats through a seat hold
+(``bookings.services.holds``, counted by the one seat count): placed with the version (``sold_out``
+if the seats are not left), extended with the validity, released when the quote is declined,
+revised (the new version places its own) or expired (``quotes_release_expired_holds``, beat).
+Acceptance books through ``bookings.services.booking_create_quoted(hold_id=...)``, which locks the
+departure row, counts without the quote's hold, inserts and releases the hold in the
+acceptance's transaction (docs/procurement.md, "Seats").
 
-Lock order of acceptance: the quote row, then (inside the bookings service) the departure,
-then the booking's insert. No transaction locks a quote after a departure, so no cycle.
+Lock order: the quote row, then (inside the bookings services) the departure, then the booking's
+insert or the hold's row. No transaction locks a quote after a departure, so no cycle.
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from bookings import errors as booking_errors
 from bookings.inputs import BookingRequest
 from bookings.models import PaymentMethod
 from bookings.pricing import price_booking
-from bookings.services import booking_create_quoted
+from bookings.services import (
+    booking_create_quoted,
+    seat_hold_extend,
+    seat_hold_place,
+    seat_hold_release,
+)
 from core.errors import Conflict, InvalidInput
 from core.tokens import new_token
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
@@ -255,9 +263,30 @@ def quote_create(*, data: dict[str, Any], user: Any = None) -> tuple[Quote, str]
     )
     quote.number = _take_number(timezone.localdate().year)
     quote.save(force_insert=True)
-    _write_version(quote, 1, data, valid_until, user)
+    row = _write_version(quote, 1, data, valid_until, user)
+    _hold_seats(quote, row)
     _event(quote, "created", user, version=1)
     return quote, token
+
+
+def _hold_seats(quote: Quote, row: QuoteVersion) -> None:
+    """Hold the version's seats on its public departure until the quote's validity ends (a
+    private date is the group's alone: nothing to hold). ``sold_out`` rolls the write back."""
+    if row.departure_id is None:
+        quote.seat_hold = None
+    else:
+        quote.seat_hold = seat_hold_place(
+            departure_id=row.departure_id,
+            seats=row.participants,
+            expires_at=quote.valid_until,
+            reason=f"quote {quote.number}",
+        )
+    quote.save(update_fields=["seat_hold", "updated_at"])
+
+
+def _release_seats(quote: Quote) -> None:
+    if quote.seat_hold_id is not None:
+        seat_hold_release(hold_id=quote.seat_hold_id)
 
 
 def _lock(quote: Quote) -> Quote:
@@ -293,7 +322,9 @@ def quote_revise(*, quote: Quote, data: dict[str, Any], user: Any) -> Quote:
     locked.current_version = version
     locked.status = QuoteStatus.SENT
     locked.save()
-    _write_version(locked, version, data, locked.valid_until, user)
+    row = _write_version(locked, version, data, locked.valid_until, user)
+    _release_seats(locked)
+    _hold_seats(locked, row)
     _event(locked, "revised", user, version=version)
     return locked
 
@@ -309,6 +340,9 @@ def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
     QuoteVersion.objects.filter(quote=locked, version=locked.current_version).update(
         valid_until=locked.valid_until
     )
+    if locked.seat_hold_id is not None:
+        # A hold that ran out takes its seats again only if they are left (sold_out otherwise).
+        seat_hold_extend(hold_id=locked.seat_hold_id, expires_at=locked.valid_until)
     _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
     return locked
 
@@ -321,6 +355,7 @@ def quote_decline(*, quote: Quote, reason: str, user: Any) -> Quote:
     locked.status = QuoteStatus.DECLINED
     locked.decline_reason = reason
     locked.save(update_fields=["status", "decline_reason", "updated_at"])
+    _release_seats(locked)
     _event(locked, "declined", user, reason=reason)
     return locked
 
@@ -369,6 +404,7 @@ def quote_accept(
         request=BookingRequest.from_data(_booking_data(row)),
         price=row.price,
         quote_number=locked.number,
+        hold_id=locked.seat_hold_id,
     )
     now = timezone.now()
     QuoteAcceptance.objects.create(
@@ -393,3 +429,25 @@ def _booking_data(row: QuoteVersion) -> dict[str, Any]:
     if "starts_at" in data:
         data["starts_at"] = datetime.fromisoformat(data["starts_at"])
     return data
+
+
+def quotes_release_expired_holds() -> int:
+    """Release the seats of open quotes past their validity (beat); returns how many.
+
+    The hold rule already stops counting a hold at its end; this gives the row its release
+    time, bumps the seats left that caches still show, and records it in the quote's trail."""
+    released = 0
+    expired = Quote.objects.filter(
+        status=QuoteStatus.SENT,
+        valid_until__lte=timezone.now(),
+        seat_hold__released_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in expired:
+        with transaction.atomic():
+            locked = Quote.objects.select_for_update().get(pk=pk)
+            if locked.effective_status() != QuoteStatus.EXPIRED or locked.seat_hold_id is None:
+                continue  # extended or closed meanwhile
+            if seat_hold_release(hold_id=locked.seat_hold_id):
+                _event(locked, "hold_released", None, valid_until=locked.valid_until.isoformat())
+                released += 1
+    return released

@@ -16,6 +16,7 @@ from bookings.services.base import (
 )
 from bookings.services.change import booking_cancel, booking_change, cancellation_terms
 from bookings.services.create import booking_create, booking_create_quoted
+from bookings.services.holds import seat_hold_extend, seat_hold_place, seat_hold_release
 from bookings.services.office import (
     booking_confirm,
     booking_decline,
@@ -38,4 +39,7 @@ __all__ = [
     "cancellation_terms",
     "lock_booking",
     "new_reference",
+    "seat_hold_extend",
+    "seat_hold_place",
+    "seat_hold_release",
 ]
