@@ -87,6 +87,13 @@ class Quote(models.Model):
         related_name="quote",
         verbose_name=_("seat hold"),
     )
+    # Given by the buyer after acceptance, until the final invoice is issued.
+    purchase_order_number = models.CharField(
+        max_length=60, blank=True, verbose_name=_("purchase order number")
+    )
+    commitment_number = models.CharField(
+        max_length=60, blank=True, verbose_name=_("commitment number")
+    )
     decline_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -227,3 +234,59 @@ class QuoteEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote_id} {self.action}"
+
+
+class QuoteLink(models.Model):
+    """A secret link to the quote's page sent by e-mail: a fresh token per e-mail (only its
+    SHA-256 here), so no secret travels through the task queue; the creation token stays valid."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.CASCADE, related_name="links", verbose_name=_("quote")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    reason = models.CharField(max_length=20, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("quote link")
+        verbose_name_plural = _("quote links")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.reason}"
+
+
+class QuoteDocumentKind(models.TextChoices):
+    SIGNED_QUOTE = "signed_quote", _("Signed quote")
+    PURCHASE_ORDER = "purchase_order", _("Purchase order")
+
+
+def quote_document_path(instance: QuoteDocument, filename: str) -> str:
+    """Under the quote's number, named by its content's hash (never the buyer's file name)."""
+    return f"quotes/{instance.quote.number}/{instance.kind}-{instance.sha256[:16]}.pdf"
+
+
+class QuoteDocument(models.Model):
+    """A PDF the buyer uploaded on the quote's page: the signed quote or a purchase order,
+    stored through Django's storage API (``STORAGES["default"]``)."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="documents", verbose_name=_("quote")
+    )
+    kind = models.CharField(
+        max_length=20, choices=QuoteDocumentKind.choices, verbose_name=_("kind")
+    )
+    file = models.FileField(upload_to=quote_document_path, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    size = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=_("client address")
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("quote document")
+        verbose_name_plural = _("quote documents")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.kind}"

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,18 +36,23 @@ from bookings.models import PaymentMethod
 from bookings.pricing import price_booking
 from bookings.services import (
     booking_create_quoted,
+    booking_set_purchase_order,
     seat_hold_extend,
     seat_hold_place,
     seat_hold_release,
 )
 from core.errors import Conflict, InvalidInput
-from core.tokens import new_token
+from core.tasks import enqueue
+from core.tokens import hash_token, new_token, token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from procurement import errors
 from procurement.models import (
     Quote,
     QuoteAcceptance,
+    QuoteDocument,
+    QuoteDocumentKind,
     QuoteEvent,
+    QuoteLink,
     QuoteSequence,
     QuoteStatus,
     QuoteVersion,
@@ -266,7 +273,34 @@ def quote_create(*, data: dict[str, Any], user: Any = None) -> tuple[Quote, str]
     row = _write_version(quote, 1, data, valid_until, user)
     _hold_seats(quote, row)
     _event(quote, "created", user, version=1)
+    _email_after_commit(quote, "sent")
     return quote, token
+
+
+def _email_after_commit(quote: Quote, kind: str) -> None:
+    """E-mail the quote (PDF and a fresh secret link) once the change has committed."""
+    from procurement import tasks
+
+    transaction.on_commit(lambda: enqueue(tasks.send_quote_email, quote.pk, kind))
+
+
+def quote_link_issue(*, quote: Quote, reason: str) -> str:
+    """A fresh secret link token to the quote's page; only its hash is stored."""
+    token, token_hash = new_token()
+    QuoteLink.objects.create(quote=quote, token_hash=token_hash, reason=reason)
+    return token
+
+
+def quote_token_matches(quote: Quote | None, token: str | None) -> bool:
+    """The creation token or any e-mailed link's; the same cost for an unknown quote."""
+    if quote is None:
+        token_matches(token, "0" * 64)
+        return False
+    if token_matches(token, quote.token_hash):
+        return True
+    if not token or len(token) > 200:
+        return False
+    return QuoteLink.objects.filter(quote=quote, token_hash=hash_token(token)).exists()
 
 
 def _hold_seats(quote: Quote, row: QuoteVersion) -> None:
@@ -326,6 +360,7 @@ def quote_revise(*, quote: Quote, data: dict[str, Any], user: Any) -> Quote:
     _release_seats(locked)
     _hold_seats(locked, row)
     _event(locked, "revised", user, version=version)
+    _email_after_commit(locked, "revised")
     return locked
 
 
@@ -344,6 +379,7 @@ def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
         # A hold that ran out takes its seats again only if they are left (sold_out otherwise).
         seat_hold_extend(hold_id=locked.seat_hold_id, expires_at=locked.valid_until)
     _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
+    _email_after_commit(locked, "extended")
     return locked
 
 
@@ -364,6 +400,60 @@ def current_version(quote: Quote) -> QuoteVersion:
     return QuoteVersion.objects.get(quote=quote, version=quote.current_version)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A PDF the buyer sends: its bytes, already read within ``QUOTE_UPLOAD_MAX_BYTES``."""
+
+    kind: str  # QuoteDocumentKind
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The accepted quote and its booking's secret token (shown once, to the buyer)."""
+
+    quote: Quote
+    booking_token: str
+
+
+def check_upload(*, kind: str, content: bytes, content_type: str, field: str) -> Upload:
+    """A PDF by its type and its first bytes, within the size limit; else ``invalid_document``."""
+    limit = int(settings.QUOTE_UPLOAD_MAX_BYTES)
+    if len(content) > limit:
+        raise InvalidInput(
+            errors.DOCUMENT_TOO_LARGE,
+            _("The file is larger than %(mb)d MB.") % {"mb": max(limit // (1024 * 1024), 1)},
+            field=field,
+        )
+    if content_type != "application/pdf" or not content.startswith(b"%PDF-"):
+        raise InvalidInput(
+            errors.DOCUMENT_NOT_PDF, _("Send the document as a PDF file."), field=field
+        )
+    if kind not in QuoteDocumentKind.values:
+        raise InvalidInput(errors.DOCUMENT_NOT_PDF, _("Unknown kind of document."), field="kind")
+    return Upload(kind=kind, content=content)
+
+
+def _store(quote: Quote, upload: Upload, client_address: str) -> QuoteDocument:
+    """Saved through Django's storage API, as the last write of its transaction (a row that
+    cannot be inserted takes its file with it)."""
+    document = QuoteDocument(
+        quote=quote,
+        kind=upload.kind,
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        size=len(upload.content),
+        client_address=client_address or None,
+    )
+    document.file.save("upload.pdf", ContentFile(upload.content), save=False)
+    name, storage = document.file.name, document.file.storage
+    try:
+        document.save(force_insert=True)
+    except Exception:
+        storage.delete(name)
+        raise
+    return document
+
+
 @transaction.atomic
 def quote_accept(
     *,
@@ -373,7 +463,8 @@ def quote_accept(
     statement: bool,
     client_address: str,
     version: int | None = None,
-) -> Quote:
+    document: Upload | None = None,
+) -> Accepted:
     """The buyer accepts the current version: a confirmed booking at the frozen price.
 
     Locks the quote, checks it is open, valid and current, then books through
@@ -400,7 +491,7 @@ def quote_accept(
     row = current_version(locked)
     if _before_booking is not None:
         _before_booking()
-    booking, _token = booking_create_quoted(
+    booking, booking_token = booking_create_quoted(
         request=BookingRequest.from_data(_booking_data(row)),
         price=row.price,
         quote_number=locked.number,
@@ -420,7 +511,65 @@ def quote_accept(
     locked.status = QuoteStatus.ACCEPTED
     locked.booking = booking
     locked.save(update_fields=["status", "booking", "updated_at"])
-    _event(locked, "accepted", None, version=row.version, booking=booking.reference)
+    stored = _store(locked, document, client_address) if document is not None else None
+    _event(
+        locked,
+        "accepted",
+        None,
+        version=row.version,
+        booking=booking.reference,
+        **({"document": stored.sha256} if stored is not None else {}),
+    )
+    return Accepted(quote=locked, booking_token=booking_token)
+
+
+def invoice_issued(quote: Quote) -> bool:
+    from invoicing.models import Invoice, InvoiceKind
+
+    return (
+        quote.booking_id is not None
+        and Invoice.objects.filter(booking_id=quote.booking_id, kind=InvoiceKind.INVOICE).exists()
+    )
+
+
+@transaction.atomic
+def quote_order_details(
+    *,
+    quote: Quote,
+    purchase_order_number: str | None,
+    commitment_number: str | None,
+    document: Upload | None,
+    client_address: str,
+) -> Quote:
+    """After acceptance, until the final invoice is issued: the buyer's purchase-order number,
+    commitment number and order document. The booking's order reference (printed on the
+    invoice, sent to Chorus Pro) becomes the commitment number, else the order number."""
+    locked = _lock(quote)
+    if locked.status != QuoteStatus.ACCEPTED or locked.booking_id is None:
+        raise Conflict(errors.QUOTE_NOT_ACCEPTED, _("Accept the quote first."))
+    if invoice_issued(locked):
+        raise Conflict(
+            errors.INVOICE_ISSUED,
+            _("The invoice has been issued: write to us to change its order references."),
+        )
+    changed: dict[str, str] = {}
+    if purchase_order_number is not None:
+        locked.purchase_order_number = purchase_order_number
+        changed["purchase_order_number"] = purchase_order_number
+    if commitment_number is not None:
+        locked.commitment_number = commitment_number
+        changed["commitment_number"] = commitment_number
+    locked.save(update_fields=["purchase_order_number", "commitment_number", "updated_at"])
+    if changed:
+        booking_set_purchase_order(
+            booking_id=locked.booking_id,
+            purchase_order=locked.commitment_number or locked.purchase_order_number,
+            reason=f"quote {locked.number}",
+        )
+    stored = _store(locked, document, client_address) if document is not None else None
+    if stored is not None:
+        changed["document"] = stored.sha256
+    _event(locked, "order_details", None, **changed)
     return locked
 
 

@@ -14,7 +14,12 @@ from bookings.services.base import (
     lock_booking,
     new_reference,
 )
-from bookings.services.change import booking_cancel, booking_change, cancellation_terms
+from bookings.services.change import (
+    booking_cancel,
+    booking_change,
+    booking_set_purchase_order,
+    cancellation_terms,
+)
 from bookings.services.create import booking_create, booking_create_quoted
 from bookings.services.holds import seat_hold_extend, seat_hold_place, seat_hold_release
 from bookings.services.office import (
@@ -34,6 +39,7 @@ __all__ = [
     "booking_create",
     "booking_create_quoted",
     "booking_decline",
+    "booking_set_purchase_order",
     "bookings_cancel_for_departure",
     "bookings_expire_holds",
     "cancellation_terms",

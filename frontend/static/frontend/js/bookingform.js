@@ -5,12 +5,12 @@ import { dateTime, languageName, money, time } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
-const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
+export const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
 // What each payment method requires beyond the always required fields (bookings/api.py,
 // BookingInputSerializer.validate): an invoice needs a billing address.
 const REQUIRED_FOR = { invoice: ["billing.address", "billing.postal_code", "billing.city"], card: [] };
 
-function setRequired(form, name, on) {
+export function setRequired(form, name, on) {
   const control = form.querySelector(`[name="${name}"]`);
   const label = form.querySelector(`label[for="${control.id}"]`);
   control.required = on;
@@ -184,7 +184,7 @@ export function bookingForm(it, choice, participants) {
 }
 
 // The terms of sale in force (bookings/terms.py), named by the page's shell (frontend/views.py).
-function termsBox() {
+export function termsBox() {
   const meta = document.querySelector('meta[name="va-terms"]');
   const version = meta?.content || "";
   const href = meta?.dataset[currentLang()] || meta?.dataset.fr || "/";
@@ -196,12 +196,12 @@ function termsBox() {
     h("p", { class: "field-error", id: "b-terms_version-error" }));
 }
 
-function showErrors(form, errorBox, error) {
+export function showErrors(form, errorBox, error, prefix = "b") {
   const rows = error instanceof ApiError && error.errors.length ? error.errors : [{ field: null, message: error.message }];
   const general = [];
   let first = null;
   for (const row of rows) {
-    const id = row.field ? `b-${row.field.replace(/\./g, "-").replace(/-\d+$/, "")}` : null;
+    const id = row.field ? `${prefix}-${row.field.replace(/\./g, "-").replace(/-\d+$/, "")}` : null;
     const control = id ? form.querySelector(`#${CSS.escape(id)}`) : null;
     const slot = id ? form.querySelector(`#${CSS.escape(id)}-error`) : null;
     if (slot) {
