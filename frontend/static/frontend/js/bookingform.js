@@ -196,7 +196,7 @@ export function termsBox() {
     h("p", { class: "field-error", id: "b-terms_version-error" }));
 }
 
-export function showErrors(form, errorBox, error, prefix = "b") {
+export function showErrors(form, errorBox, error, prefix = "b", summary = "formErrors") {
   const rows = error instanceof ApiError && error.errors.length ? error.errors : [{ field: null, message: error.message }];
   const general = [];
   let first = null;
@@ -210,8 +210,8 @@ export function showErrors(form, errorBox, error, prefix = "b") {
       first ||= control;
     } else general.push(row.message);
   }
-  errorBox.replaceChildren(h("p", {}, t("formErrors")), ...general.map((m) => h("p", {}, m)));
+  errorBox.replaceChildren(h("p", {}, t(summary)), ...general.map((m) => h("p", {}, m)));
   errorBox.hidden = false;
-  announce(t("formErrors"));
+  announce(t(summary));
   (first || errorBox).focus();
 }

@@ -165,6 +165,8 @@ const TEXTS = {
     quoteFileType: "Choisissez un fichier PDF.", quoteFileSize: "Le fichier dépasse {mb} Mo.", quoteAcceptButton: "Accepter le devis",
     quoteOrderTitle: "Bon de commande", quoteOrderIntro: "Indiquez le numéro du bon de commande et le numéro d'engagement dès que vous les avez, jusqu'à l'émission de la facture : ils y figureront.",
     quoteOrderFrozen: "La facture est émise : pour changer ces numéros, écrivez-nous.", quotePoNumber: "N° de bon de commande", quoteCommitment: "N° d'engagement juridique",
+    quoteFormErrors: "La demande de devis n'a pas pu être envoyée : corrigez les champs signalés.",
+    quoteAcceptErrors: "Le devis n'a pas été accepté : corrigez les champs signalés.", quoteOrderErrors: "Le bon de commande n'a pas été enregistré : corrigez les champs signalés.",
     quotePoDocument: "Bon de commande (PDF, facultatif)", quotePoNumberIs: "Bon de commande : {n}", quoteCommitmentIs: "Engagement : {n}",
   },
   en: {
@@ -330,6 +332,8 @@ const TEXTS = {
     quoteFileType: "Choose a PDF file.", quoteFileSize: "The file is larger than {mb} MB.", quoteAcceptButton: "Accept the quote",
     quoteOrderTitle: "Purchase order", quoteOrderIntro: "Enter the purchase-order number and the commitment number as soon as you have them, until the invoice is issued: they will be printed on it.",
     quoteOrderFrozen: "The invoice has been issued: write to us to change these numbers.", quotePoNumber: "Purchase-order number", quoteCommitment: "Commitment number",
+    quoteFormErrors: "The quote request was not sent: correct the fields shown.",
+    quoteAcceptErrors: "The quote was not accepted: correct the fields shown.", quoteOrderErrors: "The purchase order was not saved: correct the fields shown.",
     quotePoDocument: "Purchase order (PDF, optional)", quotePoNumberIs: "Purchase order: {n}", quoteCommitmentIs: "Commitment: {n}",
   },
 };

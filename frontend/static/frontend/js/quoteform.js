@@ -100,7 +100,7 @@ export function quoteForm(it, choice, participants) {
     if (submit.disabled) return; // a double click never asks twice
     clearErrors();
     if (!form.querySelector("#b-terms_version").checked) {
-      showErrors(form, errorBox, new ApiError(400, { errors: [{ field: "terms_version", message: t("termsRequired") }] }));
+      showErrors(form, errorBox, new ApiError(400, { errors: [{ field: "terms_version", message: t("termsRequired") }] }), "b", "quoteFormErrors");
       return;
     }
     submit.disabled = true;
@@ -114,7 +114,7 @@ export function quoteForm(it, choice, participants) {
       if (error instanceof ApiError) {
         for (const row of error.errors) if (row.field === "participants") row.field = "categories";
       }
-      showErrors(form, errorBox, error);
+      showErrors(form, errorBox, error, "b", "quoteFormErrors");
       submit.disabled = false;
       submit.textContent = t("quoteSubmit");
     }

@@ -69,7 +69,8 @@ function statusSection(quote) {
     accepted: t("quoteAccepted"),
   }[quote.status];
   const bookingToken = quote.booking ? recallToken(quote.booking) : null;
-  return h("section", { class: `status status-${quote.status === "sent" ? "requested" : quote.status}`, "aria-labelledby": "q-status-title" },
+  const look = { sent: "requested", accepted: "confirmed", declined: "declined", expired: "expired" }[quote.status];
+  return h("section", { class: `status status-${look}`, "aria-labelledby": "q-status-title" },
     h("h2", { id: "q-status-title" }, t("status"), t("colon"), h("span", { id: "q-status" }, t(`qst_${quote.status}`))),
     h("p", {}, text),
     quote.booking ? h("p", {}, bookingToken
@@ -105,7 +106,7 @@ function fileField(id, label, hint) {
 }
 
 // Field errors of the API under their control (prefix "q-"), the rest in the form's box.
-function showFormErrors(form, box, error, fields) {
+function showFormErrors(form, box, error, fields, summary) {
   form.querySelectorAll(".field-error").forEach((p) => { p.textContent = ""; });
   form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
   const rows = error instanceof ApiError && error.errors.length ? error.errors
@@ -122,9 +123,9 @@ function showFormErrors(form, box, error, fields) {
       first ||= control;
     } else general.push(row.message);
   }
-  box.replaceChildren(h("p", {}, t("formErrors")), ...general.map((m) => h("p", {}, m)));
+  box.replaceChildren(h("p", {}, t(summary)), ...general.map((m) => h("p", {}, m)));
   box.hidden = false;
-  announce(t("formErrors"));
+  announce(t(summary));
   (first || box).focus();
 }
 
@@ -164,7 +165,7 @@ function acceptSection(quote, token) {
     if (!form.querySelector("#q-statement").checked) problems.push({ field: "statement", message: t("quoteStatementRequired") });
     const fileProblem = checkFile(form.querySelector("#q-document"));
     if (fileProblem) problems.push({ field: "document", message: fileProblem });
-    if (problems.length) { showFormErrors(form, box, new ApiError(400, { errors: problems }), fields); return; }
+    if (problems.length) { showFormErrors(form, box, new ApiError(400, { errors: problems }), fields, "quoteAcceptErrors"); return; }
     submit.disabled = true;
     submit.textContent = t("submitting");
     const file = form.querySelector("#q-document").files[0];
@@ -181,7 +182,7 @@ function acceptSection(quote, token) {
       announce(t("quoteAccepted"));
       document.getElementById("q-booking")?.focus();
     } catch (error) {
-      showFormErrors(form, box, error, fields);
+      showFormErrors(form, box, error, fields, "quoteAcceptErrors");
       submit.disabled = false;
       submit.textContent = t("quoteAcceptButton");
     }
@@ -201,6 +202,7 @@ function orderSection(quote, token) {
   const form = h("form", { class: "booking-form", id: "order-form", novalidate: true },
     h("h2", { id: "q-order-title", tabindex: "-1" }, t("quoteOrderTitle")),
     h("p", {}, t("quoteOrderIntro")),
+    orderFacts(quote),
     box,
     field("q-purchase_order_number", t("quotePoNumber"), { maxlength: 60, value: quote.purchase_order_number }),
     field("q-commitment_number", t("quoteCommitment"), { maxlength: 60, value: quote.commitment_number }),
@@ -212,7 +214,7 @@ function orderSection(quote, token) {
     if (submit.disabled) return;
     const input = form.querySelector("#q-order-document");
     const fileProblem = checkFile(input);
-    if (fileProblem) { showFormErrors(form, box, new ApiError(400, { errors: [{ field: "document", message: fileProblem }] }), fields); return; }
+    if (fileProblem) { showFormErrors(form, box, new ApiError(400, { errors: [{ field: "document", message: fileProblem }] }), fields, "quoteOrderErrors"); return; }
     const data = new FormData(form);
     const body = new FormData();
     body.append("purchase_order_number", data.get("purchase_order_number"));
@@ -225,11 +227,11 @@ function orderSection(quote, token) {
       announce(t("saved"));
       document.getElementById("q-order-saved")?.focus();
     } catch (error) {
-      showFormErrors(form, box, error, fields);
+      showFormErrors(form, box, error, fields, "quoteOrderErrors");
       submit.disabled = false;
     }
   });
-  return h("div", {}, orderFacts(quote), form);
+  return form;
 }
 
 function orderFacts(quote) {
