@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "DepartureStatusEnum": "itineraries.models.DepartureStatus",
         "DepartureKindEnum": "itineraries.models.DepartureKind",
         "InvoiceKindEnum": "invoicing.models.InvoiceKind",
+        "QuoteDocumentKindEnum": "procurement.models.QuoteDocumentKind",
     },
 }
 

@@ -21,9 +21,9 @@ from bookings.api.inputs import BookingInputSerializer
 from bookings.models import PaymentMethod
 from core.clients import client_address
 from core.errors import DomainError, InvalidInput
+from core.parsers import JSONParser
 from core.permissions import StaffPermission, staff_may
 from core.throttling import ClientScopedRateThrottle
-from core.parsers import JSONParser
 from itineraries.models import Itinerary
 from procurement import errors, services
 from procurement.models import (
@@ -398,9 +398,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
                 )
             for name in ("name", "role"):
                 if not data.get(name):
-                    raise InvalidInput(
-                        "required", _("This field is required."), field=name
-                    )
+                    raise InvalidInput("required", _("This field is required."), field=name)
             accepted = services.quote_accept(
                 quote=quote,
                 client_address=address,

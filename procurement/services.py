@@ -445,7 +445,7 @@ def _store(quote: Quote, upload: Upload, client_address: str) -> QuoteDocument:
         client_address=client_address or None,
     )
     document.file.save("upload.pdf", ContentFile(upload.content), save=False)
-    name, storage = document.file.name, document.file.storage
+    name, storage = str(document.file.name), document.file.storage
     try:
         document.save(force_insert=True)
     except Exception:

@@ -27,7 +27,9 @@ from itineraries.models import DepartureKind, DepartureStatus
 
 
 @transaction.atomic
-def seat_hold_place(*, departure_id: int, seats: int, expires_at: datetime, reason: str) -> SeatHold:
+def seat_hold_place(
+    *, departure_id: int, seats: int, expires_at: datetime, reason: str
+) -> SeatHold:
     """Hold ``seats`` on a public departure until ``expires_at``; ``sold_out`` if they are not
     left (departure row locked, then counted, then inserted)."""
     departure = _lock_departure_row(departure_id)
