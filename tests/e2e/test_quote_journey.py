@@ -19,8 +19,11 @@ from bookings.models import Booking, BookingStatus, SeatHold
 from itineraries.models import Departure
 from procurement.models import Quote, QuoteAcceptance, QuoteStatus
 from tests.bookings.helpers import VALID_SIRET, bookable_departure
+from tests.conftest import CommittingAPIClient
 from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_accessibility import audit, axe_page  # noqa: F401  (fixture)
 from tests.e2e.test_frontend import to_departure_month, unexpected
+from tests.procurement.helpers import quote_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -192,3 +195,28 @@ def test_a_school_asks_for_a_quote_accepts_it_online_and_sees_its_booking(
     expect(page.locator("#status")).to_have_text(texts["confirmed"])
     assert booking.reference in page.locator("h1").inner_text()
     assert unexpected(page.problems) == []
+
+
+def test_the_quote_pages_pass_axe(axe_page: Any) -> None:  # noqa: F811
+    """The quote form, the open quote with its errors shown, and the accepted quote."""
+    departure = bookable_departure(capacity=40, days=20, max_participants=40)
+    axe_page.goto(f"/itineraries/{departure.itinerary.slug}")
+    to_departure_month(axe_page, departure)
+    axe_page.locator("button.slot:not(.private)").first.click()
+    axe_page.locator("#switch-quote").click()
+    axe_page.locator("#q-submit").click()
+    axe_page.locator("#b-terms_version-error").wait_for()
+    assert audit(axe_page) == []
+
+    response = CommittingAPIClient().post("/api/v1/quotes/", quote_body(departure), format="json")
+    quote = response.json()
+    axe_page.goto(f"/quotes/{quote['number']}?token={quote['token']}")
+    axe_page.locator("#q-accept").click()
+    axe_page.locator("#q-statement-error").wait_for()
+    assert audit(axe_page) == []
+    axe_page.locator("#q-name").fill("Claire Martin")
+    axe_page.locator("#q-role").fill("Principale")
+    axe_page.locator("#q-statement").check()
+    axe_page.locator("#q-accept").click()
+    axe_page.locator("#order-form").wait_for()
+    assert audit(axe_page) == []
