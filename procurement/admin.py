@@ -14,12 +14,33 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
-from procurement.models import Quote, QuoteSequence, QuoteStatus
+from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 
 
 @admin.register(QuoteSequence)
 class QuoteSequenceAdmin(ReadOnlyModelAdmin):
     list_display = ["year", "last_number"]
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(admin.ModelAdmin[PaymentTerms]):
+    """The seller's payment terms by buyer type, printed on the next quotes (a quote already
+    sent keeps the terms frozen on its version). The database refuses more than 30 days for
+    public buyers and a school deposit above 70 %."""
+
+    list_display = [
+        "organisation_type",
+        "days_after_invoice",
+        "deposit_rule",
+        "deposit_percent",
+        "methods",
+    ]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # one row per buyer type, seeded by migration
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 class StatusFilter(admin.SimpleListFilter):

@@ -132,6 +132,9 @@ class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
     )
     departure = serializers.IntegerField(source="departure_id", allow_null=True)
     price = serializers.DictField()
+    payment_schedule = serializers.DictField(
+        help_text="Methods, deposit and balance with their due dates (ISO days), as printed."
+    )
     options = serializers.ListField(child=serializers.CharField())
     superseded = serializers.SerializerMethodField()
 
@@ -149,6 +152,7 @@ class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
             "options",
             "objectives",
             "price",
+            "payment_schedule",
             "valid_until",
             "pdf_sha256",
             "superseded",

@@ -153,6 +153,8 @@ class QuoteVersion(models.Model):
     price = models.JSONField()
     total_cents = models.BigIntegerField(verbose_name=_("total (cents)"))
     valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    # The payment terms and due dates printed on this version (procurement.terms), frozen.
+    payment_schedule = models.JSONField(default=dict, blank=True)
     pdf = models.BinaryField(default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, verbose_name=_("PDF SHA-256"))
     superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
@@ -290,3 +292,72 @@ class QuoteDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote_id} {self.kind}"
+
+
+class DepositRule(models.TextChoices):
+    NONE = "none", _("No deposit")
+    PERCENT = "percent", _("A fixed percentage")
+    ITINERARY = "itinerary", _("The itinerary's deposit rule")
+
+
+class PaymentMethods(models.TextChoices):
+    TRANSFER = "transfer", _("Bank transfer")
+    CARD_OR_TRANSFER = "card_or_transfer", _("Card or bank transfer")
+
+
+class PaymentTerms(models.Model):
+    """The seller's payment terms for one type of buyer, printed on its quotes with their due
+    dates (``procurement.terms.payment_schedule``). Seeded with the issue's rules by migration
+    ``0005_payment_terms``; staff change them in the admin, within what the law allows."""
+
+    organisation_type = models.CharField(
+        max_length=20,
+        choices=OrganisationType.choices,
+        unique=True,
+        verbose_name=_("organisation type"),
+    )
+    days_after_invoice = models.PositiveIntegerField(
+        default=30, verbose_name=_("days to pay after the invoice")
+    )
+    deposit_rule = models.CharField(
+        max_length=10,
+        choices=DepositRule.choices,
+        default=DepositRule.NONE,
+        verbose_name=_("deposit"),
+    )
+    deposit_percent = models.PositiveIntegerField(default=0, verbose_name=_("deposit (%)"))
+    methods = models.CharField(
+        max_length=20,
+        choices=PaymentMethods.choices,
+        default=PaymentMethods.TRANSFER,
+        verbose_name=_("payment methods"),
+    )
+
+    class Meta:
+        ordering = ["organisation_type"]
+        verbose_name = _("payment terms")
+        verbose_name_plural = _("payment terms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deposit_percent__lte=100),
+                name="payment_terms_percent_max",
+                violation_error_message=_("A deposit is 100 %% at most."),
+            ),
+            # Public buyers (State, local authorities, public schools) pay within 30 days at
+            # most (Code de la commande publique, R2192-10)...
+            models.CheckConstraint(
+                condition=~Q(organisation_type__in=["public_body", "school"])
+                | Q(days_after_invoice__lte=30),
+                name="payment_terms_public_30_days",
+                violation_error_message=_("Public buyers pay within 30 days at most."),
+            ),
+            # ... and a school's deposit to a provider is capped at 70 %.
+            models.CheckConstraint(
+                condition=~Q(organisation_type="school") | Q(deposit_percent__lte=70),
+                name="payment_terms_school_deposit_70",
+                violation_error_message=_("A school's deposit is 70 %% at most."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_organisation_type_display())

@@ -46,6 +46,7 @@ from core.tasks import enqueue
 from core.tokens import hash_token, new_token, token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from procurement import errors
+from procurement.terms import payment_schedule
 from procurement.models import (
     Quote,
     QuoteAcceptance,
@@ -205,6 +206,12 @@ def _write_version(
         options=options,
         language=data["language"],
     )
+    schedule = payment_schedule(
+        organisation_type=data["organisation"]["type"],
+        price=price,
+        starts_at=starts_at,
+        valid_until=valid_until,
+    )
     row = QuoteVersion(
         quote=quote,
         version=version,
@@ -221,6 +228,7 @@ def _write_version(
         price=price,
         total_cents=price["total_cents"],
         valid_until=valid_until,
+        payment_schedule=schedule,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     pdf = render_quote_pdf(quote, row)

@@ -47,6 +47,7 @@ TEXTS = {
         "subject": "Devis ",
         "save": "Enregistrer",
         "po": "Bon de commande : BC-2026-118",
+        "terms_due": "payable à 30 jours à réception de la facture",
     },
     "en": {
         "title": "Base 11/19 and the twin slag heaps",
@@ -65,6 +66,7 @@ TEXTS = {
         "subject": "Quote ",
         "save": "Save",
         "po": "Purchase order: BC-2026-118",
+        "terms_due": "payable within 30 days of receiving the invoice",
     },
 }
 
@@ -149,6 +151,7 @@ def test_a_school_asks_for_a_quote_accepts_it_online_and_sees_its_booking(
     page.goto(f"{parts.path}?{parts.query}")
     expect(page.locator("#q-status")).to_have_text(texts["status_open"])
     assert page.locator("#q-total").inner_text().strip()
+    expect(page.locator("#q-terms")).to_contain_text(texts["terms_due"])
     pdf = page.request.get(page.locator("#q-pdf").get_attribute("href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF-")
     _fits(page, width)

@@ -3,7 +3,7 @@
 // wished), then the purchase-order and commitment numbers until the invoice is issued.
 import { api, ApiError } from "./api.js";
 import { h, render, announce } from "./dom.js";
-import { dateTime, money } from "./format.js";
+import { dateLong, dateTime, money } from "./format.js";
 import { t } from "./i18n.js";
 import { recallToken, rememberToken } from "./tokens.js";
 
@@ -50,6 +50,7 @@ export async function showQuote(number, given) {
         h("li", {}, t("quoteStaffN", { n: version.staff })),
         version.free_places ? h("li", {}, t("quoteFreeN", { n: version.free_places })) : null)),
     linesSection(quote.price),
+    termsSection(version.payment_schedule),
     h("section", { "aria-labelledby": "q-docs-title" },
       h("h2", { id: "q-docs-title" }, t("documents")),
       h("ul", { class: "links" },
@@ -88,6 +89,19 @@ function linesSection(price) {
         h("td", { class: "num" }, money(line.total_excl_vat_cents)))),
       price.vat_breakdown.map((row) => h("tr", {}, h("th", { scope: "row" }, t("vat", { rate: Number(row.vat_rate) })), h("td", {}), h("td", { class: "num" }, money(row.vat_cents))))),
       h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, t("totalInclVat")), h("td", {}), h("td", { class: "num", id: "q-total" }, money(price.total_cents)))))));
+}
+
+// The payment terms of the buyer's type and their due dates, as the PDF prints them.
+function termsSection(schedule) {
+  if (!schedule || !schedule.balance_due) return null;
+  return h("section", { "aria-labelledby": "q-terms-title" },
+    h("h2", { id: "q-terms-title" }, t("quoteTermsTitle")),
+    h("ul", { id: "q-terms" },
+      h("li", {}, t(`quoteMethods_${schedule.methods}`)),
+      h("li", {}, schedule.deposit_cents
+        ? t("quoteDepositDue", { p: schedule.deposit_percent, amount: money(schedule.deposit_cents), date: dateLong(schedule.deposit_due) })
+        : t("quoteNoDeposit")),
+      h("li", {}, t("quoteBalanceDue", { amount: money(schedule.balance_cents), days: schedule.days_after_invoice, date: dateLong(schedule.balance_due) }))));
 }
 
 function field(id, label, attrs = {}) {
