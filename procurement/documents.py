@@ -132,7 +132,9 @@ LABELS: dict[str, dict[str, str]] = {
         "methods_transfer": "by bank transfer",
         "methods_card_or_transfer": "by card or bank transfer",
         "schedule": "Payment schedule",
-        "due_deposit": "Deposit: %(deposit)s, on acceptance of the quote, by %(date)s at the latest.",
+        "due_deposit": (
+            "Deposit: %(deposit)s, on acceptance of the quote, by %(date)s at the latest."
+        ),
         "due_balance": (
             "Balance: %(balance)s, on %(date)s for an invoice issued and received on the day of "
             "the visit (%(visit)s)."

@@ -46,7 +46,6 @@ from core.tasks import enqueue
 from core.tokens import hash_token, new_token, token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from procurement import errors
-from procurement.terms import payment_schedule
 from procurement.models import (
     Quote,
     QuoteAcceptance,
@@ -58,6 +57,7 @@ from procurement.models import (
     QuoteStatus,
     QuoteVersion,
 )
+from procurement.terms import payment_schedule
 
 # Test-only seam: called after acceptance has locked the quote and before it books, so that a
 # race test can hold it there while the seats are sold. Never set in production.
