@@ -147,6 +147,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-booking-holds": {"task": "bookings.tasks.expire_holds", "schedule": 300.0},
+    "release-expired-quote-holds": {
+        "task": "procurement.tasks.release_expired_quote_holds",
+        "schedule": 300.0,
+    },
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "retry-stripe-refunds": {"task": "payments.tasks.retry_refunds", "schedule": 600.0},
     # Consequences of committed changes whose task never ran or failed (core/outbox.py).
@@ -349,6 +353,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "invoicing.models.InvoiceKind",
         "DeliveryStatusEnum": "einvoicing.models.DeliveryStatus",
         "DeliveryChannelEnum": "einvoicing.models.DeliveryChannel",
+        "QuoteDocumentKindEnum": "procurement.models.QuoteDocumentKind",
     },
 }
 
@@ -361,6 +366,16 @@ BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
 # this many pupils (0: no free place).
 QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
 QUOTE_PUPILS_PER_FREE_PLACE = env.int("QUOTE_PUPILS_PER_FREE_PLACE", default=10)
+# The largest signed quote or purchase order a buyer may upload (PDF only), in bytes.
+QUOTE_UPLOAD_MAX_BYTES = env.int("QUOTE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# Endpoints taking an upload, with their request body limit (core.middleware): the file plus
+# the form's few fields.
+UPLOAD_BODY_LIMITS = [
+    (
+        r"^/api/v1/quotes/D[0-9]{4}-[0-9]{6}/(accept|purchase-order)/$",
+        QUOTE_UPLOAD_MAX_BYTES + MAX_REQUEST_BODY_BYTES,
+    ),
+]
 # No visit on the public holidays of this country (python-holidays' code; "FR" is metropolitan
 # France, the Pas-de-Calais has no local ones). Staff enter other closures in the admin.
 CLOSED_ON_PUBLIC_HOLIDAYS = env.bool("CLOSED_ON_PUBLIC_HOLIDAYS", default=True)

@@ -38,3 +38,12 @@ def booking_written(booking: Booking, *, created: bool = False) -> None:
         bump_after_commit(AVAILABILITY, *above)
     else:
         bump(AVAILABILITY, booking_namespace(booking.reference), *above)
+
+
+def seat_hold_written(*, created: bool = False) -> None:
+    """Invalidate the seats left after a seat hold was placed, moved in time or released
+    (``bookings.services.holds``); a new hold after commit only, as a new booking."""
+    if created:
+        bump_after_commit(AVAILABILITY)
+    else:
+        bump(AVAILABILITY)

@@ -91,6 +91,61 @@ def takes_seats(*, status: str, hold_expires_at: Any, now: Any) -> bool:
     return status in HELD_STATUSES and hold_expires_at is not None and hold_expires_at > now
 
 
+# Seat holds: seats set aside on a public departure for what is not a booking yet (an open
+# quote, procurement). The one seat count (``bookings.selectors.seats_taken`` and
+# ``with_seats_taken``) adds the seats of running holds to the seats of bookings that take seats.
+# A hold takes its seats while it is not released and its end has not passed (an expired hold
+# takes nothing, even before the sweep releases it). Its three forms follow, as for bookings;
+# tests/bookings/test_seat_holds.py checks that they agree.
+
+
+def seat_hold_running_q(now: Any, prefix: str = "") -> Q:
+    """The hold rule as a filter: holds that take seats at ``now``."""
+    return Q(**{f"{prefix}released_at__isnull": True, f"{prefix}expires_at__gt": now})
+
+
+SEAT_HOLD_RUNNING_SQL = "(released_at IS NULL AND expires_at > %s)"
+
+
+def seat_hold_running(*, released_at: Any, expires_at: Any, now: Any) -> bool:
+    """The hold rule on one hold's values (what ``SeatHold.takes_seats`` asks)."""
+    return released_at is None and expires_at > now
+
+
+class SeatHold(models.Model):
+    """Seats held on a public departure until ``expires_at`` for something not yet a booking.
+
+    Written only through ``bookings.services.holds`` (departure row locked, seats counted);
+    ``reason`` names the holder for staff (``quote D2026-000001``)."""
+
+    departure = models.ForeignKey(
+        Departure, on_delete=models.PROTECT, related_name="seat_holds", verbose_name=_("departure")
+    )
+    seats = models.PositiveIntegerField(verbose_name=_("seats"))
+    expires_at = models.DateTimeField(verbose_name=_("held until"))
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
+    reason = models.CharField(max_length=100, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("seat hold")
+        verbose_name_plural = _("seat holds")
+        indexes = [models.Index(fields=["departure", "released_at", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="seat_hold_seats_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.seats}"
+
+    def takes_seats(self, now: Any = None) -> bool:
+        return seat_hold_running(
+            released_at=self.released_at,
+            expires_at=self.expires_at,
+            now=now or timezone.now(),
+        )
+
+
 class Booking(models.Model):
     reference = models.CharField(max_length=12, unique=True, verbose_name=_("reference"))
     token_hash = models.CharField(max_length=64, verbose_name=_("token hash"))

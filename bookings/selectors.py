@@ -10,14 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import IntegerField, QuerySet, Sum, Value
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bookings import links
 from bookings.models import (
+    SEAT_HOLD_RUNNING_SQL,
     SEATS_TAKING_SQL,
     Booking,
+    SeatHold,
+    seat_hold_running_q,
     seats_taking_q,
     seats_taking_sql_params,
 )
@@ -141,28 +144,60 @@ _SEATS_TAKEN_SQL = (
     f"SELECT COALESCE(SUM(participants), 0) FROM {Booking._meta.db_table}"  # noqa: S608
     f" WHERE departure_id = %s AND {SEATS_TAKING_SQL}"
 )
+_SEATS_HELD_SQL = (
+    f"SELECT COALESCE(SUM(seats), 0) FROM {SeatHold._meta.db_table}"  # noqa: S608
+    f" WHERE departure_id = %s AND {SEAT_HOLD_RUNNING_SQL}"
+)
 
 
-def seats_taken(*, departure_id: int, exclude_booking_id: int | None = None) -> int:
-    """Seats taken on a departure right now (the seat rule's SQL form)."""
-    sql = _SEATS_TAKEN_SQL
-    params: list[Any] = [departure_id, *seats_taking_sql_params(timezone.now())]
+def seats_taken(
+    *,
+    departure_id: int,
+    exclude_booking_id: int | None = None,
+    exclude_hold_id: int | None = None,
+) -> int:
+    """Seats taken on a departure right now: the bookings that take seats (the seat rule's SQL
+    form) plus the running seat holds (the hold rule's), less the booking or hold excluded."""
+    now = timezone.now()
+    bookings_sql = _SEATS_TAKEN_SQL
+    params: list[Any] = [departure_id, *seats_taking_sql_params(now)]
     if exclude_booking_id is not None:
-        sql += " AND id <> %s"
+        bookings_sql += " AND id <> %s"
         params.append(exclude_booking_id)
+    holds_sql = _SEATS_HELD_SQL
+    params += [departure_id, now]
+    if exclude_hold_id is not None:
+        holds_sql += " AND id <> %s"
+        params.append(exclude_hold_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT ({bookings_sql}) + ({holds_sql})", params)
         return int(cursor.fetchone()[0])
 
 
+def _seats_held_subquery(now: Any) -> Subquery:
+    """The running holds' seats of the outer departure, as one subquery (a second join beside
+    the bookings' would multiply the rows summed)."""
+    return Subquery(
+        SeatHold.objects.filter(seat_hold_running_q(now), departure=OuterRef("pk"))
+        .order_by()
+        .values("departure")
+        .annotate(total=Sum("seats"))
+        .values("total")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def with_seats_taken(qs: QuerySet[Departure]) -> QuerySet[Departure]:
-    """Annotate ``seats_taken_now`` in the same query (no query per departure)."""
+    """Annotate ``seats_taken_now`` in the same query (no query per departure): the bookings
+    that take seats and the running seat holds."""
+    now = timezone.now()
     return qs.annotate(
         seats_taken_now=Coalesce(
-            Sum("bookings__participants", filter=seats_taking_q(timezone.now(), "bookings__")),
+            Sum("bookings__participants", filter=seats_taking_q(now, "bookings__")),
             Value(0),
             output_field=IntegerField(),
         )
+        + Coalesce(_seats_held_subquery(now), Value(0), output_field=IntegerField())
     )
 
 

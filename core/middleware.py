@@ -26,6 +26,12 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit: int = settings.MAX_REQUEST_BODY_BYTES
+        # Named upload endpoints take larger bodies (settings.UPLOAD_BODY_LIMITS: a path pattern
+        # and its limit), each checking its file's size and type itself.
+        for pattern, upload_limit in getattr(settings, "UPLOAD_BODY_LIMITS", ()):
+            if re.match(pattern, request.path):
+                limit = upload_limit
+                break
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -14,5 +14,7 @@ urlpatterns = [
     # "My bookings" (bookings/signin.py); the sign-in link's token stays in the query string.
     re_path(r"^my-bookings/?$", shell, name="my-bookings-page"),
     re_path(r"^my-bookings/sign-in/?$", shell, name="my-bookings-sign-in-page"),
+    # A quote's page for its buyer (procurement); the e-mail's token stays in the query string.
+    re_path(r"^quotes/D[0-9]{4}-[0-9]{6}/?$", shell, name="quote-page"),
     path("guide/", shell, name="guide-page"),
 ]

@@ -14,12 +14,33 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
-from procurement.models import Quote, QuoteSequence, QuoteStatus
+from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 
 
 @admin.register(QuoteSequence)
 class QuoteSequenceAdmin(ReadOnlyModelAdmin):
     list_display = ["year", "last_number"]
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(admin.ModelAdmin[PaymentTerms]):
+    """The seller's payment terms by buyer type, printed on the next quotes (a quote already
+    sent keeps the terms frozen on its version). The database refuses more than 30 days for
+    public buyers and a school deposit above 70 %."""
+
+    list_display = [
+        "organisation_type",
+        "days_after_invoice",
+        "deposit_rule",
+        "deposit_percent",
+        "methods",
+    ]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # one row per buyer type, seeded by migration
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -68,6 +89,8 @@ class QuoteAdmin(ReadOnlyModelAdmin):
         "language",
         "buyer",
         "booking",
+        "seats_held",
+        "order_table",
         "decline_reason",
         "versions_table",
         "acceptance_table",
@@ -117,6 +140,35 @@ class QuoteAdmin(ReadOnlyModelAdmin):
             )
             parts.append(format_html("{}{}", summary, price_table(row.price)))
         return format_html_join("", "<div>{}</div>", ((part,) for part in parts))
+
+    @admin.display(description=_("seat hold"))
+    def seats_held(self, obj: Quote) -> str:
+        hold = obj.seat_hold
+        if hold is None:
+            return "-"
+        if hold.takes_seats():
+            return _("%(seats)d seats held until %(until)s") % {
+                "seats": hold.seats,
+                "until": paris(hold.expires_at),
+            }
+        return _("%(seats)d seats, released") % {"seats": hold.seats}
+
+    @admin.display(description=_("purchase order"))
+    def order_table(self, obj: Quote) -> SafeString:
+        rows: list[tuple[Any, Any]] = [
+            (_("purchase order number"), obj.purchase_order_number or "-"),
+            (_("commitment number"), obj.commitment_number or "-"),
+        ]
+        for document in obj.documents.all():
+            rows.append(
+                (
+                    document.get_kind_display(),
+                    # Stored privately (no public URL): the storage name and the content hash.
+                    f"{document.file.name} ({document.size} B, {paris(document.uploaded_at)}, "
+                    f"SHA-256 {document.sha256})",
+                )
+            )
+        return rows_table(rows)
 
     @admin.display(description=_("acceptance"))
     def acceptance_table(self, obj: Quote) -> SafeString:

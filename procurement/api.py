@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,13 +20,19 @@ from rest_framework.response import Response
 from bookings.api.inputs import BookingInputSerializer
 from bookings.models import PaymentMethod
 from core.clients import client_address
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
+from core.parsers import JSONParser
 from core.permissions import StaffPermission, staff_may
 from core.throttling import ClientScopedRateThrottle
-from core.tokens import token_matches
 from itineraries.models import Itinerary
 from procurement import errors, services
-from procurement.models import Quote, QuoteVersion
+from procurement.models import (
+    Quote,
+    QuoteDocument,
+    QuoteDocumentKind,
+    QuoteStatus,
+    QuoteVersion,
+)
 
 TOKEN_HEADER = "HTTP_X_QUOTE_TOKEN"  # noqa: S105 (a header name, not a secret)
 TOKEN_PARAMETERS = [
@@ -79,6 +87,37 @@ class AcceptSerializer(serializers.Serializer[Any]):
         return value
 
 
+class AcceptWithDocumentSerializer(AcceptSerializer):
+    """Acceptance with the signed quote or the purchase order attached (multipart)."""
+
+    document = serializers.FileField(required=False, allow_empty_file=False)
+    document_kind = serializers.ChoiceField(
+        choices=QuoteDocumentKind.choices, default=QuoteDocumentKind.SIGNED_QUOTE.value
+    )
+
+
+class OrderDetailsSerializer(serializers.Serializer[Any]):
+    """The purchase order: numbers and the document (multipart), after acceptance; on an open
+    quote, the signed quote or order also accepts it (then ``name``, ``role``, ``statement``)."""
+
+    purchase_order_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    commitment_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    document = serializers.FileField(required=False, allow_empty_file=False)
+    document_kind = serializers.ChoiceField(
+        choices=QuoteDocumentKind.choices, default=QuoteDocumentKind.PURCHASE_ORDER.value
+    )
+    name = serializers.CharField(max_length=200, required=False)
+    role = serializers.CharField(max_length=200, required=False)
+    statement = serializers.BooleanField(required=False, default=False)
+
+
+class DocumentSerializer(serializers.ModelSerializer[QuoteDocument]):
+    class Meta:
+        model = QuoteDocument
+        fields = ["kind", "sha256", "size", "uploaded_at"]
+        read_only_fields = fields
+
+
 class ExtendSerializer(serializers.Serializer[Any]):
     days = serializers.IntegerField(min_value=1, max_value=180)
 
@@ -93,6 +132,9 @@ class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
     )
     departure = serializers.IntegerField(source="departure_id", allow_null=True)
     price = serializers.DictField()
+    payment_schedule = serializers.DictField(
+        help_text="Methods, deposit and balance with their due dates (ISO days), as printed."
+    )
     options = serializers.ListField(child=serializers.CharField())
     superseded = serializers.SerializerMethodField()
 
@@ -110,6 +152,7 @@ class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
             "options",
             "objectives",
             "price",
+            "payment_schedule",
             "valid_until",
             "pdf_sha256",
             "superseded",
@@ -128,6 +171,8 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
     booking = serializers.CharField(source="booking.reference", allow_null=True, default=None)
     organisation_type = serializers.CharField(help_text="The buyer's type, as in the booking.")
     versions = VersionSerializer(many=True)
+    documents = DocumentSerializer(many=True)
+    invoice_issued = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -149,8 +194,12 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
             "contact_email",
             "contact_phone",
             "booking",
+            "purchase_order_number",
+            "commitment_number",
+            "invoice_issued",
             "decline_reason",
             "versions",
+            "documents",
             "links",
         ]
         read_only_fields = fields
@@ -164,11 +213,17 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
                 return dict(row.price)
         return {}
 
+    def get_invoice_issued(self, obj: Quote) -> bool:
+        """Whether the final invoice is issued: the order references can no longer change."""
+        return services.invoice_issued(obj)
+
     def get_links(self, obj: Quote) -> dict[str, str]:
         return {
             "self": f"/api/v1/quotes/{obj.number}/",
             "pdf": f"/api/v1/quotes/{obj.number}/quote.pdf",
             "accept": f"/api/v1/quotes/{obj.number}/accept/",
+            "purchase_order": f"/api/v1/quotes/{obj.number}/purchase-order/",
+            "page": f"/quotes/{obj.number}",
         }
 
 
@@ -178,6 +233,29 @@ class CreatedQuoteSerializer(QuoteSerializer):
     class Meta(QuoteSerializer.Meta):
         fields = [*QuoteSerializer.Meta.fields, "token"]
         read_only_fields = fields
+
+
+class AcceptedQuoteSerializer(QuoteSerializer):
+    booking_token = serializers.CharField(help_text="The booking's secret token, shown once.")
+    booking_page = serializers.CharField(help_text="The booking's page, with its token.")
+
+    class Meta(QuoteSerializer.Meta):
+        fields = [*QuoteSerializer.Meta.fields, "booking_token", "booking_page"]
+        read_only_fields = fields
+
+
+def _upload(data: dict[str, Any], field: str = "document") -> services.Upload | None:
+    file = data.get(field)
+    if file is None:
+        return None
+    limit = int(settings.QUOTE_UPLOAD_MAX_BYTES)
+    content = file.read(limit + 1)
+    return services.check_upload(
+        kind=data["document_kind"],
+        content=content,
+        content_type=getattr(file, "content_type", ""),
+        field=field,
+    )
 
 
 class QuoteViewSet(viewsets.GenericViewSet[Quote]):
@@ -199,7 +277,9 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Quote]:
-        return Quote.objects.select_related("booking").prefetch_related("versions__itinerary")
+        return Quote.objects.select_related("booking").prefetch_related(
+            "versions__itinerary", "documents"
+        )
 
     def _quote(self, *, staff_only: bool = False) -> Quote:
         """The quote, for its token's holder or for staff who may view quotes; else 404."""
@@ -208,7 +288,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         token = request.META.get(TOKEN_HEADER) or request.query_params.get("token")
         allowed = quote is not None and (
             staff_may(request, "procurement.view_quote")
-            or (not staff_only and token_matches(token, quote.token_hash))
+            or (not staff_only and services.quote_token_matches(quote, token))
         )
         if quote is None or not allowed:
             raise DomainError(errors.QUOTE_NOT_FOUND, _("No quote has this number."), status=404)
@@ -254,18 +334,94 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    def _accepted(self, accepted: services.Accepted) -> Response:
+        fresh = self.get_queryset().get(pk=accepted.quote.pk)
+        data = dict(QuoteSerializer(fresh).data)
+        data["booking_token"] = accepted.booking_token
+        data["booking_page"] = f"/bookings/{fresh.booking.reference}?token={accepted.booking_token}"  # type: ignore[union-attr]
+        return Response(data)
+
     @extend_schema(
-        parameters=TOKEN_PARAMETERS, request=AcceptSerializer, responses={200: QuoteSerializer}
+        parameters=TOKEN_PARAMETERS,
+        request={
+            "application/json": AcceptSerializer,
+            "multipart/form-data": AcceptWithDocumentSerializer,
+        },
+        responses={200: AcceptedQuoteSerializer},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def accept(self, request: Request, number: str) -> Response:
+        """Accept the current version: a confirmed booking at the quoted price; a signed quote
+        or purchase order (PDF) may come with it, as a multipart form."""
         quote = self._quote()
-        serializer = AcceptSerializer(data=request.data)
+        serializer = AcceptWithDocumentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        document = _upload(data)
         accepted = services.quote_accept(
-            quote=quote, client_address=client_address(request), **serializer.validated_data
+            quote=quote,
+            client_address=client_address(request),
+            name=data["name"],
+            role=data["role"],
+            statement=data["statement"],
+            version=data.get("version"),
+            document=document,
         )
-        return self._answer(accepted)
+        return self._accepted(accepted)
+
+    @extend_schema(
+        parameters=TOKEN_PARAMETERS,
+        request={
+            "multipart/form-data": OrderDetailsSerializer,
+            "application/json": OrderDetailsSerializer,
+        },
+        responses={200: QuoteSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="purchase-order",
+        parser_classes=[JSONParser, MultiPartParser],
+    )
+    def purchase_order(self, request: Request, number: str) -> Response:
+        """The purchase order: its number, the commitment number and the PDF, until the final
+        invoice is issued. On an open quote, the signed quote or order accepts it (with
+        ``name``, ``role`` and ``statement``, as the online acceptance)."""
+        quote = self._quote()
+        serializer = OrderDetailsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        document = _upload(data)
+        address = client_address(request)
+        if quote.status == QuoteStatus.SENT:
+            if document is None:
+                raise InvalidInput(
+                    errors.DOCUMENT_REQUIRED,
+                    _("Attach the signed quote or the purchase order (PDF)."),
+                    field="document",
+                )
+            for name in ("name", "role"):
+                if not data.get(name):
+                    raise InvalidInput("required", _("This field is required."), field=name)
+            accepted = services.quote_accept(
+                quote=quote,
+                client_address=address,
+                name=data["name"],
+                role=data["role"],
+                statement=data["statement"],
+                document=document,
+            )
+            quote, document = accepted.quote, None
+            if not (data.get("purchase_order_number") or data.get("commitment_number")):
+                return self._accepted(accepted)
+        services.quote_order_details(
+            quote=quote,
+            purchase_order_number=data.get("purchase_order_number"),
+            commitment_number=data.get("commitment_number"),
+            document=document,
+            client_address=address,
+        )
+        return self._answer(quote)
 
     @extend_schema(request=QuoteInputSerializer, responses={200: QuoteSerializer})
     @action(detail=True, methods=["post"])

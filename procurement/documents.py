@@ -9,6 +9,7 @@ acceptance records.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from core.money import format_money
 from core.pdf import render_pdf
 from invoicing.services import seller_profile_get
 from procurement.models import Quote, QuoteVersion
+from procurement.terms import payment_schedule
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -54,12 +56,24 @@ LABELS: dict[str, dict[str, str]] = {
         "base": "Base HT",
         "payment": "Conditions de paiement",
         "payment_public": (
-            "Paiement par virement à %(days)d jours à réception de la facture, émise après le "
-            "service fait (Code de la commande publique, art. L2192-10). Pas d'acompte."
+            "Paiement %(methods)s à %(days)d jours à réception de la facture, émise après le "
+            "service fait (Code de la commande publique, art. L2192-10)."
         ),
         "payment_other": (
-            "Acompte de %(percent)d %% (%(deposit)s) à la confirmation, solde à réception de la "
-            "facture, payable à %(days)d jours par virement."
+            "Solde à réception de la facture, émise après la visite, payable à %(days)d jours "
+            "%(methods)s."
+        ),
+        "deposit_none": "Pas d'acompte.",
+        "deposit": "Acompte de %(percent)d %% (%(deposit)s) à la confirmation.",
+        "methods_transfer": "par virement",
+        "methods_card_or_transfer": "par carte ou par virement",
+        "schedule": "Échéancier",
+        "due_deposit": (
+            "Acompte : %(deposit)s, à l'acceptation du devis, au plus tard le %(date)s."
+        ),
+        "due_balance": (
+            "Solde : %(balance)s, le %(date)s pour une facture émise et reçue le jour de la "
+            "visite (%(visit)s)."
         ),
         "late": "Pénalités de retard",
         "indemnity": "Indemnité forfaitaire pour frais de recouvrement : 40 €.",
@@ -106,13 +120,24 @@ LABELS: dict[str, dict[str, str]] = {
         "base": "Base excl. VAT",
         "payment": "Payment terms",
         "payment_public": (
-            "Payment by bank transfer within %(days)d days of receiving the invoice, issued "
-            "once the service has been delivered (French public procurement code, L2192-10). "
-            "No deposit."
+            "Payment %(methods)s within %(days)d days of receiving the invoice, issued "
+            "once the service has been delivered (French public procurement code, L2192-10)."
         ),
         "payment_other": (
-            "Deposit of %(percent)d %% (%(deposit)s) on confirmation, balance on receipt of the "
-            "invoice, payable within %(days)d days by bank transfer."
+            "Balance on receipt of the invoice, issued after the visit, payable within %(days)d "
+            "days %(methods)s."
+        ),
+        "deposit_none": "No deposit.",
+        "deposit": "Deposit of %(percent)d %% (%(deposit)s) on confirmation.",
+        "methods_transfer": "by bank transfer",
+        "methods_card_or_transfer": "by card or bank transfer",
+        "schedule": "Payment schedule",
+        "due_deposit": (
+            "Deposit: %(deposit)s, on acceptance of the quote, by %(date)s at the latest."
+        ),
+        "due_balance": (
+            "Balance: %(balance)s, on %(date)s for an invoice issued and received on the day of "
+            "the visit (%(visit)s)."
         ),
         "late": "Late payment penalties",
         "indemnity": "Fixed indemnity for recovery costs: 40 EUR.",
@@ -130,6 +155,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 PUBLIC_TYPES = {OrganisationType.PUBLIC_BODY, OrganisationType.SCHOOL}
+
+
+def _day(iso: str, language: str) -> str:
+    """A calendar day of the schedule (ISO, Paris), as the quote writes its dates."""
+    noon = datetime.combine(date.fromisoformat(iso), time(12), timezone.get_current_timezone())
+    return format_date(noon, language)
 
 
 def _rate(value: str, language: str) -> str:
@@ -175,14 +206,38 @@ def quote_html(quote: Quote, version: QuoteVersion) -> str:
         }
         for row in price["vat_breakdown"]
     ]
+    schedule = version.payment_schedule or payment_schedule(
+        organisation_type=quote.organisation_type,
+        price=price,
+        starts_at=version.starts_at,
+        valid_until=version.valid_until,
+    )
     terms = {
-        "days": seller.payment_terms_days,
-        "percent": price["deposit_percent"],
-        "deposit": money(price["deposit_cents"]),
+        "days": schedule["days_after_invoice"],
+        "methods": labels[f"methods_{schedule['methods']}"],
+        "percent": schedule["deposit_percent"],
+        "deposit": money(schedule["deposit_cents"]),
     }
-    payment = labels[
-        "payment_public" if quote.organisation_type in PUBLIC_TYPES else "payment_other"
-    ]
+    kind = "payment_public" if quote.organisation_type in PUBLIC_TYPES else "payment_other"
+    deposit = labels["deposit" if schedule["deposit_cents"] else "deposit_none"] % terms
+    payment = f"{labels[kind] % terms} {deposit}"
+    due = []
+    if schedule["deposit_cents"]:
+        due.append(
+            labels["due_deposit"]
+            % {
+                "deposit": terms["deposit"],
+                "date": _day(schedule["deposit_due"], language),
+            }
+        )
+    due.append(
+        labels["due_balance"]
+        % {
+            "balance": money(schedule["balance_cents"]),
+            "date": _day(schedule["balance_due"], language),
+            "visit": _day(schedule["invoice_after"], language),
+        }
+    )
     context = {
         "labels": labels,
         "language": language,
@@ -198,7 +253,8 @@ def quote_html(quote: Quote, version: QuoteVersion) -> str:
         "total_excl": money(price["total_excl_vat_cents"]),
         "total_vat": money(price["vat_cents"]),
         "total_incl": money(price["total_cents"]),
-        "payment": payment % terms,
+        "payment": payment,
+        "schedule": due,
         "cancellation": _cancellation(version.itinerary.cancellation_policy, labels),
     }
     return render_to_string("procurement/quote.html", context)

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking, OrganisationType
+from bookings.models import Booking, OrganisationType, SeatHold
 from itineraries.models import Departure, Itinerary, Language
 
 
@@ -76,6 +76,23 @@ class Quote(models.Model):
         blank=True,
         related_name="quote",
         verbose_name=_("booking"),
+    )
+    # The seats the open quote holds on its public departure (bookings.services.holds): placed
+    # with the version, moved with the validity, released when the quote closes or expires.
+    seat_hold = models.OneToOneField(
+        SeatHold,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quote",
+        verbose_name=_("seat hold"),
+    )
+    # Given by the buyer after acceptance, until the final invoice is issued.
+    purchase_order_number = models.CharField(
+        max_length=60, blank=True, verbose_name=_("purchase order number")
+    )
+    commitment_number = models.CharField(
+        max_length=60, blank=True, verbose_name=_("commitment number")
     )
     decline_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -136,6 +153,8 @@ class QuoteVersion(models.Model):
     price = models.JSONField()
     total_cents = models.BigIntegerField(verbose_name=_("total (cents)"))
     valid_until = models.DateTimeField(verbose_name=_("valid until"))
+    # The payment terms and due dates printed on this version (procurement.terms), frozen.
+    payment_schedule = models.JSONField(default=dict, blank=True)
     pdf = models.BinaryField(default=b"", editable=False)
     pdf_sha256 = models.CharField(max_length=64, verbose_name=_("PDF SHA-256"))
     superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("superseded at"))
@@ -217,3 +236,128 @@ class QuoteEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote_id} {self.action}"
+
+
+class QuoteLink(models.Model):
+    """A secret link to the quote's page sent by e-mail: a fresh token per e-mail (only its
+    SHA-256 here), so no secret travels through the task queue; the creation token stays valid."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.CASCADE, related_name="links", verbose_name=_("quote")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    reason = models.CharField(max_length=20, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("quote link")
+        verbose_name_plural = _("quote links")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.reason}"
+
+
+class QuoteDocumentKind(models.TextChoices):
+    SIGNED_QUOTE = "signed_quote", _("Signed quote")
+    PURCHASE_ORDER = "purchase_order", _("Purchase order")
+
+
+def quote_document_path(instance: QuoteDocument, filename: str) -> str:
+    """Under the quote's number, named by its content's hash (never the buyer's file name)."""
+    return f"quotes/{instance.quote.number}/{instance.kind}-{instance.sha256[:16]}.pdf"
+
+
+class QuoteDocument(models.Model):
+    """A PDF the buyer uploaded on the quote's page: the signed quote or a purchase order,
+    stored through Django's storage API (``STORAGES["default"]``)."""
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="documents", verbose_name=_("quote")
+    )
+    kind = models.CharField(
+        max_length=20, choices=QuoteDocumentKind.choices, verbose_name=_("kind")
+    )
+    file = models.FileField(upload_to=quote_document_path, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    size = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
+    client_address = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=_("client address")
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("quote document")
+        verbose_name_plural = _("quote documents")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.kind}"
+
+
+class DepositRule(models.TextChoices):
+    NONE = "none", _("No deposit")
+    PERCENT = "percent", _("A fixed percentage")
+    ITINERARY = "itinerary", _("The itinerary's deposit rule")
+
+
+class PaymentMethods(models.TextChoices):
+    TRANSFER = "transfer", _("Bank transfer")
+    CARD_OR_TRANSFER = "card_or_transfer", _("Card or bank transfer")
+
+
+class PaymentTerms(models.Model):
+    """The seller's payment terms for one type of buyer, printed on its quotes with their due
+    dates (``procurement.terms.payment_schedule``). Seeded with the issue's rules by migration
+    ``0005_payment_terms``; staff change them in the admin, within what the law allows."""
+
+    organisation_type = models.CharField(
+        max_length=20,
+        choices=OrganisationType.choices,
+        unique=True,
+        verbose_name=_("organisation type"),
+    )
+    days_after_invoice = models.PositiveIntegerField(
+        default=30, verbose_name=_("days to pay after the invoice")
+    )
+    deposit_rule = models.CharField(
+        max_length=10,
+        choices=DepositRule.choices,
+        default=DepositRule.NONE,
+        verbose_name=_("deposit"),
+    )
+    deposit_percent = models.PositiveIntegerField(default=0, verbose_name=_("deposit (%)"))
+    methods = models.CharField(
+        max_length=20,
+        choices=PaymentMethods.choices,
+        default=PaymentMethods.TRANSFER,
+        verbose_name=_("payment methods"),
+    )
+
+    class Meta:
+        ordering = ["organisation_type"]
+        verbose_name = _("payment terms")
+        verbose_name_plural = _("payment terms")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deposit_percent__lte=100),
+                name="payment_terms_percent_max",
+                violation_error_message=_("A deposit is 100 %% at most."),
+            ),
+            # Public buyers (State, local authorities, public schools) pay within 30 days at
+            # most (Code de la commande publique, R2192-10)...
+            models.CheckConstraint(
+                condition=~Q(organisation_type__in=["public_body", "school"])
+                | Q(days_after_invoice__lte=30),
+                name="payment_terms_public_30_days",
+                violation_error_message=_("Public buyers pay within 30 days at most."),
+            ),
+            # ... and a school's deposit to a provider is capped at 70 %.
+            models.CheckConstraint(
+                condition=~Q(organisation_type="school") | Q(deposit_percent__lte=70),
+                name="payment_terms_school_deposit_70",
+                violation_error_message=_("A school's deposit is 70 %% at most."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_organisation_type_display())

@@ -4,23 +4,28 @@ Numbering: the ``QuoteSequence`` row of the year, locked with ``select_for_updat
 transaction that inserts the quote, as ``invoicing`` numbers invoices: D2026-000001, 2, 3...
 with no gap (a rolled-back creation rolls its number back too). Everything is validated first.
 
-Seats: an open quote does not take seats (``bookings.models.seats_taking_q`` counts bookings
-only); acceptance books through ``bookings.services.booking_create_quoted``, which locks the
-departure row, counts and inserts in the acceptance's transaction: seats gone means
-``sold_out`` and nothing changes (docs/procurement.md, "Seats").
+Seats: an open quote on a public departure holds its seats through a seat hold
+(``bookings.services.holds``, counted by the one seat count): placed with the version (``sold_out``
+if the seats are not left), extended with the validity, released when the quote is declined,
+revised (the new version places its own) or expired (``quotes_release_expired_holds``, beat).
+Acceptance books through ``bookings.services.booking_create_quoted(hold_id=...)``, which locks the
+departure row, counts without the quote's hold, inserts and releases the hold in the
+acceptance's transaction (docs/procurement.md, "Seats").
 
-Lock order of acceptance: the quote row, then (inside the bookings service) the departure,
-then the booking's insert. No transaction locks a quote after a departure, so no cycle.
+Lock order: the quote row, then (inside the bookings services) the departure, then the booking's
+insert or the hold's row. No transaction locks a quote after a departure, so no cycle.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,19 +34,30 @@ from bookings import errors as booking_errors
 from bookings.inputs import BookingRequest
 from bookings.models import PaymentMethod
 from bookings.pricing import price_booking
-from bookings.services import booking_create_quoted
+from bookings.services import (
+    booking_create_quoted,
+    booking_set_purchase_order,
+    seat_hold_extend,
+    seat_hold_place,
+    seat_hold_release,
+)
 from core.errors import Conflict, InvalidInput
-from core.tokens import new_token
+from core.tasks import enqueue
+from core.tokens import hash_token, new_token, token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from procurement import errors
 from procurement.models import (
     Quote,
     QuoteAcceptance,
+    QuoteDocument,
+    QuoteDocumentKind,
     QuoteEvent,
+    QuoteLink,
     QuoteSequence,
     QuoteStatus,
     QuoteVersion,
 )
+from procurement.terms import payment_schedule
 
 # Test-only seam: called after acceptance has locked the quote and before it books, so that a
 # race test can hold it there while the seats are sold. Never set in production.
@@ -190,6 +206,12 @@ def _write_version(
         options=options,
         language=data["language"],
     )
+    schedule = payment_schedule(
+        organisation_type=data["organisation"]["type"],
+        price=price,
+        starts_at=starts_at,
+        valid_until=valid_until,
+    )
     row = QuoteVersion(
         quote=quote,
         version=version,
@@ -206,6 +228,7 @@ def _write_version(
         price=price,
         total_cents=price["total_cents"],
         valid_until=valid_until,
+        payment_schedule=schedule,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     pdf = render_quote_pdf(quote, row)
@@ -255,9 +278,57 @@ def quote_create(*, data: dict[str, Any], user: Any = None) -> tuple[Quote, str]
     )
     quote.number = _take_number(timezone.localdate().year)
     quote.save(force_insert=True)
-    _write_version(quote, 1, data, valid_until, user)
+    row = _write_version(quote, 1, data, valid_until, user)
+    _hold_seats(quote, row)
     _event(quote, "created", user, version=1)
+    _email_after_commit(quote, "sent")
     return quote, token
+
+
+def _email_after_commit(quote: Quote, kind: str) -> None:
+    """E-mail the quote (PDF and a fresh secret link) once the change has committed."""
+    from procurement import tasks
+
+    transaction.on_commit(lambda: enqueue(tasks.send_quote_email, quote.pk, kind))
+
+
+def quote_link_issue(*, quote: Quote, reason: str) -> str:
+    """A fresh secret link token to the quote's page; only its hash is stored."""
+    token, token_hash = new_token()
+    QuoteLink.objects.create(quote=quote, token_hash=token_hash, reason=reason)
+    return token
+
+
+def quote_token_matches(quote: Quote | None, token: str | None) -> bool:
+    """The creation token or any e-mailed link's; the same cost for an unknown quote."""
+    if quote is None:
+        token_matches(token, "0" * 64)
+        return False
+    if token_matches(token, quote.token_hash):
+        return True
+    if not token or len(token) > 200:
+        return False
+    return QuoteLink.objects.filter(quote=quote, token_hash=hash_token(token)).exists()
+
+
+def _hold_seats(quote: Quote, row: QuoteVersion) -> None:
+    """Hold the version's seats on its public departure until the quote's validity ends (a
+    private date is the group's alone: nothing to hold). ``sold_out`` rolls the write back."""
+    if row.departure_id is None:
+        quote.seat_hold = None
+    else:
+        quote.seat_hold = seat_hold_place(
+            departure_id=row.departure_id,
+            seats=row.participants,
+            expires_at=quote.valid_until,
+            reason=f"quote {quote.number}",
+        )
+    quote.save(update_fields=["seat_hold", "updated_at"])
+
+
+def _release_seats(quote: Quote) -> None:
+    if quote.seat_hold_id is not None:
+        seat_hold_release(hold_id=quote.seat_hold_id)
 
 
 def _lock(quote: Quote) -> Quote:
@@ -293,8 +364,11 @@ def quote_revise(*, quote: Quote, data: dict[str, Any], user: Any) -> Quote:
     locked.current_version = version
     locked.status = QuoteStatus.SENT
     locked.save()
-    _write_version(locked, version, data, locked.valid_until, user)
+    row = _write_version(locked, version, data, locked.valid_until, user)
+    _release_seats(locked)
+    _hold_seats(locked, row)
     _event(locked, "revised", user, version=version)
+    _email_after_commit(locked, "revised")
     return locked
 
 
@@ -309,7 +383,11 @@ def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
     QuoteVersion.objects.filter(quote=locked, version=locked.current_version).update(
         valid_until=locked.valid_until
     )
+    if locked.seat_hold_id is not None:
+        # A hold that ran out takes its seats again only if they are left (sold_out otherwise).
+        seat_hold_extend(hold_id=locked.seat_hold_id, expires_at=locked.valid_until)
     _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
+    _email_after_commit(locked, "extended")
     return locked
 
 
@@ -321,12 +399,67 @@ def quote_decline(*, quote: Quote, reason: str, user: Any) -> Quote:
     locked.status = QuoteStatus.DECLINED
     locked.decline_reason = reason
     locked.save(update_fields=["status", "decline_reason", "updated_at"])
+    _release_seats(locked)
     _event(locked, "declined", user, reason=reason)
     return locked
 
 
 def current_version(quote: Quote) -> QuoteVersion:
     return QuoteVersion.objects.get(quote=quote, version=quote.current_version)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A PDF the buyer sends: its bytes, already read within ``QUOTE_UPLOAD_MAX_BYTES``."""
+
+    kind: str  # QuoteDocumentKind
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The accepted quote and its booking's secret token (shown once, to the buyer)."""
+
+    quote: Quote
+    booking_token: str
+
+
+def check_upload(*, kind: str, content: bytes, content_type: str, field: str) -> Upload:
+    """A PDF by its type and its first bytes, within the size limit; else ``invalid_document``."""
+    limit = int(settings.QUOTE_UPLOAD_MAX_BYTES)
+    if len(content) > limit:
+        raise InvalidInput(
+            errors.DOCUMENT_TOO_LARGE,
+            _("The file is larger than %(mb)d MB.") % {"mb": max(limit // (1024 * 1024), 1)},
+            field=field,
+        )
+    if content_type != "application/pdf" or not content.startswith(b"%PDF-"):
+        raise InvalidInput(
+            errors.DOCUMENT_NOT_PDF, _("Send the document as a PDF file."), field=field
+        )
+    if kind not in QuoteDocumentKind.values:
+        raise InvalidInput(errors.DOCUMENT_NOT_PDF, _("Unknown kind of document."), field="kind")
+    return Upload(kind=kind, content=content)
+
+
+def _store(quote: Quote, upload: Upload, client_address: str) -> QuoteDocument:
+    """Saved through Django's storage API, as the last write of its transaction (a row that
+    cannot be inserted takes its file with it)."""
+    document = QuoteDocument(
+        quote=quote,
+        kind=upload.kind,
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        size=len(upload.content),
+        client_address=client_address or None,
+    )
+    document.file.save("upload.pdf", ContentFile(upload.content), save=False)
+    name, storage = str(document.file.name), document.file.storage
+    try:
+        document.save(force_insert=True)
+    except Exception:
+        storage.delete(name)
+        raise
+    return document
 
 
 @transaction.atomic
@@ -338,7 +471,8 @@ def quote_accept(
     statement: bool,
     client_address: str,
     version: int | None = None,
-) -> Quote:
+    document: Upload | None = None,
+) -> Accepted:
     """The buyer accepts the current version: a confirmed booking at the frozen price.
 
     Locks the quote, checks it is open, valid and current, then books through
@@ -365,10 +499,11 @@ def quote_accept(
     row = current_version(locked)
     if _before_booking is not None:
         _before_booking()
-    booking, _token = booking_create_quoted(
+    booking, booking_token = booking_create_quoted(
         request=BookingRequest.from_data(_booking_data(row)),
         price=row.price,
         quote_number=locked.number,
+        hold_id=locked.seat_hold_id,
     )
     now = timezone.now()
     QuoteAcceptance.objects.create(
@@ -384,7 +519,65 @@ def quote_accept(
     locked.status = QuoteStatus.ACCEPTED
     locked.booking = booking
     locked.save(update_fields=["status", "booking", "updated_at"])
-    _event(locked, "accepted", None, version=row.version, booking=booking.reference)
+    stored = _store(locked, document, client_address) if document is not None else None
+    _event(
+        locked,
+        "accepted",
+        None,
+        version=row.version,
+        booking=booking.reference,
+        **({"document": stored.sha256} if stored is not None else {}),
+    )
+    return Accepted(quote=locked, booking_token=booking_token)
+
+
+def invoice_issued(quote: Quote) -> bool:
+    from invoicing.models import Invoice, InvoiceKind
+
+    return (
+        quote.booking_id is not None
+        and Invoice.objects.filter(booking_id=quote.booking_id, kind=InvoiceKind.INVOICE).exists()
+    )
+
+
+@transaction.atomic
+def quote_order_details(
+    *,
+    quote: Quote,
+    purchase_order_number: str | None,
+    commitment_number: str | None,
+    document: Upload | None,
+    client_address: str,
+) -> Quote:
+    """After acceptance, until the final invoice is issued: the buyer's purchase-order number,
+    commitment number and order document. The booking's order reference (printed on the
+    invoice, sent to Chorus Pro) becomes the commitment number, else the order number."""
+    locked = _lock(quote)
+    if locked.status != QuoteStatus.ACCEPTED or locked.booking_id is None:
+        raise Conflict(errors.QUOTE_NOT_ACCEPTED, _("Accept the quote first."))
+    if invoice_issued(locked):
+        raise Conflict(
+            errors.INVOICE_ISSUED,
+            _("The invoice has been issued: write to us to change its order references."),
+        )
+    changed: dict[str, str] = {}
+    if purchase_order_number is not None:
+        locked.purchase_order_number = purchase_order_number
+        changed["purchase_order_number"] = purchase_order_number
+    if commitment_number is not None:
+        locked.commitment_number = commitment_number
+        changed["commitment_number"] = commitment_number
+    locked.save(update_fields=["purchase_order_number", "commitment_number", "updated_at"])
+    if changed:
+        booking_set_purchase_order(
+            booking_id=locked.booking_id,
+            purchase_order=locked.commitment_number or locked.purchase_order_number,
+            reason=f"quote {locked.number}",
+        )
+    stored = _store(locked, document, client_address) if document is not None else None
+    if stored is not None:
+        changed["document"] = stored.sha256
+    _event(locked, "order_details", None, **changed)
     return locked
 
 
@@ -393,3 +586,25 @@ def _booking_data(row: QuoteVersion) -> dict[str, Any]:
     if "starts_at" in data:
         data["starts_at"] = datetime.fromisoformat(data["starts_at"])
     return data
+
+
+def quotes_release_expired_holds() -> int:
+    """Release the seats of open quotes past their validity (beat); returns how many.
+
+    The hold rule already stops counting a hold at its end; this gives the row its release
+    time, bumps the seats left that caches still show, and records it in the quote's trail."""
+    released = 0
+    expired = Quote.objects.filter(
+        status=QuoteStatus.SENT,
+        valid_until__lte=timezone.now(),
+        seat_hold__released_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in expired:
+        with transaction.atomic():
+            locked = Quote.objects.select_for_update().get(pk=pk)
+            if locked.effective_status() != QuoteStatus.EXPIRED or locked.seat_hold_id is None:
+                continue  # extended or closed meanwhile
+            if seat_hold_release(hold_id=locked.seat_hold_id):
+                _event(locked, "hold_released", None, valid_until=locked.valid_until.isoformat())
+                released += 1
+    return released

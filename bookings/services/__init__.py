@@ -18,9 +18,11 @@ from bookings.services.change import (
     booking_billing_change,
     booking_cancel,
     booking_change,
+    booking_set_purchase_order,
     cancellation_terms,
 )
 from bookings.services.create import booking_create, booking_create_quoted
+from bookings.services.holds import seat_hold_extend, seat_hold_place, seat_hold_release
 from bookings.services.office import (
     booking_confirm,
     booking_decline,
@@ -39,9 +41,13 @@ __all__ = [
     "booking_create",
     "booking_create_quoted",
     "booking_decline",
+    "booking_set_purchase_order",
     "bookings_cancel_for_departure",
     "bookings_expire_holds",
     "cancellation_terms",
     "lock_booking",
     "new_reference",
+    "seat_hold_extend",
+    "seat_hold_place",
+    "seat_hold_release",
 ]

@@ -142,9 +142,17 @@ def _check_participants(itinerary: Itinerary, participants: int, *, private: boo
         )
 
 
-def _check_seats(departure: Departure, participants: int, exclude: int | None = None) -> None:
-    """Expects the departure row to be locked by the caller."""
-    taken = seats_taken(departure_id=departure.pk, exclude_booking_id=exclude)
+def _check_seats(
+    departure: Departure,
+    participants: int,
+    exclude: int | None = None,
+    exclude_hold: int | None = None,
+) -> None:
+    """Expects the departure row to be locked by the caller. ``exclude_hold``: the seat hold
+    the write turns into a booking (its seats are the booking's)."""
+    taken = seats_taken(
+        departure_id=departure.pk, exclude_booking_id=exclude, exclude_hold_id=exclude_hold
+    )
     if _after_seat_count is not None:
         _after_seat_count()
     left = max(departure.capacity - taken, 0)

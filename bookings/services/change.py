@@ -232,3 +232,25 @@ def cancellation_terms(booking: Booking) -> dict[str, int]:
         "amount_paid_cents": booking.amount_paid_cents,
         "refundable_cents": refundable,
     }
+
+
+@transaction.atomic
+def booking_set_purchase_order(*, booking_id: int, purchase_order: str, reason: str) -> Booking:
+    """Record the buyer's order reference (printed on the invoices and sent to Chorus Pro),
+    which a public buyer often gives after booking; ``reason`` names who gave it (audit)."""
+    locked = lock_booking(booking_id=booking_id)
+    if locked.purchase_order == purchase_order:
+        return locked
+    previous = locked.purchase_order
+    locked.purchase_order = purchase_order
+    locked.save(update_fields=["purchase_order", "updated_at"])
+    booking_written(locked)
+    _event(
+        locked,
+        Actor.group(),
+        "purchase_order_set",
+        previous=previous,
+        purchase_order=purchase_order,
+        reason=reason,
+    )
+    return locked

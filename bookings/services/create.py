@@ -32,6 +32,7 @@ from bookings.services.base import (
     _lock_departure_row,
     new_reference,
 )
+from bookings.services.holds import release_hold_locked
 from core.errors import Conflict, InvalidInput
 from core.tokens import new_token
 from itineraries import services as itinerary_services
@@ -165,21 +166,33 @@ def booking_create(*, request: BookingRequest) -> tuple[Booking, str]:
 
 
 def booking_create_quoted(
-    *, request: BookingRequest, price: dict[str, Any], quote_number: str
+    *,
+    request: BookingRequest,
+    price: dict[str, Any],
+    quote_number: str,
+    hold_id: int | None = None,
 ) -> tuple[Booking, str]:
     """A confirmed booking at a price frozen elsewhere (an accepted quote, procurement).
 
     The same checks, seat lock and seat count as ``booking_create`` (departure row first, then
     the booking's insert), in the caller's transaction when there is one; the booking is
     confirmed at once and its price is ``price``, the snapshot the quote froze, whatever the
-    catalogue says today. Raises InvalidInput or Conflict (``sold_out``), nothing written.
+    catalogue says today. ``hold_id``: the quote's seat hold (``bookings.services.holds``) on
+    this departure, which the booking replaces: its seats are not counted, and it is released
+    under the same departure lock, so the seats pass from the hold to the booking with no
+    moment where both or neither take them. Raises InvalidInput or Conflict (``sold_out``),
+    nothing written.
     """
     for _attempt in range(5):
         reference = new_reference()
         try:
             with transaction.atomic():
                 return _booking_create(
-                    request, reference, quoted_price=price, quote_number=quote_number
+                    request,
+                    reference,
+                    quoted_price=price,
+                    quote_number=quote_number,
+                    hold_id=hold_id,
                 )
         except IntegrityError:
             if not Booking.objects.filter(reference=reference).exists():
@@ -193,6 +206,7 @@ def _booking_create(
     reference: str,
     quoted_price: dict[str, Any] | None = None,
     quote_number: str = "",
+    hold_id: int | None = None,
 ) -> tuple[Booking, str]:
     _check_terms(request.terms_version)
     participants = request.participants
@@ -208,7 +222,9 @@ def _booking_create(
     itinerary = departure.itinerary
     options = _options(itinerary, list(request.options))
     if not private:
-        _check_seats(departure, participants)
+        _check_seats(departure, participants, exclude_hold=hold_id)
+    if hold_id is not None:
+        release_hold_locked(hold_id=hold_id, departure_id=departure.pk)
 
     payment_method = request.payment_method
     status = (

@@ -1,5 +1,6 @@
 """A quote accepted while its seats are being sold, and a quote accepted twice at once, on
-PostgreSQL: the departure lock (bookings) means no oversell, the quote's row lock one booking."""
+PostgreSQL: the quote's seat hold passes to the booking under the departure lock (bookings), so
+no oversell and no seat lost; the quote's row lock means one booking."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.db import IntegrityError
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from bookings.models import Booking
+from bookings.models import Booking, SeatHold
+from bookings.selectors import seats_taken
 from bookings.services import base as booking_services
 from procurement import services as quote_services
 from procurement.models import Quote, QuoteAcceptance
@@ -75,32 +77,61 @@ def _seats(departure_id: int) -> int:
     return int(total["n"] or 0)
 
 
-def _race_acceptance_and_sale() -> tuple[int, list[Any]]:
+def _race_acceptance_and_sales() -> tuple[int, list[Any]]:
+    """The quote holds 24 of 30 seats; its acceptance races two sales of the 6 left (6 and 1),
+    all three held at the seat count until each has counted."""
     departure = bookable_departure(capacity=30)
-    quote = _quote(departure)  # 24 seats
-    with barrier_at(booking_services, "_after_seat_count", 2):
-        responses = run_in_threads([_accept(quote, "10.3.0.2"), _sell(departure.pk, 10)])
+    quote = _quote(departure)  # 24 seats, held
+    with barrier_at(booking_services, "_after_seat_count", 3):
+        responses = run_in_threads(
+            [_accept(quote, "10.3.0.2"), _sell(departure.pk, 6), _sell(departure.pk, 1)]
+        )
     return departure.pk, responses
 
 
+def _seats_taken_now(departure_id: int) -> int:
+    return seats_taken(departure_id=departure_id)
+
+
 def test_a_quote_accepted_while_its_seats_are_sold_never_oversells() -> None:
-    departure_id, responses = _race_acceptance_and_sale()
-    codes = sorted(r.status_code for r in responses)
-    assert codes in ([200, 409], [201, 409]), codes  # one wins, the other is sold out
-    loser = next(r for r in responses if r.status_code == 409)
+    departure_id, responses = _race_acceptance_and_sales()
+    accepted, six, one = responses
+    # The hold's seats pass to the booking: the acceptance never loses them to a sale, and
+    # the sales share the 6 seats the hold left (one of them is refused).
+    assert accepted.status_code == 200, accepted
+    assert sorted([six.status_code, one.status_code]) == [201, 409]
+    loser = six if six.status_code == 409 else one
     assert loser.json()["code"] == "sold_out"
     assert _seats(departure_id) <= 30
+    assert _seats_taken_now(departure_id) == _seats(departure_id)  # the hold was released
     quote = Quote.objects.get()
-    assert (quote.booking is not None) == QuoteAcceptance.objects.exists()
+    assert quote.booking is not None and QuoteAcceptance.objects.exists()
+    assert SeatHold.objects.get().released_at is not None
 
 
 def test_negative_control_without_the_departure_lock_the_acceptance_oversells(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(booking_services, "_departure_lock_enabled", False)
-    departure_id, responses = _race_acceptance_and_sale()
-    assert sorted(r.status_code for r in responses) == [200, 201]
-    assert _seats(departure_id) == 34
+    departure_id, responses = _race_acceptance_and_sales()
+    assert [r.status_code for r in responses] == [200, 201, 201]
+    assert _seats(departure_id) == 31
+
+
+def _race_acceptance_and_exact_sale() -> tuple[int, list[Any]]:
+    departure = bookable_departure(capacity=30)
+    quote = _quote(departure)
+    with barrier_at(booking_services, "_after_seat_count", 2):
+        responses = run_in_threads([_accept(quote, "10.3.0.5"), _sell(departure.pk, 6)])
+    return departure.pk, responses
+
+
+def test_the_seats_left_beside_the_hold_stay_sellable_while_it_turns_into_the_booking() -> None:
+    """No moment where both the hold and the booking take the seats: the sale of exactly the
+    seats left succeeds beside the acceptance."""
+    departure_id, responses = _race_acceptance_and_exact_sale()
+    assert [r.status_code for r in responses] == [200, 201], responses
+    assert _seats(departure_id) == 30 == _seats_taken_now(departure_id)
 
 
 def _race_two_acceptances() -> list[Any]:

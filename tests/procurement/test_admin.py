@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _quotes(api: APIClient) -> list[dict[str, str]]:
-    departure = bookable_departure()
+    departure = bookable_departure(capacity=60)  # two quotes of 24 seats, each held
     made = [
         api.post("/api/v1/quotes/", quote_body(departure), format="json").json() for _ in range(2)
     ]

@@ -75,3 +75,46 @@ def test_the_english_quote(api: APIClient) -> None:
     ]:
         assert mention in text, mention
     assert "Devis" not in text
+
+
+def _pages(api: APIClient, language: str, **overrides: Any) -> list[str]:
+    departure = bookable_departure()
+    if language != "fr":
+        departure = schedule(departure.itinerary, days=41, capacity=30, language=language)
+    created = api.post(
+        "/api/v1/quotes/", quote_body(departure, language=language, **overrides), format="json"
+    )
+    assert created.status_code == 201, created.content
+    quote = created.json()
+    pdf = api.get(quote["links"]["pdf"], HTTP_X_QUOTE_TOKEN=quote["token"])
+    reader = PdfReader(io.BytesIO(pdf.content))
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+LONG_OBJECTIVES = "\n".join(
+    [
+        "Comprendre la reconversion d'un ancien bassin minier en territoire de la transition.",
+        "Lire un paysage : terrils, cités minières, chevalements et leur patrimoine mondial.",
+        "Relier énergie, biodiversité et urbanisme dans un projet de territoire.",
+        "Préparer un exposé de groupe à partir des observations de la visite.",
+        "Rencontrer des acteurs locaux et comprendre leurs métiers.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "agreement", "total"),
+    [
+        ("fr", "Bon pour accord", "Total TTC"),
+        ("en", "Approval (bon pour accord)", "Total incl. VAT"),
+    ],
+)
+def test_the_agreement_block_stays_with_the_totals(
+    api: APIClient, language: str, agreement: str, total: str
+) -> None:
+    """A quote long enough to fill its first page: the "bon pour accord" block never lands on a
+    page of its own, it follows the totals (and the terms between them) onto the same page."""
+    pages = _pages(api, language, options=["lunch"], objectives=LONG_OBJECTIVES)
+    with_agreement = [text for text in pages if agreement in text]
+    assert len(with_agreement) == 1, pages
+    assert total in with_agreement[0], pages

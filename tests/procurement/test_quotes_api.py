@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, SeatHold
 from bookings.pricing import price_booking
 from procurement.models import Quote, QuoteAcceptance, QuoteEvent, QuoteStatus, QuoteVersion
 from tests.bookings.helpers import book, bookable_departure
@@ -49,7 +49,7 @@ def office() -> APIClient:
 def test_a_quote_is_numbered_priced_with_free_places_and_its_token_is_stored_hashed(
     api: APIClient,
 ) -> None:
-    departure = bookable_departure()
+    departure = bookable_departure(capacity=60)  # two quotes of 24 seats, each held
     before = timezone.now()
     first = ask(api, departure)
     second = ask(api, departure)
@@ -187,8 +187,15 @@ def test_a_revision_supersedes_the_version_which_stays_readable(
 
 def test_seats_gone_refuses_acceptance_and_nothing_changes(api: APIClient) -> None:
     departure = bookable_departure(capacity=30)
-    quote = ask(api, departure)  # 24 seats
-    assert book(api, departure, participants=10).status_code == 201
+    quote = ask(api, departure)  # 24 seats, held until the quote expires
+    Quote.objects.filter(number=quote["number"]).update(
+        valid_until=timezone.now() - timedelta(minutes=1)
+    )
+    SeatHold.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert book(api, departure, participants=10).status_code == 201  # the hold ran out
+    Quote.objects.filter(number=quote["number"]).update(
+        valid_until=timezone.now() + timedelta(days=1)
+    )  # as if its validity had been moved without its hold: the acceptance still counts
 
     assert_problem(accept(api, quote), 409, "sold_out")
     stored = Quote.objects.get(number=quote["number"])

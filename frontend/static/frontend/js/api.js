@@ -17,13 +17,14 @@ export function csrfToken() {
 
 export async function api(path, { method = "GET", body, token, idempotencyKey, headers: extra = {} } = {}) {
   const headers = { Accept: "application/json", "Accept-Language": currentLang(), ...extra };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData; // a file upload: the browser writes its own type
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (token) headers["X-Booking-Token"] = token;
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   const response = await fetch(`/api/v1/${path}`, {
     method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
   });
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;

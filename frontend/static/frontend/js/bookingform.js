@@ -5,7 +5,7 @@ import { dateTime, languageName, money, time } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
-const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
+export const ORG_TYPES = ["public_body", "school", "company", "association", "other"];
 const PUBLIC_TYPES = ["public_body", "school"];
 // What a structure in Chorus Pro may require (GET /api/v1/public-buyers/{siret}/, einvoicing).
 const CHORUS_FIELDS = { service: "billing.service_code", commitment: "billing.purchase_order" };
@@ -13,7 +13,7 @@ const CHORUS_FIELDS = { service: "billing.service_code", commitment: "billing.pu
 // BookingInputSerializer.validate): an invoice needs a billing address.
 const REQUIRED_FOR = { invoice: ["billing.address", "billing.postal_code", "billing.city"], card: [] };
 
-function setRequired(form, name, on) {
+export function setRequired(form, name, on) {
   const control = form.querySelector(`[name="${name}"]`);
   const label = form.querySelector(`label[for="${control.id}"]`);
   control.required = on;
@@ -259,7 +259,7 @@ function localErrors(form) {
 }
 
 // The terms of sale in force (bookings/terms.py), named by the page's shell (frontend/views.py).
-function termsBox() {
+export function termsBox() {
   const meta = document.querySelector('meta[name="va-terms"]');
   const version = meta?.content || "";
   const href = meta?.dataset[currentLang()] || meta?.dataset.fr || "/";
@@ -271,12 +271,12 @@ function termsBox() {
     h("p", { class: "field-error", id: "b-terms_version-error" }));
 }
 
-function showErrors(form, errorBox, error) {
+export function showErrors(form, errorBox, error, prefix = "b", summary = "formErrors") {
   const rows = error instanceof ApiError && error.errors.length ? error.errors : [{ field: null, message: error.message }];
   const general = [];
   let first = null;
   for (const row of rows) {
-    const id = row.field ? `b-${row.field.replace(/\./g, "-").replace(/-\d+$/, "")}` : null;
+    const id = row.field ? `${prefix}-${row.field.replace(/\./g, "-").replace(/-\d+$/, "")}` : null;
     const control = id ? form.querySelector(`#${CSS.escape(id)}`) : null;
     const slot = id ? form.querySelector(`#${CSS.escape(id)}-error`) : null;
     if (slot) {
@@ -285,8 +285,8 @@ function showErrors(form, errorBox, error) {
       first ||= control;
     } else general.push(row.message);
   }
-  errorBox.replaceChildren(h("p", {}, t("formErrors")), ...general.map((m) => h("p", {}, m)));
+  errorBox.replaceChildren(h("p", {}, t(summary)), ...general.map((m) => h("p", {}, m)));
   errorBox.hidden = false;
-  announce(t("formErrors"));
+  announce(t(summary));
   (first || errorBox).focus();
 }

@@ -1,6 +1,7 @@
 // An itinerary: timeline, SVG map, notes, price and policy, availability calendar, booking form.
 import { api } from "./api.js";
 import { bookingForm } from "./bookingform.js";
+import { quoteForm } from "./quoteform.js";
 import { h, render, navigate } from "./dom.js";
 import { dateLong, duration, languageName, money, monthTitle, offset, time, weekdayNames } from "./format.js";
 import { t } from "./i18n.js";
@@ -11,8 +12,17 @@ export async function showItinerary(slug) {
   document.title = `${it.title} — Voyages apprenants`;
   const formSlot = h("div", { id: "booking-slot" }, h("p", { class: "hint" }, t("chooseDate")));
   const calendar = availabilityCalendar(it, (choice, participants) => {
-    formSlot.replaceChildren(bookingForm(it, choice, participants));
-    formSlot.querySelector("h2")?.focus();
+    // Public buyers and schools ask for a quote first (procurement): the same choice, either form.
+    const show = (asQuote) => {
+      const form = asQuote ? quoteForm(it, choice, participants) : bookingForm(it, choice, participants);
+      const other = choice.kind === "staggered" ? null : h("p", { class: "form-switch" },
+        h("button", { type: "button", id: asQuote ? "switch-book" : "switch-quote", onclick: () => show(!asQuote) },
+          t(asQuote ? "quoteSwitchBook" : "quoteSwitchAsk")),
+        asQuote ? null : h("span", { class: "hint" }, ` ${t("quoteSwitchHint")}`));
+      formSlot.replaceChildren(...[other, form].filter(Boolean));
+      form.querySelector("h2")?.focus();
+    };
+    show(false);
   });
   render(
     h("p", {}, h("a", { href: "/", onclick: (e) => { e.preventDefault(); navigate("/"); } }, t("back"))),

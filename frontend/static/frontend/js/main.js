@@ -11,6 +11,7 @@ import { showFind, showVisit } from "./links.js";
 import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
 import { showRegistration } from "./participants.js";
+import { showQuote } from "./quotepage.js";
 
 function translateShell() {
   document.documentElement.lang = currentLang();
@@ -39,6 +40,7 @@ async function route() {
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
     }
+    else if ((match = path.match(/^\/quotes\/(D[0-9]{4}-[0-9]{6})\/?$/))) await showQuote(match[1], params.get("token"));
     else if (path.startsWith("/guide")) await showGuide();
     else if (path === "/" || path === "") await showCatalogue();
     else showNotFound();

@@ -1,0 +1,20 @@
+"""Celery tasks of procurement (run eagerly when no broker is configured)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def release_expired_quote_holds() -> int:
+    from procurement.services import quotes_release_expired_holds
+
+    return quotes_release_expired_holds()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_quote_email(quote_id: int, kind: str) -> None:
+    from procurement.emails import quote_email
+    from procurement.models import Quote
+
+    quote_email(Quote.objects.get(pk=quote_id), kind).send()
