@@ -68,10 +68,14 @@ def test_the_form_asks_for_the_service_code_and_commitment_the_structure_require
     expect(page.locator("label[for=b-billing-purchase_order]")).to_contain_text("(obligatoire)")
     _shots(page, "public-buyer-asked-fr")
 
-    # Sent without them: the API refuses and names both fields; nothing is booked.
+    # Sent without them: the page, which now marks them required, names both fields at once
+    # (the API refuses the same request too: tests/einvoicing/test_public_buyers.py); nothing
+    # is booked.
     page.get_by_role("button", name="Envoyer la réservation").click()
-    expect(page.locator("#b-billing-service_code-error")).to_contain_text("code service")
-    expect(page.locator("#b-billing-purchase_order-error")).to_contain_text("engagement")
+    expect(page.locator("#b-billing-service_code-error")).to_have_text("Ce champ est obligatoire.")
+    expect(page.locator("#b-billing-purchase_order-error")).to_have_text(
+        "Ce champ est obligatoire."
+    )
     assert not Booking.objects.exists()
     _shots(page, "public-buyer-refused-fr")
 
