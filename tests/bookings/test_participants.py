@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from bookings import errors
 from bookings import participants as service
 from bookings.links import participants_token
 from bookings.models import Booking, Participant, RegistrationLink
@@ -367,3 +368,35 @@ def test_participants_are_erased_with_the_contact(api: Any, staff_api: Any, book
     assert event.data["participants_erased"] == 1
     data = api.get(_url(booked, "personal-data/"), **_auth(booked)).json()
     assert data["booking"]["participant_list"] == []
+
+
+# --- The head count and the named list ----------------------------------------------------
+
+
+def test_lowering_the_head_count_below_the_named_participants_is_refused(
+    api: Any, booked: Any
+) -> None:
+    assert _put(api, booked, [_entry("A"), _entry("B"), _entry("C")]).status_code == 200
+    refused = api.patch(
+        f"/api/v1/bookings/{booked['reference']}/",
+        {"participants": 2},
+        format="json",
+        **_auth(booked),
+    )
+    body = assert_problem(
+        refused, 409, errors.HEAD_COUNT_BELOW_NAMED_PARTICIPANTS, "participants"
+    )
+    assert body["named_participants"] == 3
+    booking = Booking.objects.get(reference=booked["reference"])
+    assert booking.participants == 3
+    assert not booking.events.filter(action="changed").exists()
+    # Down to the names on the list is fine; below it once a name is removed.
+    assert _put(api, booked, [_entry("A"), _entry("B")]).status_code == 200
+    lowered = api.patch(
+        f"/api/v1/bookings/{booked['reference']}/",
+        {"participants": 2},
+        format="json",
+        **_auth(booked),
+    )
+    assert lowered.status_code == 200, lowered.content
+    assert Booking.objects.get(reference=booked["reference"]).participants == 2
