@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "einvoicing",
     "procurement",
     "guides",
+    "visits",
     "legal",
     "frontend",
 ]
@@ -151,6 +152,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Statuses of invoices deposited in Chorus Pro (einvoicing/tasks.py); each delivery is
     # consulted at most hourly, later after portal errors (backoff).
     "follow-einvoice-deliveries": {"task": "einvoicing.tasks.follow_deliveries", "schedule": 900.0},
+    # Scheduled messages to the groups (visits/messages.py): each sent once, when due.
+    "send-scheduled-messages": {"task": "visits.tasks.send_scheduled_messages", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------
