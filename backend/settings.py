@@ -154,6 +154,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "follow-einvoice-deliveries": {"task": "einvoicing.tasks.follow_deliveries", "schedule": 900.0},
     # Scheduled messages to the groups (visits/messages.py): each sent once, when due.
     "send-scheduled-messages": {"task": "visits.tasks.send_scheduled_messages", "schedule": 900.0},
+    # Go/no-go of public departures at their decision time (visits/go_no_go.py).
+    "decide-departures": {"task": "visits.tasks.decide_departures", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -9,3 +9,6 @@ class VisitsConfig(AppConfig):
 
     name = "visits"
     verbose_name = _("Visits")
+
+    def ready(self) -> None:
+        from visits import receivers  # noqa: F401  (connects the signal receivers)

@@ -90,3 +90,49 @@ def scheduled_message(booking: Booking, rule: MessageRule) -> EmailMessage:
         # The same cached PDF as the download: rendered at most once per booking version.
         message.attach(programme_filename(booking), programme_pdf(booking), "application/pdf")
     return message
+
+
+def _other_dates(booking: Booking, lang: str) -> list[str]:
+    """The itinerary's other public departures to come with seats for this group."""
+    from bookings.selectors import with_seats_taken
+    from itineraries.models import Departure, DepartureKind, DepartureStatus
+
+    others = with_seats_taken(
+        Departure.objects.filter(
+            itinerary_id=booking.departure.itinerary_id,
+            kind=DepartureKind.PUBLIC,
+            status=DepartureStatus.SCHEDULED,
+            starts_at__gt=timezone.now(),
+        ).exclude(pk=booking.departure_id)
+    ).order_by("starts_at")[:5]
+    return [
+        format_datetime(other.starts_at, lang)
+        for other in others
+        if other.capacity - other.seats_taken_now >= booking.participants  # type: ignore[attr-defined]
+    ]
+
+
+def go_no_go_email(booking: Booking, outcome: str) -> EmailMessage:
+    """The group's departure goes ahead (``confirmed``), or was cancelled short of its
+    minimum (``cancelled``: why, and the itinerary's other dates with seats)."""
+    lang = booking.correspondence_language
+    departure = booking.departure
+    itinerary = departure.itinerary
+    with translation.override(lang):
+        context: dict[str, Any] = {
+            "booking": booking,
+            "itinerary": itinerary,
+            "starts_at": format_datetime(departure.starts_at, lang),
+            "minimum": itinerary.departure_minimum,
+            "itinerary_url": f"{settings.SITE_URL}/itineraries/{itinerary.slug}",
+            "office_name": settings.OFFICE_NAME,
+            "office_phone": settings.OFFICE_PHONE,
+            "office_email": settings.OFFICE_EMAIL,
+        }
+        if outcome != "confirmed":
+            context["other_dates"] = _other_dates(booking, lang)
+        text = render_plain_text(f"visits/email/go_{outcome}_{lang}.txt", context).strip()
+    subject, _sep, body = text.partition("\n")
+    return EmailMessage(
+        subject=subject.strip(), body=body.strip() + "\n", to=[booking.contact_email]
+    )
