@@ -17,9 +17,9 @@ from invoicing.models import Invoice, InvoiceKind
 from itineraries.models import Departure, DepartureStatus, Itinerary
 from payments.models import Refund, RefundReason
 from tests.bookings.helpers import book, bookable_departure
+from tests.factories import schedule
 from tests.fakes.stripe_server import FakeStripe
 from tests.payments.helpers import only_payment, pay
-from tests.factories import schedule
 from visits import go_no_go
 from visits.tasks import decide_departures
 
