@@ -165,6 +165,8 @@ class ItineraryDetailSerializer(ItineraryListSerializer):
             "change_cutoff_hours",
             "private_start_times",
             "stagger_minutes",
+            "departure_minimum",
+            "decision_days",
             "stops",
             "options",
             "payment_methods",

@@ -37,6 +37,10 @@ CANCELLED = "cancelled"
 UNDECIDED = "undecided"
 REASON = "minimum_not_reached"  # the cancellation's reason in the bookings' audit trail
 LONGEST_DECISION_DAYS = 90  # itinerary_decision_days_in_range
+# A departure is decided automatically within this time after its decision time (the beat runs
+# every 15 minutes; a day covers an outage). Past it, it is left to staff: a minimum set on an
+# itinerary today must not cancel at once every departure of the coming days that is short.
+DECISION_GRACE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,12 @@ def departures_to_decide(now: datetime) -> list[int]:
         starts_at__gt=now,
         starts_at__lte=now + timedelta(days=LONGEST_DECISION_DAYS),
     ).select_related("itinerary")
-    return [d.pk for d in candidates if d.decision_at is not None and d.decision_at <= now]
+    return [d.pk for d in candidates if _in_decision_window(d, now)]
+
+
+def _in_decision_window(departure: Departure, now: datetime) -> bool:
+    decision_at = departure.decision_at
+    return decision_at is not None and decision_at <= now < decision_at + DECISION_GRACE
 
 
 def departure_decide(*, departure_id: int, now: datetime | None = None) -> Decision:
@@ -73,17 +82,14 @@ def departure_decide(*, departure_id: int, now: datetime | None = None) -> Decis
             .get(pk=departure_id)
         )
         minimum = departure.itinerary.departure_minimum
-        decision_at = departure.decision_at
         taken = seats_taken(departure_id=departure.pk)
-        undecided = Decision(departure.pk, UNDECIDED, taken, minimum)
         if (
             departure.status != DepartureStatus.SCHEDULED
             or departure.go_confirmed_at is not None
-            or decision_at is None
-            or now < decision_at
+            or not _in_decision_window(departure, now)
             or now >= departure.starts_at
         ):
-            return undecided
+            return Decision(departure.pk, UNDECIDED, taken, minimum)
         if taken >= minimum:
             catalogue.departure_go_confirm(departure=departure)
             return Decision(departure.pk, CONFIRMED, taken, minimum)

@@ -160,3 +160,13 @@ def test_the_beat_declares_and_runs_the_decision_task(settings: Any) -> None:
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "visits.tasks.decide_departures" in entries
     assert decide_departures.delay().get() == {"confirmed": 0, "cancelled": 0, "failed": 0}
+
+
+def test_a_departure_long_past_its_decision_time_is_left_to_staff(api: Any) -> None:
+    """A minimum set on an itinerary today does not cancel at once every short departure of
+    the coming days: only those whose decision time has just come are decided."""
+    departure = _with_minimum(bookable_departure(days=20))
+    book(api, departure, participants=5)
+    late = go_no_go.DECISION_GRACE + timedelta(minutes=1)
+    assert _decide(departure, after_decision=late)["cancelled"] == 0
+    assert Departure.objects.get(pk=departure.pk).status == DepartureStatus.SCHEDULED
