@@ -95,10 +95,7 @@ def departure_decide(*, departure_id: int, now: datetime | None = None) -> Decis
             return Decision(departure.pk, CONFIRMED, taken, minimum)
         result = catalogue.departure_cancel(departure=departure, reason=REASON)
         booking_ids = [b.pk for b in result.cancelled if isinstance(b, Booking)]
-        for booking_id in booking_ids:
-            transaction.on_commit(
-                lambda booking_id=booking_id: enqueue(_task(), booking_id, CANCELLED)
-            )
+        transaction.on_commit(lambda: _tell_groups_why(booking_ids))
         return Decision(departure.pk, CANCELLED, taken, minimum)
 
 
@@ -116,6 +113,12 @@ def departures_decide(now: datetime | None = None) -> dict[str, int]:
         if outcome in counts:
             counts[outcome] += 1
     return counts
+
+
+def _tell_groups_why(booking_ids: list[int]) -> None:
+    """After commit of a cancellation short of the minimum: each group is told why."""
+    for booking_id in booking_ids:
+        enqueue(_task(), booking_id, CANCELLED)
 
 
 def groups_told_it_goes_ahead(departure: Departure) -> None:

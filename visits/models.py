@@ -86,7 +86,7 @@ class MessageRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.itinerary.slug if self.itinerary_id else "default"
+        scope = self.itinerary.slug if self.itinerary is not None else "default"
         return f"{scope}: {self.kind} {self.days} {self.timing}"
 
     def send_at(self, starts_at: datetime) -> datetime:

@@ -170,3 +170,23 @@ def test_a_departure_long_past_its_decision_time_is_left_to_staff(api: Any) -> N
     late = go_no_go.DECISION_GRACE + timedelta(minutes=1)
     assert _decide(departure, after_decision=late)["cancelled"] == 0
     assert Departure.objects.get(pk=departure.pk).status == DepartureStatus.SCHEDULED
+
+
+def test_staff_confirm_early_through_the_api_idempotently(api: Any, staff_api: Any) -> None:
+    departure = _with_minimum(bookable_departure(days=20))
+    book(api, departure, participants=4)
+    mail.outbox.clear()
+    url = f"/api/v1/departures/{departure.pk}/go-ahead/"
+    first = staff_api.post(url)
+    assert first.status_code == 200, first.content
+    assert first.json()["go_no_go"]["confirmed"] is True
+    assert len(mail.outbox) == 1 and mail.outbox[0].subject.endswith("est maintenue")
+    assert staff_api.post(url).status_code == 200 and len(mail.outbox) == 1  # told once
+    from itineraries.services import departure_cancel
+    from tests.conftest import assert_problem
+
+    other = _with_minimum(bookable_departure(days=25, slug="autre"))
+    departure_cancel(departure=other)
+    assert_problem(
+        staff_api.post(f"/api/v1/departures/{other.pk}/go-ahead/"), 409, "departure_cancelled"
+    )
