@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from core.admin_display import paris
-from visits.models import MessageRule, SentMessage
+from visits.models import CheckIn, MessageRule, SentMessage
 
 
 @admin.register(MessageRule)
@@ -40,6 +40,29 @@ class SentMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=gettext_lazy("sent at"), ordering="sent_at")
     def sent(self, obj: SentMessage) -> str:
         return paris(obj.sent_at) if obj.sent_at else "-"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The guides' ticks, as received (read only): who came is the latest tick per person."""
+
+    list_display = ["departure", "booking", "participant", "present", "count", "ticked", "guide"]
+    list_filter = ["present"]
+    list_select_related = ["departure__itinerary", "booking", "participant", "guide"]
+    search_fields = ["booking__reference", "client_id"]
+
+    @admin.display(description=gettext_lazy("ticked at"), ordering="at")
+    def ticked(self, obj: CheckIn) -> str:
+        return paris(obj.at)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -145,3 +145,61 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.rule_id} {self.status}"
+
+
+class CheckIn(models.Model):
+    """One tick of the guide's check-in on the day (issue 18, item 5), append-only.
+
+    Either a named participant marked present or absent, or, for a group without names, how
+    many of its people came. The guide's phone sends each tick with its own ``client_id``
+    (unique): a tick sent twice, or sent again after the signal came back, is recorded once.
+    Who came is read from the ticks: per participant (or per group's count) the latest ``at``
+    wins, whatever order they arrive in (``visits.checkins.attendance``).
+    """
+
+    departure = models.ForeignKey(
+        "itineraries.Departure",
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+        verbose_name=_("departure"),
+    )
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("booking")
+    )
+    # Erased with the participant (bookings.retention): what stays is a count per group.
+    participant = models.ForeignKey(
+        "bookings.Participant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="check_ins",
+        verbose_name=_("participant"),
+    )
+    present = models.BooleanField(_("present"), default=True)
+    count = models.PositiveSmallIntegerField(_("people counted"), null=True, blank=True)
+    at = models.DateTimeField(_("ticked at"))
+    client_id = models.CharField(_("client id"), max_length=64, unique=True)
+    guide = models.ForeignKey(
+        "guides.Guide",
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+        verbose_name=_("guide"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["departure", "at", "id"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            # A tick names a participant or counts a group, never both.
+            models.CheckConstraint(
+                condition=(Q(participant__isnull=False) & Q(count__isnull=True))
+                | (Q(participant__isnull=True) & Q(count__isnull=False)),
+                name="check_in_participant_or_count",
+            ),
+        ]
+        indexes = [models.Index(fields=["departure", "booking"])]
+
+    def __str__(self) -> str:
+        return f"{self.departure_id} {self.client_id}"
