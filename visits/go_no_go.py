@@ -18,6 +18,7 @@ or cancelled is left as it is, so two workers or a retry decide once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +42,12 @@ LONGEST_DECISION_DAYS = 90  # itinerary_decision_days_in_range
 # every 15 minutes; a day covers an outage). Past it, it is left to staff: a minimum set on an
 # itinerary today must not cancel at once every departure of the coming days that is short.
 DECISION_GRACE = timedelta(days=1)
+
+
+# Race tests' seam (tests/concurrency): called after the seats are counted, before the
+# decision is written; and the switch the negative control turns off (no departure lock).
+_after_count: Callable[[], None] | None = None
+_lock_departure = True
 
 
 @dataclass(frozen=True)
@@ -76,13 +83,14 @@ def departure_decide(*, departure_id: int, now: datetime | None = None) -> Decis
     """
     now = now or timezone.now()
     with transaction.atomic():
-        departure = (
-            Departure.objects.select_for_update(of=("self",))
-            .select_related("itinerary")
-            .get(pk=departure_id)
-        )
+        rows = Departure.objects.select_related("itinerary")
+        if _lock_departure:
+            rows = rows.select_for_update(of=("self",))
+        departure = rows.get(pk=departure_id)
         minimum = departure.itinerary.departure_minimum
         taken = seats_taken(departure_id=departure.pk)
+        if _after_count is not None:
+            _after_count()
         if (
             departure.status != DepartureStatus.SCHEDULED
             or departure.go_confirmed_at is not None
