@@ -126,7 +126,7 @@ def test_change_participants_and_cancel_from_the_booking_page(page: Any, departu
     page.get_by_role("button", name="Envoyer la réservation").click()
     page.locator("#status").wait_for()
     page.locator("#change-participants").fill("15")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("#participants")).to_contain_text("15 participants")
     assert Booking.objects.get().participants == 15
     page.locator("#cancel-open").click()
