@@ -13,6 +13,7 @@ from itineraries import api as itineraries_api
 from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
+from visits import api as visits_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -101,6 +102,13 @@ urlpatterns = [
     ),
     path("guides/me/schedule/", guides_api.MyScheduleView.as_view(), name="guide-my-schedule"),
     path("guides/me/feed-token/", guides_api.MyFeedTokenView.as_view(), name="guide-my-feed-token"),
+    # The guide's day: manifests and check-in (visits).
+    path("guides/me/visits/", visits_api.MyVisitsView.as_view(), name="guide-my-visits"),
+    path(
+        "guides/me/visits/<int:departure>/check-ins/",
+        visits_api.MyCheckInsView.as_view(),
+        name="guide-my-check-ins",
+    ),
     # Invoice files and the accounting export, before the router (no trailing slash).
     path(
         "invoices/export.csv",

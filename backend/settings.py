@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "einvoicing",
     "procurement",
     "guides",
+    "visits",
     "legal",
     "frontend",
 ]
@@ -169,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "einvoicing.tasks.send_daily_summary",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Scheduled messages to the groups (visits/messages.py): each sent once, when due.
+    "send-scheduled-messages": {"task": "visits.tasks.send_scheduled_messages", "schedule": 900.0},
+    # Go/no-go of public departures at their decision time (visits/go_no_go.py).
+    "decide-departures": {"task": "visits.tasks.decide_departures", "schedule": 900.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -18,14 +19,75 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookings import participants as participant_lists
 from bookings import retention, selectors, services
-from bookings.models import Booking, BookingEvent
+from bookings.models import NEED_FLAGS, Booking, BookingEvent, Participant
 from bookings.services import move as staff_changes
 from core.admin_display import AdminPart, data_list, euros, paris, price_table
 from core.dates import format_datetime
 from core.errors import DomainError
 from core.permissions import admin_permission
 from itineraries.models import Departure
+
+
+class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The group's named participants and their needs. Staff add, correct and remove them
+    here; ``BookingAdmin.save_formset`` writes the whole list through
+    ``bookings.participants.participants_replace`` as staff (head count, audit trail, the
+    accessibility warning), never a raw save. Who may: staff who may change the booking, as in
+    the API (``PUT …/participants/``), at any time, the lock date aside."""
+
+    model = Participant
+    extra = 0
+    fields = [
+        "name",
+        "category",
+        *[f"needs_{flag}" for flag in NEED_FLAGS],
+        "needs_details",
+        "email",
+        "entered_by",
+    ]
+    readonly_fields = ["entered_by"]
+    verbose_name = gettext_lazy("participant")
+    verbose_name_plural = gettext_lazy("participants (names and needs)")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("bookings.view_booking") or self._may_change(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_change(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_change(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_change(request)
+
+    def _may_change(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookings.change_booking")
+
+
+def _participant_entries(formset: Any) -> list[participant_lists.Entry]:
+    """The list the inline's forms describe: the rows kept (by id) and the new ones."""
+    entries = []
+    for form in formset.forms:
+        if not form.has_changed() and form.instance.pk is None:
+            continue  # an empty extra row
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        data = form.cleaned_data
+        needs: dict[str, Any] = {flag: data.get(f"needs_{flag}", False) for flag in NEED_FLAGS}
+        needs["details"] = data.get("needs_details", "")
+        entries.append(
+            participant_lists.Entry(
+                name=data["name"],
+                category=data["category"],
+                needs=needs,
+                email=data.get("email", ""),
+                id=form.instance.pk,
+            )
+        )
+    return entries
 
 
 class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -197,7 +259,7 @@ class BookingMoveForm(forms.Form):
 class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Bookings are read here and moved only by the actions (the same services as the API)."""
 
-    inlines = [BookingEventInline]
+    inlines = [ParticipantInline, BookingEventInline]
     list_display = [
         "reference",
         "organisation_name",
@@ -351,6 +413,37 @@ class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 notes=notes if notes is not None and notes != stored.notes else None,
             )
         except DomainError as exc:
+            request.booking_change_refused = True  # type: ignore[attr-defined]
+            self.message_user(request, str(exc.message), level=messages.ERROR)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if getattr(request, "booking_change_refused", False):
+            # The change was refused: the list is not written either.
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The participants' list goes through its service, whole, as staff; a refusal (more
+        names than the head count, a closed booking) is shown and nothing is written."""
+        if formset.model is not Participant:
+            super().save_formset(request, form, formset, change)
+            return
+        # Read by the admin's change message (not logged: the booking's own trail audits).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if not formset.has_changed():
+            return
+        try:
+            participant_lists.participants_replace(
+                booking=form.instance,
+                entries=_participant_entries(formset),
+                actor=services.Actor.staff(request.user),
+            )
+        except DomainError as exc:
+            # The admin's change view is one transaction: a head count changed in the same
+            # form is rolled back with the refused list, so the page writes all or nothing.
+            transaction.set_rollback(True)
             request.booking_change_refused = True  # type: ignore[attr-defined]
             self.message_user(request, str(exc.message), level=messages.ERROR)
 

@@ -18,3 +18,4 @@ ITINERARY_NOT_FOUND = "itinerary_not_found"
 NO_GUIDE_AVAILABLE = "no_guide_available"
 PAYMENT_PENDING = "payment_pending"
 TERMS_NOT_CURRENT = "terms_not_current"  # bookings.terms: the version accepted is not in force
+HEAD_COUNT_BELOW_NAMED_PARTICIPANTS = "head_count_below_named_participants"

@@ -366,7 +366,9 @@ def availability(
     ).items():
         days[day]["closed"] = reason
     for departure in departures:
-        seats_left = max(departure.capacity - departure.seats_taken_now, 0)  # type: ignore[attr-defined]
+        departure.itinerary = itinerary  # read by go_no_go, without a query per departure
+        taken = departure.seats_taken_now  # type: ignore[attr-defined]
+        seats_left = max(departure.capacity - taken, 0)
         days[timezone.localtime(departure.starts_at, tz).date()]["departures"].append(
             {
                 "id": departure.pk,
@@ -376,6 +378,8 @@ def availability(
                 "capacity": departure.capacity,
                 "seats_left": seats_left,
                 "bookable": seats_left >= participants,
+                # A public departure's minimum (issue 18): how many more it needs, decided when.
+                "go_no_go": departure.go_no_go(taken),
             }
         )
     _private_times(itinerary, days, participants, language, span_start, span_end, now, tz)

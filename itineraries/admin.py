@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
@@ -178,17 +179,66 @@ class DepartureAdmin(CatalogueAdminMixin, ContributedAdminMixin, admin.ModelAdmi
 
     admin_points = (departure_admin_parts,)
     form = DepartureForm
-    list_display = ["itinerary", "starts_at", "ends_at", "language", "capacity", "kind", "status"]
+    list_display = [
+        "itinerary",
+        "starts_at",
+        "ends_at",
+        "language",
+        "capacity",
+        "kind",
+        "status",
+        "go_no_go",
+    ]
     list_filter = ["status", "kind", "language", "itinerary"]
     date_hierarchy = "starts_at"
     search_fields = ["itinerary__title_fr", "itinerary__slug"]
     list_select_related = ["itinerary"]
-    actions = ["cancel_departures"]
+    actions = ["cancel_departures", "confirm_go"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Departure | None = None) -> Any:
         if obj is not None:
-            return ["itinerary", "kind", "status", "ends_at", "sequence"]
-        return ["status"]
+            return ["itinerary", "kind", "status", "ends_at", "sequence", "go_confirmed_at"]
+        return ["status", "go_confirmed_at"]
+
+    @admin.display(description=gettext_lazy("Go/no-go"))
+    def go_no_go(self, obj: Departure) -> str:
+        """Confirmed (and when), or the date its minimum is decided; "-" without a minimum."""
+        if obj.go_confirmed_at is not None:
+            return _("Goes ahead (confirmed %(date)s)") % {
+                "date": f"{timezone.localtime(obj.go_confirmed_at):%d/%m/%Y}"
+            }
+        decision = obj.decision_at
+        if decision is None or obj.status != "scheduled":
+            return "-"
+        return _("Minimum %(minimum)d, decided on %(date)s") % {
+            "minimum": obj.itinerary.departure_minimum,
+            "date": f"{timezone.localtime(decision):%d/%m/%Y %H:%M}",
+        }
+
+    @admin.action(
+        description=gettext_lazy(
+            "Confirm that the selected departures go ahead (the groups are told)"
+        ),
+        permissions=["change"],
+    )
+    def confirm_go(self, request: HttpRequest, queryset: Any) -> None:
+        """Staff decide before the decision time: the departure will not be cancelled for want
+        of participants (``services.departure_go_confirm``)."""
+        count = 0
+        for departure in queryset:
+            try:
+                count += services.departure_go_confirm(departure=departure, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{departure}: {exc.message}", level=messages.ERROR)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d departure confirmed to go ahead.",
+                "%(count)d departures confirmed to go ahead.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def save_model(self, request: HttpRequest, obj: Departure, form: Any, change: bool) -> None:
         # Scheduling goes through the service; a refusal becomes a form error, nothing is saved.

@@ -166,6 +166,8 @@ class ItineraryDetailSerializer(ItineraryListSerializer):
             "change_cutoff_hours",
             "private_start_times",
             "stagger_minutes",
+            "departure_minimum",
+            "decision_days",
             "stops",
             "options",
             "payment_methods",
@@ -486,6 +488,8 @@ class DepartureViewSet(
             return [StaffPermission("itineraries.change_departure")]
         if self.action == "cancel":
             return [StaffPermission("itineraries.cancel_departure")]
+        if self.action == "go_ahead":
+            return [StaffPermission("itineraries.change_departure")]
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Departure]:
@@ -518,6 +522,16 @@ class DepartureViewSet(
 
     @extend_schema(request=DepartureCancellationSerializer, responses={200: DepartureSerializer})
     @idempotent
+    @extend_schema(request=None, responses={200: DepartureSerializer})
+    @action(detail=True, methods=["post"], url_path="go-ahead")
+    def go_ahead(self, request: Request, pk: str) -> Response:
+        """Confirm that a public departure goes ahead before its go/no-go time (issue 18):
+        it will not be cancelled for want of participants, and its groups are told. Idempotent;
+        409 ``departure_cancelled`` for a cancelled departure."""
+        departure = self.get_object()
+        services.departure_go_confirm(departure=departure, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=departure.pk)).data)
+
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         """Cancel a whole departure (weather, strike) and whatever the apps above hold on it."""

@@ -7,8 +7,9 @@ follows the active language.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -159,6 +160,15 @@ class Itinerary(models.Model):
     stagger_minutes = models.PositiveSmallIntegerField(
         _("minutes between two groups on staggered times"), default=30
     )
+    # Go/no-go of public departures (issue 18): below this many participants at the decision
+    # time (``decision_days`` before the start) a public departure is cancelled, its groups
+    # refunded; 0: no minimum, public departures always go ahead. visits.go_no_go decides.
+    departure_minimum = models.PositiveSmallIntegerField(
+        _("minimum participants for a public departure to go ahead (0: none)"), default=0
+    )
+    decision_days = models.PositiveSmallIntegerField(
+        _("go/no-go decision (days before a public departure)"), default=7
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -191,6 +201,10 @@ class Itinerary(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(stagger_minutes__gte=5), name="itinerary_stagger_minutes_at_least_five"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_days__gte=1) & Q(decision_days__lte=90),
+                name="itinerary_decision_days_in_range",
             ),
         ]
 
@@ -309,6 +323,11 @@ class Departure(models.Model):
     )
     # Bumped on every change of time, place or status; read by the calendar feeds.
     sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    # When the departure was confirmed to go ahead (its itinerary's minimum reached at the
+    # decision time, or staff's decision before it); None: not decided, or no minimum.
+    go_confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("confirmed to go ahead at")
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -351,6 +370,32 @@ class Departure(models.Model):
     @property
     def is_scheduled(self) -> bool:
         return self.status == DepartureStatus.SCHEDULED
+
+    @property
+    def has_minimum(self) -> bool:
+        """A public departure of an itinerary with a minimum: it goes ahead only if reached."""
+        return self.kind == DepartureKind.PUBLIC and self.itinerary.departure_minimum > 0
+
+    @property
+    def decision_at(self) -> datetime | None:
+        """When its go/no-go is decided (None: no minimum to reach)."""
+        if not self.has_minimum:
+            return None
+        return self.starts_at - timedelta(days=self.itinerary.decision_days)
+
+    def go_no_go(self, seats_taken: int) -> dict[str, Any] | None:
+        """What the catalogue says of its minimum, with ``seats_taken`` counted by the caller
+        (bookings): how many more participants it needs, by when, and whether it is confirmed."""
+        if not self.has_minimum:
+            return None
+        minimum = self.itinerary.departure_minimum
+        confirmed = self.go_confirmed_at is not None
+        return {
+            "minimum_participants": minimum,
+            "participants_needed": 0 if confirmed else max(minimum - seats_taken, 0),
+            "decision_at": self.decision_at,
+            "confirmed": confirmed,
+        }
 
 
 class Closure(models.Model):

@@ -53,6 +53,9 @@ departure_rescheduled = Signal()
 # cancelled: higher apps cancel what depends on it (bookings: every live booking, fully
 # refunded) and return the list of what they cancelled. Arguments: departure, by, reason.
 departure_cancelling = Signal()
+# Sent after commit when a public departure is confirmed to go ahead (its minimum reached, or
+# staff's decision); visits tells its groups. Arguments: departure, by.
+departure_go_confirmed = Signal()
 
 # Test-only seam: called after the occupancy count and before the write, so that a concurrency
 # test can hold two schedulers between "count" and "write" and show what the lock prevents.
@@ -301,6 +304,31 @@ def departure_cancel(
     answers = departure_cancelling.send(sender=Departure, departure=locked, by=by, reason=reason)
     cancelled = [item for _receiver, items in answers for item in items or []]
     return DepartureCancellation(locked, changed, cancelled)
+
+
+@transaction.atomic
+def departure_go_confirm(*, departure: Departure, by: Any = None) -> bool:
+    """Confirm that a public departure goes ahead: it will not be cancelled for want of
+    participants. True when this call confirmed it (then ``departure_go_confirmed`` is sent
+    after commit); False when it was already confirmed (idempotent).
+
+    Locks the departure row. Raises ``Conflict`` (``departure_cancelled``) for a cancelled
+    departure. Staff may confirm before the decision time (the admin's action); the go/no-go
+    task (visits.go_no_go) confirms at the decision time when the minimum is reached.
+    """
+    locked = Departure.objects.select_for_update().get(pk=departure.pk)
+    if locked.status == DepartureStatus.CANCELLED:
+        raise Conflict(
+            DEPARTURE_CANCELLED, _("A cancelled departure cannot be changed."), field="status"
+        )
+    if locked.go_confirmed_at is not None:
+        return False
+    locked.go_confirmed_at = timezone.now()
+    locked.save(update_fields=["go_confirmed_at", "updated_at"])
+    transaction.on_commit(
+        lambda: departure_go_confirmed.send(sender=Departure, departure=locked, by=by)
+    )
+    return True
 
 
 # --- Itineraries ----------------------------------------------------------------------------

@@ -44,10 +44,39 @@ def _seats_left(departure: Departure, context: Any) -> int:
     return max(departure.capacity - taken, 0)
 
 
+class GoNoGoSchema(serializers.Serializer[Any]):
+    """A public departure's minimum (issue 18): null when its itinerary sets none."""
+
+    minimum_participants = serializers.IntegerField()
+    participants_needed = serializers.IntegerField(
+        help_text="How many more participants it needs to go ahead (0 once reached or confirmed)."
+    )
+    decision_at = serializers.DateTimeField(
+        help_text="When it is confirmed, or cancelled with full refunds if still short."
+    )
+    confirmed = serializers.BooleanField(help_text="Confirmed to go ahead.")
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _go_no_go(departure: Departure, context: Any) -> dict[str, Any] | None:
+    taken = getattr(departure, "seats_taken_now", None)
+    if taken is None:
+        taken = selectors.seats_taken(departure_id=departure.pk)
+    answer = departure.go_no_go(taken)
+    if answer is not None:
+        answer["decision_at"] = _DATETIME.to_representation(answer["decision_at"])
+    return answer
+
+
 # Registered into ``itineraries.api.departure_answer_parts`` (bookings.apps): the seats left,
-# counted in the departures' own query.
+# counted in the departures' own query, and what a public departure's minimum still needs.
 DEPARTURE_SEATS = AnswerPart(
-    fields={"seats_left": ComputedField(_seats_left, schema=serializers.IntegerField())},
+    fields={
+        "seats_left": ComputedField(_seats_left, schema=serializers.IntegerField()),
+        "go_no_go": ComputedField(_go_no_go, schema=GoNoGoSchema(allow_null=True)),
+    },
     annotate=selectors.with_seats_taken,
 )
 

@@ -16,6 +16,7 @@ from bookings.models import (
     ActorKind,
     Booking,
     BookingStatus,
+    Participant,
 )
 from bookings.pricing import price_booking, refund_percent
 from bookings.selectors import (
@@ -79,6 +80,7 @@ def booking_change(
         )
         if departure.kind == DepartureKind.PUBLIC:
             _check_seats(departure, participants, exclude=locked.pk)
+        _check_not_below_named(locked, participants)
         price = price_booking(
             itinerary=itinerary,
             participants=participants,
@@ -141,6 +143,26 @@ def booking_billing_change(
     booking_written(locked)
     _event(locked, actor, "billing_changed", fields=sorted(fields))
     return locked
+
+
+def _check_not_below_named(booking: Booking, participants: int) -> None:
+    """The head count never drops below the participants already named on the list.
+
+    Read under the booking lock that every write of the list takes too, so a self-registration
+    cannot slip in between this count and the change. The group removes names first.
+    """
+    named = Participant.objects.filter(booking=booking).count()
+    if participants < named:
+        raise Conflict(
+            errors.HEAD_COUNT_BELOW_NAMED_PARTICIPANTS,
+            _(
+                "%(named)d participants are named on the list: remove names from the list "
+                "before lowering the number of participants to %(participants)d."
+            )
+            % {"named": named, "participants": participants},
+            field="participants",
+            extra={"named_participants": named},
+        )
 
 
 def _check_no_rise_while_payment_pending(booking: Booking, price: dict[str, Any]) -> None:

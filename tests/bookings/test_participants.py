@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from bookings import errors
 from bookings import participants as service
 from bookings.links import participants_token
 from bookings.models import Booking, Participant, RegistrationLink
@@ -367,3 +368,123 @@ def test_participants_are_erased_with_the_contact(api: Any, staff_api: Any, book
     assert event.data["participants_erased"] == 1
     data = api.get(_url(booked, "personal-data/"), **_auth(booked)).json()
     assert data["booking"]["participant_list"] == []
+
+
+# --- The head count and the named list ----------------------------------------------------
+
+
+def test_lowering_the_head_count_below_the_named_participants_is_refused(
+    api: Any, booked: Any
+) -> None:
+    assert _put(api, booked, [_entry("A"), _entry("B"), _entry("C")]).status_code == 200
+    refused = api.patch(
+        f"/api/v1/bookings/{booked['reference']}/",
+        {"participants": 2},
+        format="json",
+        **_auth(booked),
+    )
+    body = assert_problem(refused, 409, errors.HEAD_COUNT_BELOW_NAMED_PARTICIPANTS, "participants")
+    assert body["named_participants"] == 3
+    booking = Booking.objects.get(reference=booked["reference"])
+    assert booking.participants == 3
+    assert not booking.events.filter(action="changed").exists()
+    # Down to the names on the list is fine; below it once a name is removed.
+    assert _put(api, booked, [_entry("A"), _entry("B")]).status_code == 200
+    lowered = api.patch(
+        f"/api/v1/bookings/{booked['reference']}/",
+        {"participants": 2},
+        format="json",
+        **_auth(booked),
+    )
+    assert lowered.status_code == 200, lowered.content
+    assert Booking.objects.get(reference=booked["reference"]).participants == 2
+
+
+# --- Staff in the admin ---------------------------------------------------------------------
+
+
+def _admin_form(booking: Booking, rows: list[dict[str, Any]], initial: int = 0) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "participants": booking.participants,
+        "contact_name": booking.contact_name,
+        "contact_email": booking.contact_email,
+        "contact_phone": booking.contact_phone,
+        "notes": booking.notes,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+        "participant_entries-TOTAL_FORMS": len(rows),
+        "participant_entries-INITIAL_FORMS": initial,
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            form[f"participant_entries-{index}-{key}"] = value
+        form[f"participant_entries-{index}-booking"] = booking.pk
+    return form
+
+
+def test_staff_enter_correct_and_remove_participants_in_the_admin_through_the_service(
+    api: Any, admin_client: Any, booked: Any
+) -> None:
+    from django.test import TestCase
+
+    _accessible_everywhere()
+    _put(api, booked, [_entry("Léa", needs={"diet": True, "details": "sans gluten"})])
+    booking = Booking.objects.get(reference=booked["reference"])
+    url = f"/admin/bookings/booking/{booking.pk}/change/"
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Léa" in page and "sans gluten" in page
+    assert "Mobilité réduite" in page and "Régime alimentaire" in page  # French labels
+    lea = Participant.objects.get(booking=booking)
+    rows = [
+        {"id": lea.pk, "name": "Léa Martin", "category": "pupil", "needs_diet": "on"},
+        {"name": "M. Dupont", "category": "accompanying_staff", "needs_reduced_mobility": "on"},
+    ]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = admin_client.post(url, _admin_form(booking, rows, initial=1))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _names(booked) == ["Léa Martin", "M. Dupont"]
+    assert Participant.objects.get(pk=lea.pk).needs_details == ""
+    dupont = Participant.objects.get(name="M. Dupont")
+    assert dupont.entered_by == "staff" and dupont.needs_reduced_mobility
+    event = booking.events.filter(action="participants_replaced").last()
+    assert event is not None and event.actor_kind == "staff" and event.data == {"count": 2}
+    # Removing Léa: the row is sent marked for deletion.
+    rows = [
+        {"id": lea.pk, "name": "Léa Martin", "category": "pupil", "DELETE": "on"},
+        {"id": dupont.pk, "name": "M. Dupont", "category": "accompanying_staff"},
+    ]
+    assert admin_client.post(url, _admin_form(booking, rows, initial=2)).status_code == 302
+    assert _names(booked) == ["M. Dupont"]
+
+
+def test_the_admin_refuses_more_names_than_the_head_count_and_writes_nothing(
+    admin_client: Any, booked: Any
+) -> None:
+    booking = Booking.objects.get(reference=booked["reference"])  # 3 people
+    url = f"/admin/bookings/booking/{booking.pk}/change/"
+    rows = [{"name": name, "category": "pupil"} for name in "ABCD"]
+    form = _admin_form(booking, rows)
+    form["contact_name"] = "Quelqu'un d'autre"  # changed in the same form: rolled back too
+    response = admin_client.post(url, form, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert _names(booked) == []
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("cannot have more names" in message for message in shown), shown
+    booking.refresh_from_db()
+    assert booking.contact_name != "Quelqu'un d'autre"
+    assert not booking.events.filter(action="changed").exists()
+
+
+def test_the_admin_shows_why_the_head_count_cannot_drop_below_the_names(
+    api: Any, admin_client: Any, booked: Any
+) -> None:
+    _put(api, booked, [_entry("A"), _entry("B"), _entry("C")])
+    booking = Booking.objects.get(reference=booked["reference"])
+    form = _admin_form(booking, [])
+    form["participant_entries-TOTAL_FORMS"] = 0
+    form["participants"] = 2
+    url = f"/admin/bookings/booking/{booking.pk}/change/"
+    response = admin_client.post(url, form, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("remove names from the list" in message for message in shown), shown
+    booking.refresh_from_db()
+    assert booking.participants == 3

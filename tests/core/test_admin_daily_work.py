@@ -76,6 +76,8 @@ def test_staff_change_the_head_count_through_the_service_audited_as_staff(
         "contact_phone": "+33 6 12 34 56 78",
         "notes": "",
         "events-TOTAL_FORMS": 0,
+        "participant_entries-TOTAL_FORMS": 0,
+        "participant_entries-INITIAL_FORMS": 0,
         "events-INITIAL_FORMS": 0,
     }
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -161,6 +163,8 @@ def test_a_refused_change_shows_why_and_writes_nothing(boss: Client, requested: 
         "contact_phone": "+33 6 12 34 56 78",
         "notes": "",
         "events-TOTAL_FORMS": 0,
+        "participant_entries-TOTAL_FORMS": 0,
+        "participant_entries-INITIAL_FORMS": 0,
         "events-INITIAL_FORMS": 0,
     }
     response = boss.post(url, form, follow=True)

@@ -53,6 +53,7 @@ SAME_IN_BOTH = {
     "session",
     "transaction",
     "participants",
+    "participant",
     "occupation",
     "organisation",
     "initiales",

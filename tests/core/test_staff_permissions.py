@@ -50,6 +50,7 @@ STAFF_ACTIONS: list[tuple[str, str, str]] = [
     ("post", "/api/v1/departures/", "itineraries.add_departure"),
     ("patch", f"{DEP}/", "itineraries.change_departure"),
     ("post", f"{DEP}/cancel/", "itineraries.cancel_departure"),
+    ("post", f"{DEP}/go-ahead/", "itineraries.change_departure"),
     ("get", f"{DEP}/guide-suggestions/", "guides.add_assignment"),
     ("post", f"{DEP}/assignments/", "guides.add_assignment"),
     ("delete", f"{DEP}/assignments/", "guides.delete_assignment"),
@@ -183,7 +184,7 @@ def test_the_admin_offers_each_group_the_same_actions_as_the_api() -> None:
         "erase_personal_data",
     }
     assert _admin_actions(Booking, accounting) == issue
-    assert _admin_actions(Departure, office) == {"cancel_departures"}
+    assert _admin_actions(Departure, office) == {"cancel_departures", "confirm_go"}
     assert _admin_actions(Departure, coordination) == set()
     assert _admin_actions(Payment, office) == set()
     assert _admin_actions(Payment, accounting) == {"refund_in_full"}

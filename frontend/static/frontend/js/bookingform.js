@@ -1,7 +1,7 @@
 // The booking form: API errors shown next to their field; one Idempotency-Key per booking attempt.
 import { api, ApiError } from "./api.js";
 import { h, navigate, announce } from "./dom.js";
-import { dateTime, languageName, money, time } from "./format.js";
+import { dateLong, dateTime, languageName, money, time } from "./format.js";
 import { currentLang, t } from "./i18n.js";
 import { rememberToken } from "./tokens.js";
 
@@ -67,9 +67,12 @@ export function bookingForm(it, choice, participants) {
       ? `${it.title}, ${dateTime(choice.starts_at)} (${t("staggeredShort")})`
       : `${it.title}, ${dateTime(choice.starts_at)} (${t("privateAt", { time: "" }).trim()})`;
 
+  // The departure's minimum, said again as the group's size changes (empty without one).
+  const goSlot = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "booking-form", novalidate: true },
     h("h2", { tabindex: "-1" }, t("bookTitle")),
     h("p", { class: "chosen" }, t("chosen", { what })),
+    goSlot,
     errorBox,
     h("fieldset", {}, h("legend", {}, t("participants")),
       input("participants", t("participants"), { type: "number", min: it.min_participants, max: choice.kind === "departure" ? it.max_participants : null, value: participants, required: true, inputmode: "numeric" }),
@@ -135,7 +138,7 @@ export function bookingForm(it, choice, participants) {
 
   const updatePrice = () => {
     const body = values();
-    if (!body.participants) { priceOut.textContent = "—"; return; }
+    if (!body.participants) { priceOut.textContent = "—"; goSlot.replaceChildren(); return; }
     // Each group is priced on its own (its minimum charge too), as the API prices each booking.
     const parts = staggered ? body.split.map((n) => estimate(it, n, body.options)) : [estimate(it, body.participants, body.options)];
     const excl = parts.reduce((sum, part) => sum + part.excl, 0);
@@ -145,6 +148,8 @@ export function bookingForm(it, choice, participants) {
       splitNote.textContent = t("staggeredSplit", { a, b, t1: time(choice.starts[0]), t2: time(choice.starts[1]) });
     }
     priceOut.textContent = `${money(total)} ${t("totalInclVat")} (${money(excl)} ${t("excl")})`;
+    const size = Number.isInteger(body.participants) && body.participants >= 1 ? body.participants : null;
+    if (choice.kind === "departure") goSlot.replaceChildren((size && goNote(choice.go_no_go, size)) || "");
   };
   form.addEventListener("input", updatePrice);
   updatePrice();
@@ -289,4 +294,16 @@ export function showErrors(form, errorBox, error, prefix = "b", summary = "formE
   errorBox.hidden = false;
   announce(t(summary));
   (first || errorBox).focus();
+}
+
+// What a public departure's minimum means for this group: how many are still needed once it
+// books, when it is decided, and what happens if it is not reached (null: no minimum).
+function goNote(go, participants) {
+  if (!go) return null;
+  if (go.confirmed) return h("p", { class: "note go-note" }, t("goNoteConfirmed"));
+  const after = Math.max(go.participants_needed - participants, 0);
+  const date = dateLong(go.decision_at);
+  return h("p", { class: "note go-note" }, after
+    ? t("goNoteNeeds", { min: go.minimum_participants, n: after, date })
+    : t("goNoteReached", { min: go.minimum_participants, date }));
 }

@@ -2,6 +2,7 @@
 // requests apart, organisers' phones), and the private calendar feed, shown as it is; making a
 // new link is a separate action the guide confirms, since the old link then stops working.
 import { api, ApiError, csrfToken } from "./api.js";
+import { checkInPanel } from "./checkin.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, time } from "./format.js";
 import { t } from "./i18n.js";
@@ -16,12 +17,15 @@ export async function showGuide() {
   document.title = `${t("guideTitle")} — Voyages apprenants`;
   let schedule;
   let feed;
+  let today;
   try {
-    const today = new Date();
-    const last = new Date(today.getFullYear(), today.getMonth(), today.getDate() + SCHEDULE_DAYS);
-    [schedule, feed] = await Promise.all([
-      api(`guides/me/schedule/?from=${isoDay(today)}&to=${isoDay(last)}`),
+    const now = new Date();
+    const last = new Date(now.getFullYear(), now.getMonth(), now.getDate() + SCHEDULE_DAYS);
+    // Today's manifests carry the participants' ids and who is checked in (visits app).
+    [schedule, feed, today] = await Promise.all([
+      api(`guides/me/schedule/?from=${isoDay(now)}&to=${isoDay(last)}`),
       api("guides/me/feed-token/"),
+      api(`guides/me/visits/?from=${isoDay(now)}&to=${isoDay(now)}`),
     ]);
   } catch (error) {
     if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
@@ -44,11 +48,17 @@ export async function showGuide() {
     h("h1", {}, t("guideTitle")),
     signOut,
     h("section", { "aria-labelledby": "upcoming-title" }, h("h2", { id: "upcoming-title" }, t("upcomingMonths")),
-      visits.length ? h("ul", { class: "visits" }, visits.map(visitItem)) : h("p", {}, t("noVisits"))),
+      visits.length ? h("ul", { class: "visits" }, visits.map((v) => visitItem(v, todayManifest(today, v)))) : h("p", {}, t("noVisits"))),
     feedSection(feed));
 }
 
-function visitItem(v) {
+// Today's manifest of this visit, when it is today and goes ahead: its check-in is shown.
+function todayManifest(today, v) {
+  const manifest = (today?.visits || []).find((m) => m.departure === v.departure);
+  return manifest && manifest.status !== "cancelled" ? manifest : null;
+}
+
+function visitItem(v, manifest) {
   const cancelled = v.status === "cancelled";
   const counts = [t("headcountConfirmed", { n: v.participants })];
   if (v.participants_requested) counts.push(t("headcountRequested", { n: v.participants_requested }));
@@ -62,7 +72,8 @@ function visitItem(v) {
       g.status === "confirmed" ? "" : h("span", { class: "badge" }, ` (${t("groupNotConfirmed")})`),
       g.contact_name ? ` · ${g.contact_name}` : "",
       g.contact_phone ? [" · ", h("a", { href: `tel:${g.contact_phone.replace(/\s+/g, "")}` }, g.contact_phone)] : "",
-      namedList(g.named_participants)))) : null);
+      namedList(g.named_participants)))) : null,
+    manifest ? checkInPanel(manifest) : null);
 }
 
 // A group's named participants and their needs (bookings/participants.py), for this guide only.

@@ -56,6 +56,7 @@ export async function showItinerary(slug) {
             it.minimum_charge_cents ? `, ${t("minimumCharge", { price: money(it.minimum_charge_cents) })}` : "",
             ` · ${t("vat", { rate: Number(it.vat_rate) })}`),
           h("p", {}, t("deposit", { p: it.deposit_percent })),
+          it.departure_minimum ? h("p", { class: "go-rule" }, t("goRule", { min: it.departure_minimum, d: it.decision_days })) : null,
           h("h3", {}, t("cancellation")),
           h("ul", {}, policyLines(it.cancellation_policy))))),
     h("section", { class: "availability", "aria-labelledby": "avail-title" },
@@ -252,8 +253,9 @@ function availabilityCalendar(it, onChoose) {
 function slotButton(slot, date, participants, onChoose) {
   const day = dateLong(date);
   if (slot.kind === "departure") {
-    const more = `(${languageName(slot.language)}) · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}`;
-    const label = `${t("departureAt", { time: time(slot.starts_at), lang: languageName(slot.language) })} · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}`;
+    const go = goShort(slot.go_no_go);
+    const more = `(${languageName(slot.language)}) · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}${go ? ` · ${go}` : ""}`;
+    const label = `${t("departureAt", { time: time(slot.starts_at), lang: languageName(slot.language) })} · ${slot.seats_left ? t("seatsLeft", { n: slot.seats_left }) : t("full")}${go ? ` · ${go}` : ""}`;
     return h("button", { type: "button", class: "slot", disabled: !slot.bookable, "aria-label": `${day}, ${label}`,
       onclick: () => onChoose(slot, participants) },
     h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, more));
@@ -270,6 +272,13 @@ function slotButton(slot, date, participants, onChoose) {
   return h("button", { type: "button", class: "slot private", "aria-label": `${day}, ${label}`,
     onclick: () => onChoose(slot, participants) },
   h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, t("privateShort")));
+}
+
+// A public departure's minimum in a few words (the answer's `go_no_go`; null: no minimum).
+function goShort(go) {
+  if (!go) return "";
+  if (go.confirmed) return t("goConfirmed");
+  return go.participants_needed ? t("goNeeds", { n: go.participants_needed }) : t("goReached");
 }
 
 // What the itinerary offers a group of this size (the availability's `group`).

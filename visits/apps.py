@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitsConfig(AppConfig):
+    """The visit day (issue 18): scheduled messages to the groups, the go/no-go of public
+    departures, the guide's manifests and check-in (docs/visits.md). Above bookings, guides
+    and payments in the import order (docs/architecture.md)."""
+
+    name = "visits"
+    verbose_name = _("Visits")
+
+    def ready(self) -> None:
+        from visits import receivers  # noqa: F401  (connects the signal receivers)

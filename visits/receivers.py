@@ -1,0 +1,17 @@
+"""What the visits app does when a lower app says something happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from itineraries.models import Departure
+from itineraries.services import departure_go_confirmed
+from visits.go_no_go import groups_told_it_goes_ahead
+
+
+@receiver(departure_go_confirmed)
+def tell_groups_it_goes_ahead(sender: Any, departure: Departure, **kwargs: Any) -> None:
+    """Sent after commit, by the go/no-go task or staff's admin action."""
+    groups_told_it_goes_ahead(departure)
