@@ -325,6 +325,7 @@ def departure_go_confirm(*, departure: Departure, by: Any = None) -> bool:
         return False
     locked.go_confirmed_at = timezone.now()
     locked.save(update_fields=["go_confirmed_at", "updated_at"])
+    catalogue_written()  # the departures' answers show go/no-go
     transaction.on_commit(
         lambda: departure_go_confirmed.send(sender=Departure, departure=locked, by=by)
     )

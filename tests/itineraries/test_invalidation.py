@@ -224,3 +224,8 @@ def test_adding_a_departure_in_the_admin_invalidates(watch: Any, staff_client: C
 
     watch(add).check()
     assert Departure.objects.filter(itinerary=itinerary).exists()
+
+
+def test_confirming_that_a_departure_goes_ahead_invalidates_the_catalogue(watch: Any) -> None:
+    departure = schedule(ItineraryFactory(), days=20)
+    watch(lambda: services.departure_go_confirm(departure=departure)).check()
