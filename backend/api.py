@@ -35,6 +35,11 @@ urlpatterns = [
         procurement_api.QuoteViewSet.as_view({"get": "pdf"}),
         name="quote-pdf",
     ),
+    path(
+        "quotes/<str:number>/documents/<str:sha256>.pdf",
+        procurement_api.QuoteViewSet.as_view({"get": "document"}),
+        name="quote-document",
+    ),
     # Files keep their extension as the last part of the path (no trailing slash).
     path(
         "bookings/<str:reference>/calendar.ics",

@@ -3,6 +3,7 @@ read, revise, extend and decline (``procurement.change_quote``), each change aud
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -330,6 +331,36 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
             )
         response = HttpResponse(bytes(row.pdf), content_type="application/pdf")
         filename = f"{quote.number}-v{row.version}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(parameters=TOKEN_PARAMETERS, responses={(200, "application/pdf"): bytes})
+    def document(self, request: Request, number: str, sha256: str) -> HttpResponse:
+        """A PDF the buyer uploaded (signed quote, purchase order), for the quote's token holder
+        and for staff, read back from the storage (the filesystem, or the object store that the
+        web nodes share) and checked against the hash recorded at upload (routed in
+        backend/api.py as ``quote-document``)."""
+        quote = self._quote()
+        row = next((d for d in quote.documents.all() if d.sha256 == sha256), None)
+        if row is None:
+            raise DomainError(
+                errors.QUOTE_NOT_FOUND, _("This quote has no such document."), status=404
+            )
+        try:
+            with row.file.open("rb") as stored:
+                content = stored.read()
+        except OSError:
+            content = b""
+        if hashlib.sha256(content).hexdigest() != row.sha256:
+            # Lost or altered in the storage: say so rather than serve something else.
+            raise DomainError(
+                errors.QUOTE_DOCUMENT_UNAVAILABLE,
+                _("This document cannot be read at the moment."),
+                status=503,
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        filename = f"{quote.number}-{row.kind}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "private, no-store"
         return response

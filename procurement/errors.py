@@ -1,6 +1,7 @@
 """Error codes of the procurement services; the tests import them."""
 
 QUOTE_NOT_FOUND = "quote_not_found"
+QUOTE_DOCUMENT_UNAVAILABLE = "quote_document_unavailable"
 QUOTE_EXPIRED = "quote_expired"
 QUOTE_SUPERSEDED = "quote_superseded"
 QUOTE_ALREADY_ACCEPTED = "quote_already_accepted"

@@ -181,6 +181,10 @@ def test_a_school_asks_for_a_quote_accepts_it_online_and_sees_its_booking(
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.ACCEPTED
     assert quote.documents.get().kind == "signed_quote"
+    # The signed copy is listed on the page and downloads as it was uploaded.
+    stored = page.locator(f"a[href*='/documents/{quote.documents.get().sha256}.pdf']")
+    expect(stored).to_be_visible()
+    assert page.request.get(stored.get_attribute("href")).body() == signed.read_bytes()
     booking = Booking.objects.get()
     assert booking.status == BookingStatus.CONFIRMED and booking.participants == 31
     assert SeatHold.objects.get().released_at is not None

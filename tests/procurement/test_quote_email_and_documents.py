@@ -140,6 +140,32 @@ def test_acceptance_with_the_signed_quote_stores_it_and_answers_the_booking_link
     ]
 
 
+def test_the_buyer_and_staff_download_an_uploaded_document_checked_against_its_hash(
+    api: APIClient, office: APIClient
+) -> None:
+    quote = _ask(api)
+    assert _accept_with(api, quote, _pdf()).status_code == 200
+    document = QuoteDocument.objects.get()
+    url = f"/api/v1/quotes/{quote['number']}/documents/{document.sha256}.pdf"
+    mine = api.get(url, HTTP_X_QUOTE_TOKEN=quote["token"])
+    assert mine.status_code == 200 and mine.content == PDF
+    assert mine["Content-Type"] == "application/pdf"
+    assert mine["Cache-Control"] == "private, no-store"
+    assert office.get(url).content == PDF
+    # Without the token, with another hash: nothing to see.
+    assert_problem(api.get(url), 404, "quote_not_found")
+    other = f"/api/v1/quotes/{quote['number']}/documents/{'0' * 64}.pdf"
+    assert_problem(api.get(other, HTTP_X_QUOTE_TOKEN=quote["token"]), 404, "quote_not_found")
+    # Altered or lost in the storage: refused, never served as something else.
+    with default_storage.open(document.file.name, "wb") as stored:
+        stored.write(b"%PDF-1.4 something else")
+    refused = api.get(url, HTTP_X_QUOTE_TOKEN=quote["token"])
+    assert_problem(refused, 503, "quote_document_unavailable")
+    default_storage.delete(document.file.name)
+    refused = api.get(url, HTTP_X_QUOTE_TOKEN=quote["token"])
+    assert_problem(refused, 503, "quote_document_unavailable")
+
+
 @pytest.mark.parametrize(
     ("upload", "code"),
     [

@@ -57,7 +57,9 @@ export async function showQuote(number, given) {
         h("li", {}, h("a", { id: "q-pdf", href: pdf(quote.version), download: `${number}-v${quote.version}.pdf` }, t("quotePdf", { v: quote.version }))),
         quote.versions.filter((v) => v.version !== quote.version).map((v) =>
           h("li", {}, h("a", { href: pdf(v.version), download: `${number}-v${v.version}.pdf` }, t("quotePdfOld", { v: v.version })))),
-        quote.documents.map((d) => h("li", {}, t(`quoteDoc_${d.kind}`), " — ", dateTime(d.uploaded_at))))),
+        quote.documents.map((d) => h("li", {},
+          h("a", { href: `/api/v1/quotes/${number}/documents/${d.sha256}.pdf?token=${encodeURIComponent(token)}`, download: `${number}-${d.kind}.pdf` }, t(`quoteDoc_${d.kind}`)),
+          " — ", dateTime(d.uploaded_at))))),
     quote.status === "sent" ? acceptSection(quote, token) : null,
     quote.status === "accepted" ? orderSection(quote, token) : null);
 }
