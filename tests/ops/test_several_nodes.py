@@ -35,6 +35,7 @@ import redis
 from django.db import connection
 
 from tests.bookings.helpers import booking_body
+from tests.procurement.helpers import quote_body
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -48,7 +49,7 @@ from tests.bookings.helpers import bookable_departure
 user = get_user_model().objects.create_user(username="guide", password="not used here 42")
 guide = guide_create(user=user, display_name="Guide", languages=["fr"])
 print(bookable_departure(capacity=30).pk, bookable_departure(slug="terrils").pk, guide.pk,
-      feed_token_rotate(guide=guide))
+      feed_token_rotate(guide=guide), bookable_departure(slug="devis", capacity=60).pk)
 """
 
 ROTATE = """
@@ -111,6 +112,7 @@ class Cluster:
     departures: tuple[int, int]
     guide_id: int
     feed_token: str
+    quote_departure: int
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def request(
@@ -123,7 +125,7 @@ class Cluster:
     ) -> Response:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         try:
-            payload = None if body is None else json.dumps(body)
+            payload: Any = body if isinstance(body, bytes) or body is None else json.dumps(body)
             all_headers = {"Content-Type": "application/json", **(headers or {})}
             conn.request(method, path, body=payload, headers=all_headers)
             answer = conn.getresponse()
@@ -276,7 +278,7 @@ def cluster() -> Iterator[Cluster]:
             timeout=600,
         )
         redis.Redis.from_url(REDIS_DB).flushdb()
-        setup = Cluster([], 0, env, (0, 0), 0, "").shell(SETUP).split()
+        setup = Cluster([], 0, env, (0, 0), 0, "", 0).shell(SETUP).split()
         bouncer = _pgbouncer(run, database, processes)
         store = _moto(run, processes)
         env.update(
@@ -313,6 +315,7 @@ def cluster() -> Iterator[Cluster]:
             (int(setup[0]), int(setup[1])),
             int(setup[2]),
             setup[3],
+            int(setup[4]),
             processes,
         )
     finally:
@@ -406,3 +409,50 @@ def test_a_rotated_feed_token_is_dead_on_both_nodes(cluster: Cluster) -> None:
         assert cluster.request(port, "GET", f"/calendar/guides/{old}.ics").status == 404
         assert cluster.request(port, "GET", f"/calendar/guides/{new}.ics").status == 200
     cluster.feed_token = new
+
+
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(12)
+    parts = []
+    for name, value in fields.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(head.encode() + value.encode() + b"\r\n")
+    for name, (filename, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_file_written_by_one_node_is_read_by_the_other(cluster: Cluster) -> None:
+    """The signed quote goes to the object store through the first node; the second reads it
+    back (and checks its hash) from there, as it has no disk in common with the first."""
+    first, second = cluster.nodes
+    body = quote_body(None)
+    body["departure"] = cluster.quote_departure
+    quote = cluster.request(first, "POST", "/api/v1/quotes/", body)
+    assert quote.status == 201, quote.body
+    number, token = quote.json()["number"], quote.json()["token"]
+    signed = b"%PDF-1.4\n% signed on node one\n%%EOF\n"
+    payload, content_type = _multipart(
+        {"name": "Claire Martin", "role": "Principale", "statement": "true"},
+        {"document": ("devis-signe.pdf", signed)},
+    )
+    accepted = cluster.request(
+        first,
+        "POST",
+        f"/api/v1/quotes/{number}/accept/",
+        payload,
+        {"Content-Type": content_type, "X-Quote-Token": token},
+    )
+    assert accepted.status == 200, accepted.body
+    (document,) = accepted.json()["documents"]
+    url = f"/api/v1/quotes/{number}/documents/{document['sha256']}.pdf"
+    read = cluster.request(second, "GET", url, headers={"X-Quote-Token": token})
+    assert read.status == 200, read.body
+    assert read.body == signed
+    # Nothing went to a node's disk: the media directory of the embedded default is unused.
+    assert not Path(cluster.env["MEDIA_ROOT"]).exists()
