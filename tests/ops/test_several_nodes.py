@@ -12,6 +12,8 @@ read by the other.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.client
 import json
 import os
@@ -49,7 +51,39 @@ from tests.bookings.helpers import bookable_departure
 user = get_user_model().objects.create_user(username="guide", password="not used here 42")
 guide = guide_create(user=user, display_name="Guide", languages=["fr"])
 print(bookable_departure(capacity=30).pk, bookable_departure(slug="terrils").pk, guide.pk,
-      feed_token_rotate(guide=guide), bookable_departure(slug="devis", capacity=60).pk)
+      feed_token_rotate(guide=guide), bookable_departure(slug="devis", capacity=60).pk,
+      bookable_departure(slug="messages", days=29).pk)
+"""
+
+# A group booked 40 days ago on a visit 29 days ahead: its 30-day message is due now.
+DUE_MESSAGE = """
+from datetime import timedelta
+from django.utils import timezone
+from bookings.inputs import BookingRequest
+from bookings.models import Booking
+from bookings.services import booking_create
+from itineraries.models import Departure
+from tests.bookings.helpers import booking_body
+from visits.emails import scheduled_message
+from visits.messages import due_messages
+from visits.models import MessageRule
+body = booking_body(Departure.objects.get(pk={departure}), participants=12)
+body["contact"]["email"] = "{email}"
+booking, _token = booking_create(request=BookingRequest.from_data(body))
+Booking.objects.filter(pk=booking.pk).update(created_at=timezone.now() - timedelta(days=40))
+(due,) = [d for d in due_messages() if d.booking_id == booking.pk]
+print(booking.pk, scheduled_message(booking, MessageRule.objects.get(pk=due.rule_id)).subject)
+"""
+
+SEND_TWICE = """
+from visits.tasks import send_scheduled_messages
+send_scheduled_messages.delay()
+send_scheduled_messages.delay()
+"""
+
+SENT = """
+from visits.models import SentMessage
+print(list(SentMessage.objects.filter(booking_id={booking_id}).values_list("status", flat=True)))
 """
 
 ROTATE = """
@@ -113,6 +147,7 @@ class Cluster:
     guide_id: int
     feed_token: str
     quote_departure: int
+    messages_departure: int
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def request(
@@ -261,7 +296,10 @@ def cluster() -> Iterator[Cluster]:
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
             "STATIC_ROOT": str(run / "static"),
-            "EMAIL_URL": "dummymail://",
+            # Every e-mail as a file, to count what the workers sent.
+            # (django-environ reads the path after "filemail://" as relative unless it has a
+            # second leading slash)
+            "EMAIL_URL": f"filemail:///{run / 'mail'}",
             "REDIS_URL": REDIS_DB,
             "LOG_LEVEL": "WARNING",
             "THROTTLE_BOOKING_CREATE": "1000/minute",
@@ -278,7 +316,7 @@ def cluster() -> Iterator[Cluster]:
             timeout=600,
         )
         redis.Redis.from_url(REDIS_DB).flushdb()
-        setup = Cluster([], 0, env, (0, 0), 0, "", 0).shell(SETUP).split()
+        setup = Cluster([], 0, env, (0, 0), 0, "", 0, 0).shell(SETUP).split()
         bouncer = _pgbouncer(run, database, processes)
         store = _moto(run, processes)
         env.update(
@@ -316,6 +354,7 @@ def cluster() -> Iterator[Cluster]:
             int(setup[2]),
             setup[3],
             int(setup[4]),
+            int(setup[5]),
             processes,
         )
     finally:
@@ -456,3 +495,41 @@ def test_a_file_written_by_one_node_is_read_by_the_other(cluster: Cluster) -> No
     assert read.body == signed
     # Nothing went to a node's disk: the media directory of the embedded default is unused.
     assert not Path(cluster.env["MEDIA_ROOT"]).exists()
+
+
+def _mails_with_subject(folder: Path, subject: str) -> int:
+    """How many e-mails Django's file backend wrote with this subject (all files, all nodes)."""
+    count = 0
+    for path in folder.glob("*.log") if folder.exists() else []:
+        for raw in path.read_bytes().split(b"-" * 79):
+            if raw.strip():
+                message = email.message_from_bytes(raw.strip(), policy=email.policy.default)
+                count += str(message.get("Subject", "")).strip() == subject
+    return count
+
+
+def test_a_scheduled_message_goes_out_once_with_two_workers(cluster: Cluster) -> None:
+    """The beat's task queued twice at once, one for each worker: one e-mail, one record."""
+    address = f"messages-{secrets.token_hex(4)}@example.org"
+    booking_id, subject = cluster.shell(
+        DUE_MESSAGE.replace("{email}", address).replace(
+            "{departure}", str(cluster.messages_departure)
+        )
+    ).split(" ", 1)
+    cluster.shell(SEND_TWICE)
+    mail = Path(cluster.env["EMAIL_URL"].removeprefix("filemail:///"))
+    for _ in range(300):
+        if _mails_with_subject(mail, subject) and "'sent'" in cluster.shell(
+            SENT.format(booking_id=booking_id)
+        ):
+            break
+        time.sleep(0.5)
+    time.sleep(3)  # the second worker's run has had time to send a second one, if it could
+    run = mail.parent
+    seen = {
+        "mail files": sorted(p.name for p in mail.glob("*")) if mail.exists() else None,
+        "records": cluster.shell(SENT.format(booking_id=booking_id)),
+        "workers": [(run / f"worker{i}.log").read_text(errors="replace")[-1500:] for i in (1, 2)],
+    }
+    assert _mails_with_subject(mail, subject) == 1, seen
+    assert cluster.shell(SENT.format(booking_id=booking_id)) == "['sent']", seen
