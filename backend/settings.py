@@ -370,6 +370,23 @@ MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+# The public map (docs/map.md). Tiles come from this URL template ({z}/{x}/{y}, optional {s});
+# OpenStreetMap's standard tiles by default, used within their tile usage policy (light traffic,
+# the attribution shown). A busy production sets its own or a commercial tile server here. An
+# empty URL shows the project's own drawing of the basin only.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    "contributors",
+)
+# The licence of the open data (/api/v1/sites.geojson, /api/v1/sites.csv).
+OPEN_DATA_LICENCE_NAME = env.str(
+    "OPEN_DATA_LICENCE_NAME", default="Licence Ouverte / Open Licence 2.0 (Etalab)"
+)
+OPEN_DATA_LICENCE_URL = env.str(
+    "OPEN_DATA_LICENCE_URL", default="https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+)
 # What the legal pages show (legal app, docs/architecture.md "Legal pages"). The publisher's
 # name, form, address, SIREN and contact come from the seller profile (invoicing, edited in the
 # admin); the rest is set here. An empty value is shown as "to be completed", never invented.

@@ -25,6 +25,8 @@ from itineraries.models import (
     Itinerary,
     Option,
     Site,
+    SiteCategory,
+    SiteFigure,
     Stop,
     Theme,
 )
@@ -60,9 +62,21 @@ class ClosureAdmin(TranslationAdmin):  # type: ignore[type-arg]
 
 
 class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+    # The JSON column holds a list of codes; staff tick boxes instead of typing JSON.
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("what it demonstrates (categories)"),
+        choices=SiteCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
     class Meta:
         model = Site
         fields = "__all__"  # noqa: DJ007 (the admin lists the fields it shows)
+
+    def clean_categories(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("categories") or [])
+        return [code for code in SiteCategory.values if code in chosen]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -83,11 +97,27 @@ class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
+class SiteFigureInline(TranslationTabularInline):  # type: ignore[type-arg]
+    """Key figures: each with its year and its public source, or not shown at all."""
+
+    model = SiteFigure
+    extra = 0
+    ordering = ["position", "pk"]
+
+
 @admin.register(Site)
 class SiteAdmin(TranslationAdmin):  # type: ignore[type-arg]
     form = SiteForm
-    list_display = ["name", "max_visitors", "is_bookable", "wheelchair_accessible", "minimum_age"]
-    list_filter = ["is_bookable", "wheelchair_accessible"]
+    inlines = [SiteFigureInline]
+    list_display = [
+        "name",
+        "max_visitors",
+        "is_bookable",
+        "on_map",
+        "wheelchair_accessible",
+        "minimum_age",
+    ]
+    list_filter = ["is_bookable", "on_map", "wheelchair_accessible"]
     search_fields = ["slug", "name_fr", "name_en", "address"]
     prepopulated_fields = {"slug": ("name_fr",)}
 

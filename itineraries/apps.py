@@ -6,4 +6,4 @@ class ItinerariesConfig(AppConfig):
     verbose_name = "Itinéraires"
 
     def ready(self) -> None:
-        from itineraries import receivers  # noqa: F401  (connects the cache invalidation)
+        from itineraries import map_receivers, receivers  # noqa: F401  (cache invalidation)
