@@ -17,7 +17,7 @@ class SiteTranslation(TranslationOptions):
 
 @register(SiteFigure)
 class SiteFigureTranslation(TranslationOptions):
-    fields = ("label",)
+    fields = ("label", "unit")
 
 
 @register(Itinerary)
