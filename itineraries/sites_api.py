@@ -112,13 +112,22 @@ def _site_url(site: Site) -> str:
     return f"{settings.SITE_URL}/map/?site={site.slug}"
 
 
+def _text(obj: Site | SiteFigure, field: str, lang: str, fallback: bool = False) -> str:
+    """A translated column (modeltranslation's ``<field>_<lang>``), "" when empty; English
+    falls back to French for names and units, never for the longer texts."""
+    value = getattr(obj, f"{field}_{lang}", "") or ""
+    if not value and fallback and lang != "fr":
+        value = getattr(obj, f"{field}_fr", "") or ""
+    return str(value)
+
+
 def _figure(figure: SiteFigure) -> dict[str, Any]:
     return {
-        "label_fr": figure.label_fr or "",
-        "label_en": figure.label_en or figure.label_fr or "",
+        "label_fr": _text(figure, "label", "fr"),
+        "label_en": _text(figure, "label", "en", fallback=True),
         "value": figure.value,
-        "unit_fr": figure.unit_fr or "",
-        "unit_en": figure.unit_en or figure.unit_fr or "",
+        "unit_fr": _text(figure, "unit", "fr"),
+        "unit_en": _text(figure, "unit", "en", fallback=True),
         "year": figure.year,
         "source": figure.source,
         "source_url": figure.source_url,
@@ -129,16 +138,16 @@ def _properties(site: Site) -> dict[str, Any]:
     """Typed properties: strings are strings (never null), flags booleans, ages integers."""
     return {
         "slug": site.slug,
-        "name_fr": site.name_fr or "",
-        "name_en": site.name_en or site.name_fr or "",
+        "name_fr": _text(site, "name", "fr"),
+        "name_en": _text(site, "name", "en", fallback=True),
         "categories": list(site.categories),
-        "demonstrates_fr": site.demonstrates_fr or "",
-        "demonstrates_en": site.demonstrates_en or "",
+        "demonstrates_fr": _text(site, "demonstrates", "fr"),
+        "demonstrates_en": _text(site, "demonstrates", "en"),
         "address": site.address,
         "wheelchair_accessible": site.wheelchair_accessible,
         "minimum_age": site.minimum_age,
-        "accessibility_fr": site.accessibility_notes_fr or "",
-        "accessibility_en": site.accessibility_notes_en or "",
+        "accessibility_fr": _text(site, "accessibility_notes", "fr"),
+        "accessibility_en": _text(site, "accessibility_notes", "en"),
         "open_to_visits": site.is_bookable,
         "figures": [_figure(figure) for figure in site.figures.all()],
         "itineraries": [i.slug for i in selectors.visiting_itineraries(site)],
