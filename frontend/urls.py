@@ -15,4 +15,6 @@ urlpatterns = [
     re_path(r"^my-bookings/?$", shell, name="my-bookings-page"),
     re_path(r"^my-bookings/sign-in/?$", shell, name="my-bookings-sign-in-page"),
     path("guide/", shell, name="guide-page"),
+    # The public map of the transition's sites (docs/map.md).
+    re_path(r"^map/?$", shell, name="map-page"),
 ]

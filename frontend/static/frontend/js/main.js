@@ -10,6 +10,7 @@ import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
 import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
+import { showMap } from "./publicmap.js";
 import { showRegistration } from "./participants.js";
 
 function translateShell() {
@@ -40,6 +41,7 @@ async function route() {
       await showBooking(match[1], params.get("token") || recallToken(match[1]));
     }
     else if (path.startsWith("/guide")) await showGuide();
+    else if (/^\/map\/?$/.test(path)) await showMap(params);
     else if (path === "/" || path === "") await showCatalogue();
     else showNotFound();
     const heading = document.querySelector("#main h1");
