@@ -117,7 +117,7 @@ export async function siteMap(host, { sites, label, onSelect = null, route = fal
       const element = marker.getElement();
       element.setAttribute("aria-label", label(site, index));
       element.dataset.site = site.slug;
-      if (!onSelect) { element.removeAttribute("role"); element.tabIndex = -1; return; }
+      if (!onSelect) { element.setAttribute("role", "img"); element.tabIndex = -1; return; }
       element.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") { event.preventDefault(); onSelect(site); }
       });
