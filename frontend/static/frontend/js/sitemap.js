@@ -57,8 +57,9 @@ function paddedBounds(sites) {
   };
 }
 
-// The drawing: a plain background, a graticule every 0.02 degree and the towns' names, in an SVG
-// stretched by Leaflet over the sites' bounds (a few kilometres: the projection's curve is nil).
+// The drawing: a plain background and a graticule every 0.02 degree, in an SVG stretched by
+// Leaflet over the sites' bounds (a few kilometres: the projection's curve is nil). The towns'
+// names are separate labels (an SVG text would grow with the zoom).
 function basinDrawing(sites, box) {
   const width = 1000;
   const height = Math.max(200, Math.round((width * (box.north - box.south)) / ((box.east - box.west) * Math.cos((box.south * Math.PI) / 180))));
@@ -72,9 +73,8 @@ function basinDrawing(sites, box) {
   for (let lat = Math.ceil(box.south / step) * step; lat < box.north; lat += step) {
     lines.push(h("line", { x1: 0, x2: width, y1: y(lat), y2: y(lat), class: "grid" }));
   }
-  const labels = towns(sites).map((town) => h("text", { x: x(town.lon), y: y(town.lat) - 18, "text-anchor": "middle", class: "town" }, town.name));
   return h("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${height}`, class: "basin-drawing", "aria-hidden": "true", preserveAspectRatio: "none" },
-    h("rect", { x: 0, y: 0, width, height, class: "land" }), lines, labels);
+    h("rect", { x: 0, y: 0, width, height, class: "land" }), lines);
 }
 
 // A map of `sites` in `host`. `label(site, index)` names each marker; `onSelect(site)` runs on a
@@ -90,6 +90,13 @@ export async function siteMap(host, { sites, label, onSelect = null, route = fal
   const bounds = L.latLngBounds([box.south, box.west], [box.north, box.east]);
   map.createPane("drawing").style.zIndex = "150"; // under the tiles (200): they cover it once loaded
   L.svgOverlay(basinDrawing(sites, box), bounds, { pane: "drawing", interactive: false }).addTo(map);
+  map.createPane("drawing-labels").style.zIndex = "160";
+  for (const town of towns(sites)) {
+    const icon = L.divIcon({ className: "town-label", html: h("span", {}, town.name), iconSize: null });
+    const label = L.marker([town.lat, town.lon], { icon, pane: "drawing-labels", interactive: false, keyboard: false });
+    label.on("add", () => label.getElement().setAttribute("aria-hidden", "true"));
+    label.addTo(map);
+  }
   const status = h("p", { class: "map-status", role: "status" });
   host.after(status); // the host's parent is a frame that keeps the two together
   if (config.tiles) {
@@ -131,9 +138,11 @@ export async function siteMap(host, { sites, label, onSelect = null, route = fal
   return {
     map,
     show(slugs) {
+      const shown = [];
       for (const [slug, marker] of markers) {
-        if (slugs.has(slug)) marker.addTo(map); else marker.remove();
+        if (slugs.has(slug)) { marker.addTo(map); shown.push(marker.getLatLng()); } else marker.remove();
       }
+      if (shown.length) map.fitBounds(L.latLngBounds(shown), { padding: [30, 30], maxZoom: 15 });
     },
     reveal(slug) {
       const marker = markers.get(slug);
