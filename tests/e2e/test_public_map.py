@@ -20,6 +20,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 TILES = "**/tile.openstreetmap.org/**"
 
 
+@pytest.fixture(autouse=True)
+def _blocked_tile_server(_no_tile_server: None, settings: Any) -> None:
+    # The default tile server is configured, and every request to it is refused by the tests.
+    settings.MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
 @pytest.fixture
 def demo(db: Any) -> None:
     call_command("load_demo", stdout=io.StringIO())

@@ -10,13 +10,14 @@ export function routeOnMap(stops) {
   const frame = h("div", { class: "route-frame" }, host);
   // The host must be in the page before Leaflet measures it: start on the next frame.
   requestAnimationFrame(async () => {
+    if (!host.isConnected) return; // the reader has already left the page
     const sites = stops.map((stop) => stop.site);
     const controller = await siteMap(host, {
       sites,
       route: true,
       label: (site, index) => t("routeMarker", { n: index + 1, name: stops[index].title }),
     });
-    if (!controller) host.replaceWith(routeMap(stops));
+    if (!controller && host.isConnected) host.replaceWith(routeMap(stops));
   });
   return frame;
 }

@@ -84,7 +84,8 @@ export async function siteMap(host, { sites, label, onSelect = null, route = fal
   const L = await loadLeaflet();
   if (!L || !sites.length) return null;
   const config = mapConfig();
-  const map = L.map(host, { keyboard: true, scrollWheelZoom: false, zoomSnap: 0.25 });
+  // maxZoom: without a tile layer Leaflet has none, and fitting a single point would zoom to NaN.
+  const map = L.map(host, { keyboard: true, scrollWheelZoom: false, zoomSnap: 0.25, maxZoom: 18 });
   map.attributionControl.setPrefix(false);
   const box = paddedBounds(sites);
   const bounds = L.latLngBounds([box.south, box.west], [box.north, box.east]);
@@ -134,7 +135,7 @@ export async function siteMap(host, { sites, label, onSelect = null, route = fal
     marker.addTo(map);
     markers.set(site.slug, marker);
   });
-  map.fitBounds(L.latLngBounds(sites.map((s) => [s.latitude, s.longitude])), { padding: [30, 30] });
+  map.fitBounds(L.latLngBounds(sites.map((s) => [s.latitude, s.longitude])), { padding: [30, 30], maxZoom: 16 });
   return {
     map,
     show(slugs) {
