@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -103,6 +104,8 @@ class SiteFigureInline(TranslationTabularInline):  # type: ignore[type-arg]
     model = SiteFigure
     extra = 0
     ordering = ["position", "pk"]
+    # A source address typed without a scheme is https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Site)

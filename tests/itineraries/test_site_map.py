@@ -168,3 +168,58 @@ def test_demo_sites_say_what_they_demonstrate_and_every_figure_is_sourced() -> N
 class _Null:
     def write(self, *args: Any) -> None:
         pass
+
+
+def test_admin_edits_a_sites_categories_and_figures(client: Any, django_user_model: Any) -> None:
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin_user)
+    site = SiteFactory(categories=["culture"])
+    page = client.get(f"/admin/itineraries/site/{site.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="categories" value="culture"' in html and "checked" in html
+    assert 'name="figures-TOTAL_FORMS"' in html
+
+
+def test_admin_saves_a_figure_and_refuses_one_without_a_source(
+    client: Any, django_user_model: Any
+) -> None:
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.org", "pw"))
+    site = SiteFactory(slug="eglise", name_fr="Église", name_en="Church")
+    form = {
+        "slug": "eglise",
+        "name_fr": "Église",
+        "name_en": "Church",
+        "address": site.address,
+        "latitude": "50.45830",
+        "longitude": "2.79420",
+        "max_visitors": "40",
+        "minimum_age": "0",
+        "is_bookable": "on",
+        "on_map": "on",
+        "categories": ["solar_pv", "biodiversity_water"],
+        "demonstrates_fr": "Une toiture solaire.",
+        "figures-TOTAL_FORMS": "1",
+        "figures-INITIAL_FORMS": "0",
+        "figures-MIN_NUM_FORMS": "0",
+        "figures-MAX_NUM_FORMS": "1000",
+        "figures-0-position": "0",
+        "figures-0-label_fr": "Puissance installée",
+        "figures-0-label_en": "Installed power",
+        "figures-0-value": "35",
+        "figures-0-unit_fr": "kWc",
+        "figures-0-unit_en": "kWp",
+        "figures-0-year": "2013",
+        "figures-0-source": "",
+        "figures-0-source_url": "eglisesetecologies.com/2013/06/04/",
+    }
+    url = f"/admin/itineraries/site/{site.pk}/change/"
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and SiteFigure.objects.count() == 0
+    saved = client.post(url, {**form, "figures-0-source": "Églises et écologies"})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    site.refresh_from_db()
+    assert site.categories == ["solar_pv", "biodiversity_water"]
+    figure = SiteFigure.objects.get()
+    assert (figure.value, figure.unit_en, figure.year) == ("35", "kWp", 2013)
+    assert figure.source_url == "https://eglisesetecologies.com/2013/06/04/"
