@@ -40,6 +40,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_guides_demo
+	$(BIN)/python manage.py load_resources_demo
 	$(BIN)/python manage.py ensure_admin
 
 run: demo

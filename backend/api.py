@@ -13,6 +13,7 @@ from itineraries import sites_api
 from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
+from resources import api as resources_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -27,6 +28,7 @@ router.register("bookings", bookings_api.BookingViewSet, basename="booking")
 router.register("guides", guides_api.GuideViewSet, basename="guide")
 router.register("invoices", invoicing_api.InvoiceViewSet, basename="invoice")
 router.register("quotes", procurement_api.QuoteViewSet, basename="quote")
+router.register("resources", resources_api.ResourceViewSet, basename="resource")
 
 urlpatterns = [
     # The open data of the map's sites (itineraries/sites_api.py): stable file URLs.

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "procurement",
     "guides",
     "legal",
+    "resources",
     "frontend",
 ]
 
@@ -238,6 +239,11 @@ if not DEBUG:
 
 # Requests with a larger body are refused with 413 before any view runs.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
+# Documents of the resources library (docs/map.md): a PDF's size cap, and the larger request
+# body allowed on the admin pages that upload them.
+RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=20 * 1024 * 1024)
+MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=RESOURCE_MAX_BYTES + 1024 * 1024)
+UPLOAD_PATH_PREFIXES = ["/admin/resources/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 

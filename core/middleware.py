@@ -26,6 +26,10 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit: int = settings.MAX_REQUEST_BODY_BYTES
+        # Staff upload documents through the admin (resources): a larger cap on those paths only;
+        # Django streams large multipart files to disk, not to memory.
+        if request.path.startswith(tuple(settings.UPLOAD_PATH_PREFIXES)):
+            limit = settings.MAX_UPLOAD_BODY_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
