@@ -136,7 +136,7 @@ def test_download_serves_the_stored_pdf_and_counts_it(api: Any) -> None:
     response = api.get("/api/v1/resources/fiche/download/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert 'attachment; filename="fiche.pdf"' == response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="fiche.pdf"'
     assert b"".join(response.streaming_content) == pdf_bytes()
     response.close()
     api.get("/api/v1/resources/fiche/download/").close()
