@@ -194,3 +194,15 @@ def test_demo_library_lists_the_towns_documents_unpublished() -> None:
         "patrimoine-mondial-resilience",
         "ville-pilote-mine-soleil",
     ]
+
+
+def test_the_larger_upload_limit_is_for_the_resources_admin_only(
+    client: Any, django_user_model: Any
+) -> None:
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.org", "pw"))
+    body = pdf_bytes(padding=200_000)
+    response = client.post(
+        "/admin/itineraries/site/add/",
+        {"file": SimpleUploadedFile("livret.pdf", body, content_type="application/pdf")},
+    )
+    assert_problem(response, 413, "body_too_large")
