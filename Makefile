@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test coverage lint install migrate demo format clean bench load audit
+.PHONY: run test coverage lint install migrate demo format clean bench load audit vendor-leaflet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,26 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP)
 
+# Leaflet (the public map) is pinned in package-lock.json and its dist files are committed under
+# frontend/static/frontend/vendor/leaflet/ (docs/map.md says why: the production image has no
+# npm). After changing its version in package.json: `npm install`, then `make vendor-leaflet`;
+# tests/frontend/test_vendored_leaflet.py fails while the two differ.
+LEAFLET_DIST := node_modules/leaflet/dist
+LEAFLET_VENDOR := frontend/static/frontend/vendor/leaflet
+vendor-leaflet: $(NODE_STAMP)
+	rm -rf $(LEAFLET_VENDOR)
+	mkdir -p $(LEAFLET_VENDOR)/images
+	cp $(LEAFLET_DIST)/leaflet.js $(LEAFLET_DIST)/leaflet.js.map $(LEAFLET_DIST)/leaflet.css $(LEAFLET_VENDOR)/
+	cp $(LEAFLET_DIST)/images/*.png $(LEAFLET_VENDOR)/images/
+	cp node_modules/leaflet/LICENSE $(LEAFLET_VENDOR)/LICENSE
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_guides_demo
+	$(BIN)/python manage.py load_resources_demo
 	$(BIN)/python manage.py ensure_admin
 
 run: demo

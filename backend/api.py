@@ -10,9 +10,11 @@ from einvoicing import api as einvoicing_api
 from guides import api as guides_api
 from invoicing import api as invoicing_api
 from itineraries import api as itineraries_api
+from itineraries import sites_api
 from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
+from resources import api as resources_api
 from visits import api as visits_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -21,15 +23,19 @@ router.include_root_view = False
 # higher app owns are routed below, before the router; fields a higher app adds to an answer
 # come through the owner's extension points (docs/architecture.md, "Extension points").
 router.register("themes", itineraries_api.ThemeViewSet, basename="theme")
-router.register("sites", itineraries_api.SiteViewSet, basename="site")
+router.register("sites", sites_api.SiteViewSet, basename="site")
 router.register("itineraries", itineraries_api.ItineraryViewSet, basename="itinerary")
 router.register("departures", itineraries_api.DepartureViewSet, basename="departure")
 router.register("bookings", bookings_api.BookingViewSet, basename="booking")
 router.register("guides", guides_api.GuideViewSet, basename="guide")
 router.register("invoices", invoicing_api.InvoiceViewSet, basename="invoice")
 router.register("quotes", procurement_api.QuoteViewSet, basename="quote")
+router.register("resources", resources_api.ResourceViewSet, basename="resource")
 
 urlpatterns = [
+    # The open data of the map's sites (itineraries/sites_api.py): stable file URLs.
+    path("sites.geojson", sites_api.SitesGeoJSONView.as_view(), name="sites-geojson"),
+    path("sites.csv", sites_api.SitesCSVView.as_view(), name="sites-csv"),
     path(
         "quotes/<str:number>/quote.pdf",
         procurement_api.QuoteViewSet.as_view({"get": "pdf"}),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guides",
     "visits",
     "legal",
+    "resources",
     "frontend",
 ]
 
@@ -284,6 +285,10 @@ if not DEBUG:
 
 # Requests with a larger body are refused with 413 before any view runs.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
+# Documents of the resources library (docs/map.md): a PDF's size cap, and the larger request
+# body allowed on the admin pages that upload them.
+RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=20 * 1024 * 1024)
+MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=RESOURCE_MAX_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 
@@ -376,6 +381,9 @@ QUOTE_UPLOAD_MAX_BYTES = env.int("QUOTE_UPLOAD_MAX_BYTES", default=5 * 1024 * 10
 # Endpoints taking an upload, with their request body limit (core.middleware): the file plus
 # the form's few fields.
 UPLOAD_BODY_LIMITS = [
+    # Staff upload the library's documents through the admin (resources); Django streams large
+    # multipart files to disk, not to memory.
+    (r"^/admin/resources/", MAX_UPLOAD_BODY_BYTES),
     (
         r"^/api/v1/quotes/D[0-9]{4}-[0-9]{6}/(accept|purchase-order)/$",
         QUOTE_UPLOAD_MAX_BYTES + MAX_REQUEST_BODY_BYTES,
@@ -436,6 +444,23 @@ OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction r
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
 # Who receives the morning summary of invoice deliveries needing attention (einvoicing).
 EINVOICING_SUMMARY_EMAIL = env.str("EINVOICING_SUMMARY_EMAIL", default=OFFICE_EMAIL)
+# The public map (docs/map.md). Tiles come from this URL template ({z}/{x}/{y}, optional {s});
+# OpenStreetMap's standard tiles by default, used within their tile usage policy (light traffic,
+# the attribution shown). A busy production sets its own or a commercial tile server here. An
+# empty URL shows the project's own drawing of the basin only.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    "contributors",
+)
+# The licence of the open data (/api/v1/sites.geojson, /api/v1/sites.csv).
+OPEN_DATA_LICENCE_NAME = env.str(
+    "OPEN_DATA_LICENCE_NAME", default="Licence Ouverte / Open Licence 2.0 (Etalab)"
+)
+OPEN_DATA_LICENCE_URL = env.str(
+    "OPEN_DATA_LICENCE_URL", default="https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+)
 # What the legal pages show (legal app, docs/architecture.md "Legal pages"). The publisher's
 # name, form, address, SIREN and contact come from the seller profile (invoicing, edited in the
 # admin); the rest is set here. An empty value is shown as "to be completed", never invented.

@@ -17,4 +17,6 @@ urlpatterns = [
     # A quote's page for its buyer (procurement); the e-mail's token stays in the query string.
     re_path(r"^quotes/D[0-9]{4}-[0-9]{6}/?$", shell, name="quote-page"),
     path("guide/", shell, name="guide-page"),
+    # The public map of the transition's sites (docs/map.md).
+    re_path(r"^map/?$", shell, name="map-page"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ from itineraries.models import (
     Itinerary,
     Option,
     Site,
+    SiteCategory,
+    SiteFigure,
     Stop,
     Theme,
 )
@@ -63,9 +66,21 @@ class ClosureAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-
 
 
 class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+    # The JSON column holds a list of codes; staff tick boxes instead of typing JSON.
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("what it demonstrates (categories)"),
+        choices=SiteCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
     class Meta:
         model = Site
         fields = "__all__"  # noqa: DJ007 (the admin lists the fields it shows)
+
+    def clean_categories(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("categories") or [])
+        return [code for code in SiteCategory.values if code in chosen]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -86,11 +101,29 @@ class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
+class SiteFigureInline(TranslationTabularInline):  # type: ignore[type-arg]
+    """Key figures: each with its year and its public source, or not shown at all."""
+
+    model = SiteFigure
+    extra = 0
+    ordering = ["position", "pk"]
+    # A source address typed without a scheme is https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Site)
 class SiteAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
     form = SiteForm
-    list_display = ["name", "max_visitors", "is_bookable", "wheelchair_accessible", "minimum_age"]
-    list_filter = ["is_bookable", "wheelchair_accessible"]
+    inlines = [SiteFigureInline]
+    list_display = [
+        "name",
+        "max_visitors",
+        "is_bookable",
+        "on_map",
+        "wheelchair_accessible",
+        "minimum_age",
+    ]
+    list_filter = ["is_bookable", "on_map", "wheelchair_accessible"]
     search_fields = ["slug", "name_fr", "name_en", "address"]
     prepopulated_fields = {"slug": ("name_fr",)}
 

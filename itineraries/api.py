@@ -1,6 +1,7 @@
 """Catalogue API: themes, sites, itineraries (public reads, staff writes) and departures.
 
-This app owns ``/themes/``, ``/sites/``, ``/itineraries/`` and ``/departures/``. The apps above
+This app owns ``/themes/``, ``/sites/`` (in ``itineraries/sites_api.py`` with the open data),
+``/itineraries/`` and ``/departures/``. The apps above
 it contribute, by name, through these extension points (registered in their ``AppConfig.ready``):
 
 - ``departure_answer_parts``: fields of every departure answer (bookings: ``seats_left``);
@@ -46,6 +47,7 @@ from itineraries.models import (
     Language,
     Option,
     Site,
+    SiteCategory,
     Stop,
     Theme,
 )
@@ -66,6 +68,7 @@ class ThemeSerializer(serializers.ModelSerializer[Theme]):
 class SiteSerializer(serializers.ModelSerializer[Site]):
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=SiteCategory.choices))
 
     class Meta:
         model = Site
@@ -81,6 +84,9 @@ class SiteSerializer(serializers.ModelSerializer[Site]):
             "wheelchair_accessible",
             "safety_notes",
             "is_bookable",
+            "categories",
+            "demonstrates",
+            "accessibility_notes",
         ]
 
 
@@ -386,13 +392,6 @@ class DepartureFilter(filters.FilterSet):
 class ThemeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Theme]):
     queryset = Theme.objects.order_by("position", "slug")
     serializer_class = ThemeSerializer
-    lookup_field = "slug"
-    filter_backends: list[Any] = []
-
-
-class SiteViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Site]):
-    queryset = Site.objects.order_by("name", "pk")
-    serializer_class = SiteSerializer
     lookup_field = "slug"
     filter_backends: list[Any] = []
 

@@ -586,3 +586,195 @@ SEASON: list[tuple[str, int, str, str, int]] = [
     ("patrimoine-mondial-resilience", 0, "09:00", "fr", 2),
 ]
 SEASON_DAYS = 120
+
+# What each site demonstrates, for the public map (docs/map.md). Categories are
+# itineraries.models.SiteCategory codes. Accessibility notes repeat only what ../shared/DOMAIN.md
+# says of each site; where it says nothing, nothing is written.
+SITE_MAP: dict[str, dict[str, Any]] = {
+    "base-11-19": {
+        "categories": ["mining_heritage", "culture"],
+        "demonstrates_fr": "Un carreau de fosse devenu lieu de culture, d'écoentreprises et de "
+        "recherche : la scène nationale Culture Commune y travaille, au pied des chevalements.",
+        "demonstrates_en": "A pithead turned into a place of culture, eco-businesses and "
+        "research: the Culture Commune national theatre stage works here, below the headframes.",
+        "accessibility_notes_fr": "Visite guidée à pied d'environ 1 h 30, en extérieur.",
+        "accessibility_notes_en": "Guided walk of about 1 h 30, outdoors.",
+    },
+    "terril-74": {
+        "categories": ["mining_heritage", "biodiversity_water"],
+        "demonstrates_fr": "Le terril jumeau laissé à la nature : vu depuis le 74A, jamais visité.",
+        "demonstrates_en": "The twin heap left to nature: seen from 74A, never visited.",
+        "accessibility_notes_fr": "Fermé au public.",
+        "accessibility_notes_en": "Closed to the public.",
+    },
+    "terril-74a": {
+        "categories": ["mining_heritage", "biodiversity_water"],
+        "demonstrates_fr": "Un terril de 186 m devenu réservoir de biodiversité, avec une vue à "
+        "360 degrés sur le bassin minier.",
+        "demonstrates_en": "A 186 m slag heap turned into a wildlife reserve, with a 360-degree "
+        "view of the mining basin.",
+        "accessibility_notes_fr": "Montée 30 à 45 min, descente 20 à 30 min ; cône raide et "
+        "glissant, chaussures de marche ; difficile avant 6 ans ; pas d'accès en fauteuil.",
+        "accessibility_notes_en": "30-45 min up, 20-30 min down; steep, slippery cone, walking "
+        "shoes; hard for children under 6; no wheelchair access.",
+    },
+    "cd2e": {
+        "categories": ["eco_construction"],
+        "demonstrates_fr": "Les matériaux de l'écoconstruction en vrai : matériauthèque et "
+        "maquettes à l'échelle 1 dans l'ancienne salle des machines.",
+        "demonstrates_en": "Eco-construction materials for real: a materials library and "
+        "full-scale mock-ups in the former machine hall.",
+        "accessibility_notes_fr": "En intérieur.",
+        "accessibility_notes_en": "Indoors.",
+    },
+    "lumiwatt": {
+        "categories": ["solar_pv"],
+        "demonstrates_fr": "Le photovoltaïque fonctionne dans le Nord : dix technologies "
+        "comparées côte à côte, sur supports fixes et sur trackers.",
+        "demonstrates_en": "Solar power works in the North: ten technologies compared side by "
+        "side, fixed and on trackers.",
+        "accessibility_notes_fr": "En extérieur.",
+        "accessibility_notes_en": "Outdoors.",
+    },
+    "rehafutur": {
+        "categories": ["energy_renovation", "eco_construction"],
+        "demonstrates_fr": "Rénover l'habitat minier en très basse consommation, avec des "
+        "matériaux biosourcés : une maison d'ingénieur des années 1920 et des maisons de mineurs.",
+        "demonstrates_en": "Renovating mining-era homes to very low energy use with bio-based "
+        "materials: a 1920s engineer's house and miners' houses.",
+        "accessibility_notes_fr": "Intérieur visité par petits groupes.",
+        "accessibility_notes_en": "Small groups inside.",
+    },
+    "eglise-saint-vaast": {
+        "categories": ["solar_pv", "biodiversity_water"],
+        "demonstrates_fr": "Une toiture d'église refaite en panneaux solaires plutôt qu'en "
+        "ardoises, avec une cuve de récupération de l'eau de pluie.",
+        "demonstrates_en": "A church roof rebuilt with solar panels instead of slates, with a "
+        "rainwater tank.",
+    },
+    "mine-de-soleil": {
+        "categories": ["solar_pv"],
+        "demonstrates_fr": "Une société citoyenne qui équipe les toits des bâtiments communaux : "
+        "les habitants actionnaires et décideurs.",
+        "demonstrates_en": "A citizen-owned company that puts solar panels on the town's "
+        "buildings: residents as shareholders and decision makers.",
+    },
+    "ferme-urbaine": {
+        "categories": ["food_farming"],
+        "demonstrates_fr": "Une alimentation durable à l'échelle de la ville : micro-ferme, "
+        "réseau alimentaire urbain, café d'insertion et monnaie locale.",
+        "demonstrates_en": "Sustainable food at the scale of a town: a micro-farm, an urban "
+        "food network, an inclusion café and a local currency.",
+    },
+    "quartier-ouest": {
+        "categories": ["energy_renovation", "mining_heritage"],
+        "demonstrates_fr": "Le renouvellement d'un quartier de cités minières et d'une ancienne "
+        "fosse, conduit avec les habitants.",
+        "demonstrates_en": "The renewal of a district of mining estates and a former pit site, "
+        "led with the residents.",
+        "accessibility_notes_fr": "Visite à pied.",
+        "accessibility_notes_en": "On foot.",
+    },
+    "mairie": {
+        "categories": [],
+        "demonstrates_fr": "La méthode : l'implication des habitants et les « petits pas », "
+        "racontés par la ville qui les pratique.",
+        "demonstrates_en": 'The method: residents involved and "small steps", told by the '
+        "town that practises them.",
+    },
+    "louvre-lens": {
+        "categories": ["culture", "mining_heritage"],
+        "demonstrates_fr": "Un grand musée national sur un ancien carreau de fosse.",
+        "demonstrates_en": "A major national museum on a former pithead.",
+    },
+    "9-9bis": {
+        "categories": ["mining_heritage", "culture"],
+        "demonstrates_fr": "La dernière fosse du bassin reconvertie en lieu de musique.",
+        "demonstrates_en": "The basin's last pit turned into a music venue.",
+        "accessibility_notes_fr": "Visite de 45 à 60 min.",
+        "accessibility_notes_en": "A 45-60 min visit.",
+    },
+    "lewarde": {
+        "categories": ["mining_heritage"],
+        "demonstrates_fr": "La mémoire du travail de la mine, dans ses galeries.",
+        "demonstrates_en": "The memory of mining work, in its galleries.",
+        "accessibility_notes_fr": "Groupes de 20 personnes ou plus : réservation préalable.",
+        "accessibility_notes_en": "Groups of 20 or more book ahead.",
+    },
+    "cite-des-electriciens": {
+        "categories": ["mining_heritage", "culture"],
+        "demonstrates_fr": "La plus ancienne cité minière du bassin, restaurée en centre "
+        "d'interprétation.",
+        "demonstrates_en": "The basin's oldest mining housing estate, restored as an "
+        "interpretation centre.",
+        "accessibility_notes_fr": "Accessible en fauteuil roulant ; groupes de 10 à 25.",
+        "accessibility_notes_en": "Wheelchair accessible; groups of 10 to 25.",
+    },
+}
+
+# Key figures, each with its year and the public source it was read in. Sites without a figure
+# here have none that we could source: the map shows none rather than an unsourced number.
+_UNESCO = ("UNESCO, Nord-Pas de Calais Mining Basin", "https://whc.unesco.org/en/list/1360")
+_CLER = (
+    "CLER, « Loos-en-Gohelle : territoire d'accueil de la 14e édition des Rencontres TEPOS »",
+    "https://cler.org/loos-en-gohelle-territoire-daccueil-de-la-14e-edition-des-rencontres-tepos/",
+)
+_EGLISE = (
+    "Églises et écologies, « Au Nord, le soleil dans le cœur… et sur le toit des églises », "
+    "4 juin 2013",
+    "https://eglisesetecologies.com/2013/06/04/au-nord-le-soleil-dans-le-coeur-et-sur-le-toit-"
+    "des-eglises/",
+)
+_SEM = (
+    "SEM Énergies Hauts-de-France, « Mine de Soleil à Loos-en-Gohelle »",
+    "https://www.energies-hdf.fr/portfolio/une-mine-de-soleil-a-loos-en-gohelle/",
+)
+_LUMIWATT = (
+    "Environnement Magazine, « Une plateforme solaire dans le Nord-Pas-de-Calais », "
+    "1er décembre 2010",
+    "https://www.environnement-magazine.fr/energie/article/2010/12/01/7021/une-plateforme-"
+    "solaire-dans-nordpasdecalais",
+)
+
+
+def _figure(
+    fr: str, en: str, value: str, unit: tuple[str, str], year: int, source: tuple[str, str]
+) -> dict[str, Any]:
+    return {
+        "label_fr": fr,
+        "label_en": en,
+        "value": value,
+        "unit_fr": unit[0],
+        "unit_en": unit[1],
+        "year": year,
+        "source": source[0],
+        "source_url": source[1],
+    }
+
+
+SITE_FIGURES: dict[str, list[dict[str, Any]]] = {
+    "base-11-19": [
+        _figure(
+            "Bassin minier inscrit au patrimoine mondial",
+            "Mining basin inscribed as World Heritage",
+            "30/06/2012",
+            ("", ""),
+            2012,
+            _UNESCO,
+        ),
+    ],
+    "lumiwatt": [
+        _figure("Mini-centrales de 3 kWc", "Arrays of 3 kWp", "22", ("", ""), 2010, _LUMIWATT),
+        _figure("Technologies comparées", "Technologies compared", "10", ("", ""), 2010, _LUMIWATT),
+    ],
+    "eglise-saint-vaast": [
+        _figure("Surface de panneaux", "Panel surface", "235", ("m²", "m²"), 2024, _CLER),
+        _figure("Puissance installée", "Installed power", "35", ("kWc", "kWp"), 2013, _EGLISE),
+        _figure("Cuve d'eau de pluie", "Rainwater tank", "25 000", ("L", "L"), 2013, _EGLISE),
+    ],
+    "mine-de-soleil": [
+        _figure("Toitures communales équipées", "Town roofs equipped", "8", ("", ""), 2019, _SEM),
+        _figure("Puissance cumulée", "Combined power", "450", ("kWc", "kWp"), 2019, _SEM),
+        _figure("Citoyens actionnaires", "Citizen shareholders", "130", ("", ""), 2024, _CLER),
+    ],
+}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -43,8 +44,38 @@ class Theme(models.Model):
         return self.name
 
 
+class SiteCategory(models.TextChoices):
+    """What a site demonstrates: the repowermap categories and the demonstrator's own."""
+
+    SOLAR_PV = "solar_pv", _("Solar photovoltaic")
+    SOLAR_THERMAL = "solar_thermal", _("Solar thermal")
+    HEAT_PUMP = "heat_pump", _("Heat pump")
+    ECO_CONSTRUCTION = "eco_construction", _("Eco-construction")
+    ENERGY_RENOVATION = "energy_renovation", _("Energy renovation")
+    BIODIVERSITY_WATER = "biodiversity_water", _("Biodiversity and water")
+    FOOD_FARMING = "food_farming", _("Food and urban farming")
+    MINING_HERITAGE = "mining_heritage", _("Mining heritage")
+    CULTURE = "culture", _("Culture")
+
+
+def validate_categories(value: object) -> None:
+    """A list of distinct known category codes (the JSON column holds what the form sends)."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_("Categories must be a list of codes."), code="invalid")
+    unknown = sorted(set(value) - set(SiteCategory.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown categories: %(codes)s."),
+            code="unknown",
+            params={"codes": ", ".join(unknown)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("A category is listed twice."), code="duplicate")
+
+
 class Site(models.Model):
-    """A place a visit goes to, with how many visitors it can take at the same time."""
+    """A place a visit goes to, with how many visitors it can take at the same time, and what it
+    demonstrates of the transition (categories, a short text, key figures) for the public map."""
 
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=160)
@@ -62,6 +93,27 @@ class Site(models.Model):
         _("bookable"),
         default=True,
         help_text=_("A site closed to the public cannot be part of a published itinerary."),
+    )
+    categories = models.JSONField(
+        _("what it demonstrates (categories)"),
+        default=list,
+        blank=True,
+        validators=[validate_categories],
+    )
+    demonstrates = models.TextField(
+        _("what it demonstrates"),
+        blank=True,
+        help_text=_("Two or three sentences for the map's site card."),
+    )
+    accessibility_notes = models.TextField(
+        _("accessibility"),
+        blank=True,
+        help_text=_("Facts a visitor needs: steps, slopes, toilets, seats, distances."),
+    )
+    on_map = models.BooleanField(
+        _("shown on the public map"),
+        default=True,
+        help_text=_("Shown on the map and in the open data (GeoJSON, CSV)."),
     )
 
     class Meta:
@@ -84,6 +136,36 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SiteFigure(models.Model):
+    """A key figure of a site (installed power, surface, a date), always with its year and the
+    public source it comes from: a figure nobody can check is not shown."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="figures")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(_("label"), max_length=120)
+    value = models.CharField(_("value"), max_length=40)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+    )
+    source = models.CharField(_("source"), max_length=200)
+    source_url = models.URLField(_("source address"), blank=True)
+
+    class Meta:
+        ordering = ["site", "position", "pk"]
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1800) & Q(year__lte=2100), name="site_figure_year_valid"
+            ),
+            models.CheckConstraint(condition=~Q(source=""), name="site_figure_has_a_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit} ({self.year})".replace("  ", " ")
 
 
 def default_cancellation_policy() -> list[dict[str, int]]:

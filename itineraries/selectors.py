@@ -247,3 +247,27 @@ def departures_during(*, closure: Closure) -> QuerySet[Departure]:
     if closure.site_id is not None:
         qs = qs.filter(itinerary__stops__site_id=closure.site_id).distinct()
     return qs.select_related("itinerary").order_by("starts_at")
+
+
+def site_card_queryset(*, on_map_only: bool = False) -> QuerySet[Site]:
+    """Sites with their key figures and the stops of published itineraries that visit them
+    (``published_stops``), in three queries whatever the number of sites."""
+    visits = (
+        Stop.objects.filter(itinerary__is_published=True)
+        .select_related("itinerary")
+        .order_by("itinerary__title", "itinerary__pk", "position")
+    )
+    qs = Site.objects.prefetch_related(
+        "figures", Prefetch("stops", queryset=visits, to_attr="published_stops")
+    )
+    if on_map_only:
+        qs = qs.filter(on_map=True)
+    return qs.order_by("name", "pk")
+
+
+def visiting_itineraries(site: Site) -> list[Itinerary]:
+    """The published itineraries that visit a site, once each, from the prefetched stops."""
+    seen: dict[int, Itinerary] = {}
+    for stop in getattr(site, "published_stops", ()):
+        seen.setdefault(stop.itinerary_id, stop.itinerary)
+    return list(seen.values())

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from itineraries.models import Closure, Itinerary, Option, Site, Stop, Theme
+from itineraries.models import Closure, Itinerary, Option, Site, SiteFigure, Stop, Theme
 
 
 @register(Theme)
@@ -12,7 +12,12 @@ class ThemeTranslation(TranslationOptions):
 
 @register(Site)
 class SiteTranslation(TranslationOptions):
-    fields = ("name", "description", "safety_notes")
+    fields = ("name", "description", "safety_notes", "demonstrates", "accessibility_notes")
+
+
+@register(SiteFigure)
+class SiteFigureTranslation(TranslationOptions):
+    fields = ("label", "unit")
 
 
 @register(Itinerary)

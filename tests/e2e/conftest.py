@@ -17,6 +17,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _no_tile_server(settings: Any) -> None:
+    """Browser tests reach no server beyond loopback: the map pages get no tile URL, and show
+    the project's own drawing (tests/e2e/test_public_map.py sets one and blocks it)."""
+    settings.MAP_TILE_URL = ""
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():

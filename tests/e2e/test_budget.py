@@ -1,15 +1,35 @@
-"""The web app stays light: JavaScript and CSS together under 150 KB uncompressed."""
+"""The web app stays light: its own JavaScript and CSS together under 165 KB uncompressed, and
+the vendored Leaflet (loaded only by the pages that draw a map) under its own budget.
+
+The app's budget was 150 KB until the public map (docs/map.md) added its two modules, texts and
+styles (about 22 KB); it was raised to 165 KB then, not to fit whatever comes next."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parents[2] / "frontend" / "static" / "frontend"
-BUDGET_BYTES = 150 * 1024
+VENDOR = STATIC / "vendor"
+BUDGET_BYTES = 165 * 1024
+LEAFLET_BUDGET_BYTES = 170 * 1024  # Leaflet 1.9.4: 148 KB of JS and 14 KB of CSS
+
+
+def _size(paths: list[Path]) -> int:
+    return sum(path.stat().st_size for path in paths)
 
 
 def test_javascript_and_css_fit_the_budget() -> None:
-    files = [*STATIC.rglob("*.js"), *STATIC.rglob("*.css")]
+    files = [
+        path
+        for path in [*STATIC.rglob("*.js"), *STATIC.rglob("*.css")]
+        if VENDOR not in path.parents
+    ]
     assert files, "no asset found"
-    total = sum(path.stat().st_size for path in files)
+    total = _size(files)
     assert total < BUDGET_BYTES, f"{total} bytes of JS and CSS"
+
+
+def test_vendored_leaflet_fits_its_budget() -> None:
+    files = [*VENDOR.rglob("*.js"), *VENDOR.rglob("*.css")]
+    assert len(files) == 2, files
+    assert _size(files) < LEAFLET_BUDGET_BYTES

@@ -24,7 +24,16 @@ from guides.calendar import FEED_NAMESPACE
 from itineraries import services
 from itineraries.inputs import OptionInput, StopInput
 from itineraries.invalidation import CatalogueAdminMixin
-from itineraries.models import Closure, Departure, Itinerary, Option, Site, Stop, Theme
+from itineraries.models import (
+    Closure,
+    Departure,
+    Itinerary,
+    Option,
+    Site,
+    SiteFigure,
+    Stop,
+    Theme,
+)
 from tests.admin_forms import form_data
 from tests.factories import (
     ItineraryFactory,
@@ -37,7 +46,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CATALOGUE_MODELS = (Theme, Site, Itinerary, Stop, Option, Departure, Closure)
+CATALOGUE_MODELS = (Theme, Site, SiteFigure, Itinerary, Stop, Option, Departure, Closure)
 
 
 class Watch:

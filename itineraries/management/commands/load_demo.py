@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from itineraries import demo, services
-from itineraries.models import Departure, Itinerary, Option, Site, Stop, Theme
+from itineraries.models import Departure, Itinerary, Option, Site, SiteFigure, Stop, Theme
 
 
 class Command(BaseCommand):
@@ -36,7 +36,14 @@ class Command(BaseCommand):
                 slug=theme["slug"], defaults={**theme, "position": position}
             )
         for site in demo.SITES:
-            Site.objects.update_or_create(slug=site["slug"], defaults=site)
+            defaults = {**site, **demo.SITE_MAP.get(site["slug"], {})}
+            saved, _created = Site.objects.update_or_create(slug=site["slug"], defaults=defaults)
+            # The figures are replaced as a whole: the demo's list is the truth for demo sites.
+            saved.figures.all().delete()
+            SiteFigure.objects.bulk_create(
+                SiteFigure(site=saved, position=position, **figure)
+                for position, figure in enumerate(demo.SITE_FIGURES.get(site["slug"], []))
+            )
         for raw in demo.ITINERARIES:
             data = dict(raw)
             themes = data.pop("themes")

@@ -1,6 +1,6 @@
 // A tiny element builder: text goes in as text nodes, never as HTML.
 export function h(tag, attrs = {}, ...children) {
-  const svg = ["svg", "circle", "polyline", "text", "title", "g", "rect"].includes(tag);
+  const svg = ["svg", "circle", "polyline", "text", "title", "g", "rect", "line"].includes(tag);
   const el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === false || value === null || value === undefined) continue;

@@ -64,7 +64,7 @@ function visitItem(v, manifest) {
   if (v.participants_requested) counts.push(t("headcountRequested", { n: v.participants_requested }));
   return h("li", { class: `visit${cancelled ? " cancelled" : ""}` },
     h("h3", {}, h("span", { class: "when" }, `${dateTime(v.starts_at)}–${time(v.ends_at)}`), " ", v.title),
-    cancelled ? h("p", { class: "note" }, t("visitCancelled")) : null,
+    cancelled ? h("p", { class: "note" }, t("guideVisitCancelled")) : null,
     h("p", {}, t(v.role === "lead" ? "roleLead" : "roleAssistant"), " · ", counts.join(" · ")),
     h("p", { class: "where" }, t("meetingPoint"), " ", v.meeting_point),
     v.groups.length ? h("ul", { class: "groups" }, v.groups.map((g) => h("li", {},

@@ -5,7 +5,7 @@ import { quoteForm } from "./quoteform.js";
 import { h, render, navigate } from "./dom.js";
 import { dateLong, duration, languageName, money, monthTitle, offset, time, weekdayNames } from "./format.js";
 import { t } from "./i18n.js";
-import { routeMap } from "./map.js";
+import { routeOnMap } from "./map.js";
 
 export async function showItinerary(slug) {
   const it = await api(`itineraries/${encodeURIComponent(slug)}/`);
@@ -45,7 +45,7 @@ export async function showItinerary(slug) {
             stop.text ? h("p", {}, stop.text) : null,
             stop.site.safety_notes ? h("p", { class: "note" }, stop.site.safety_notes) : null)))),
         h("section", { "aria-labelledby": "map-title" },
-          h("h2", { id: "map-title" }, t("map")), routeMap(it.stops),
+          h("h2", { id: "map-title" }, t("map")), routeOnMap(it.stops),
           h("h2", {}, t("practical")),
           it.practical_notes ? h("p", {}, it.practical_notes) : null,
           h("p", {}, it.meeting_point),

@@ -10,6 +10,7 @@ import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
 import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
+import { showMap } from "./publicmap.js";
 import { showRegistration } from "./participants.js";
 import { showQuote } from "./quotepage.js";
 
@@ -42,6 +43,7 @@ async function route() {
     }
     else if ((match = path.match(/^\/quotes\/(D[0-9]{4}-[0-9]{6})\/?$/))) await showQuote(match[1], params.get("token"));
     else if (path.startsWith("/guide")) await showGuide();
+    else if (/^\/map\/?$/.test(path)) await showMap(params);
     else if (path === "/" || path === "") await showCatalogue();
     else showNotFound();
     const heading = document.querySelector("#main h1");

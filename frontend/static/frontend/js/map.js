@@ -1,6 +1,26 @@
 // The route drawn as SVG from the sites' coordinates: no tiles, works offline.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { siteMap } from "./sitemap.js";
+
+// The itinerary's route on the same map as the public map page (Leaflet over the tiles and the
+// project's drawing); the SVG plan below stands in when Leaflet itself cannot load.
+export function routeOnMap(stops) {
+  const host = h("div", { class: "site-map route", role: "region", "aria-label": t("mapLabel", { n: stops.length }) });
+  const frame = h("div", { class: "route-frame" }, host);
+  // The host must be in the page before Leaflet measures it: start on the next frame.
+  requestAnimationFrame(async () => {
+    if (!host.isConnected) return; // the reader has already left the page
+    const sites = stops.map((stop) => stop.site);
+    const controller = await siteMap(host, {
+      sites,
+      route: true,
+      label: (site, index) => t("routeMarker", { n: index + 1, name: stops[index].title }),
+    });
+    if (!controller && host.isConnected) host.replaceWith(routeMap(stops));
+  });
+  return frame;
+}
 
 export function routeMap(stops, { width = 560, height = 320 } = {}) {
   const points = stops.map((stop) => ({ lat: stop.site.latitude, lon: stop.site.longitude, stop }));
