@@ -9,11 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from itineraries import demo
 from itineraries.admin import SiteForm
 from itineraries.models import Site, SiteCategory, SiteFigure
-from tests.factories import ItineraryFactory, SiteFactory, StopFactory
+from tests.admin_forms import form_data
+from tests.factories import ItineraryFactory, SiteFactory, StopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,14 +90,22 @@ def test_site_list_query_count_does_not_grow_with_figures_and_visits(
     assert all(len(row["figures"]) == 2 and len(row["itineraries"]) == 1 for row in body["results"])
 
 
-def test_an_edited_figure_is_served_at_once(api: Any) -> None:
+def test_a_figure_edited_in_the_site_admin_is_served_at_once(api: Any) -> None:
+    """Figures are written through the site's admin page (an inline), which invalidates the
+    cached catalogue (itineraries.invalidation.CatalogueAdminMixin)."""
     site = SiteFactory(slug="eglise")
-    figure = _figure(site)
+    _figure(site)
     assert api.get("/api/v1/sites/eglise/").json()["figures"][0]["value"] == "450"
-    figure.value = "35"
-    figure.save()
+    staff = Client()
+    staff.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = f"/admin/itineraries/site/{site.pk}/change/"
+    data = form_data(staff.get(url))
+    data["figures-0-value"] = "35"
+    assert staff.post(url, data).status_code == 302
     assert api.get("/api/v1/sites/eglise/").json()["figures"][0]["value"] == "35"
-    figure.delete()
+    data = form_data(staff.get(url))
+    data["figures-0-DELETE"] = "on"
+    assert staff.post(url, data).status_code == 302
     assert api.get("/api/v1/sites/eglise/").json()["figures"] == []
 
 
