@@ -195,6 +195,9 @@ const TEXTS = {
     quoteBalanceDue: "Solde de {amount}, payable à {days} jours à réception de la facture émise après la visite : le {date} pour une facture reçue le jour de la visite.",
     quoteAcceptErrors: "Le devis n'a pas été accepté : corrigez les champs signalés.", quoteOrderErrors: "Le bon de commande n'a pas été enregistré : corrigez les champs signalés.",
     quotePoDocument: "Bon de commande (PDF, facultatif)", quotePoNumberIs: "Bon de commande : {n}", quoteCommitmentIs: "Engagement : {n}",
+    certTitle: "Attestations de présence", certLater: "Les attestations de présence des participants pointés par le guide seront disponibles ici après la visite (à partir du {when}).",
+    certNone: "Aucun participant nommé n'a été pointé par le guide : il n'y a pas d'attestation de présence. Écrivez-nous si c'est une erreur.",
+    certIntro: "{n} attestation(s) de présence, une par participant pointé par le guide.", certAll: "Toutes les attestations (PDF, une page par participant)", certCode: "code {code}",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -389,6 +392,9 @@ const TEXTS = {
     quoteBalanceDue: "Balance of {amount}, payable within {days} days of receiving the invoice issued after the visit: on {date} for an invoice received on the day of the visit.",
     quoteAcceptErrors: "The quote was not accepted: correct the fields shown.", quoteOrderErrors: "The purchase order was not saved: correct the fields shown.",
     quotePoDocument: "Purchase order (PDF, optional)", quotePoNumberIs: "Purchase order: {n}", quoteCommitmentIs: "Commitment: {n}",
+    certTitle: "Certificates of attendance", certLater: "The certificates of attendance of the participants the guide checks in will be here after the visit (from {when}).",
+    certNone: "The guide checked in no named participant: there is no certificate of attendance. Write to us if this is a mistake.",
+    certIntro: "{n} certificate(s) of attendance, one per participant the guide checked in.", certAll: "All the certificates (PDF, one page per participant)", certCode: "code {code}",
   },
 };
 
