@@ -270,3 +270,16 @@ def test_staff_issue_them_from_the_admin_and_download_each(visit: dict[str, Any]
     early = client.post("/admin/visits/certificate/issue/", {"reference": reference})
     assert early.status_code == 200 and "errorlist" in early.content.decode()
     assert Certificate.objects.count() == 0
+
+
+def test_erasing_the_group_erases_its_certificates(api: Any, visit: dict[str, Any]) -> None:
+    from bookings import retention
+    from bookings.services import Actor
+
+    [lea, _roux] = _list(api, visit["named"]).json()["certificates"]
+    booking = Booking.objects.get(reference=visit["named"]["reference"])
+    retention.booking_anonymise(booking=booking, actor=Actor.system(), reason="test")
+    assert Certificate.objects.filter(booking=booking).count() == 0
+    assert_problem(
+        APIClient().get(f"/api/v1/certificates/{lea['code']}/"), 404, "certificate_not_found"
+    )
