@@ -16,6 +16,7 @@ from payments import api as payments_api
 from procurement import api as procurement_api
 from resources import api as resources_api
 from visits import api as visits_api
+from visits import certificates_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -83,6 +84,27 @@ urlpatterns = [
         r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/registration/(?P<pk>[0-9]{1,12})/$",
         participants_api.SelfRegistrationEntryView.as_view(),
         name="booking-registration-entry",
+    ),
+    # A booking's certificates of attendance, and their public check by code (visits).
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates/$",
+        certificates_api.BookingCertificatesView.as_view(),
+        name="booking-certificates",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates\.pdf$",
+        certificates_api.BookingCertificatesPdfView.as_view(),
+        name="booking-certificates-pdf",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates/(?P<code>[A-Za-z0-9-]{1,20})\.pdf$",
+        certificates_api.BookingCertificatePdfView.as_view(),
+        name="booking-certificate-pdf",
+    ),
+    re_path(
+        r"^certificates/(?P<code>[A-Za-z0-9-]{1,40})/$",
+        certificates_api.CertificateVerifyView.as_view(),
+        name="certificate-verify",
     ),
     # Card payment and offline payments of a booking (payments).
     re_path(

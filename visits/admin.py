@@ -1,15 +1,26 @@
-"""Admin of the visits app: the message rules staff edit, and the messages sent (read only)."""
+"""Admin of the visits app: the message rules staff edit, the messages sent and the check-ins
+(read only), and the certificates of attendance (issued from a booking, downloaded)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bookings.models import Booking
 from core.admin_display import paris
-from visits.models import CheckIn, MessageRule, SentMessage
+from core.errors import DomainError
+from visits import certificates
+from visits.models import Certificate, CertificateSource, CheckIn, MessageRule, SentMessage
 
 
 @admin.register(MessageRule)
@@ -72,3 +83,111 @@ class CheckInAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CertificateIssueForm(forms.Form):
+    reference = forms.RegexField(
+        regex=r"^VA-[A-Z0-9]{6}$",
+        label=gettext_lazy("Booking reference"),
+        help_text=gettext_lazy("For example VA-7K3M9Q."),
+    )
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Certificates of attendance, read only: staff issue a booking's certificates from the
+    "issue" page (``certificates_issue``, the organiser's rule) and download each PDF."""
+
+    list_display = ["code", "holder", "booking", "issued_by", "issued", "pdf"]
+    list_filter = ["issued_by"]
+    list_select_related = ["participant", "booking"]
+    search_fields = ["booking__reference", "code"]
+
+    @admin.display(description=gettext_lazy("participant"), ordering="participant__name")
+    def holder(self, obj: Certificate) -> str:
+        return obj.participant.name
+
+    @admin.display(description=gettext_lazy("issued at"), ordering="issued_at")
+    def issued(self, obj: Certificate) -> str:
+        return paris(obj.issued_at)
+
+    @admin.display(description="PDF")
+    def pdf(self, obj: Certificate) -> str:
+        url = reverse("admin:visits_certificate_pdf", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "issue/",
+                self.admin_site.admin_view(self.issue_view),
+                name="visits_certificate_issue",
+            ),
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="visits_certificate_pdf",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def issue_view(self, request: HttpRequest) -> HttpResponse:
+        """Issue the certificates of everyone checked in on a booking (after its visit)."""
+        if not request.user.has_perm("visits.add_certificate"):
+            raise PermissionDenied
+        form = CertificateIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            reference = form.cleaned_data["reference"]
+            booking = (
+                Booking.objects.select_related("departure__itinerary")
+                .filter(reference=reference)
+                .first()
+            )
+            if booking is None:
+                form.add_error("reference", _("No booking has this reference."))
+            else:
+                try:
+                    issued = certificates.certificates_issue(
+                        booking=booking, by=CertificateSource.STAFF
+                    )
+                except DomainError as exc:
+                    form.add_error("reference", str(exc.message))
+                else:
+                    self.message_user(
+                        request,
+                        _("%(booking)s: %(count)d certificate(s) of attendance.")
+                        % {"booking": reference, "count": len(issued)},
+                        level=messages.SUCCESS if issued else messages.WARNING,
+                    )
+                    changelist = reverse("admin:visits_certificate_changelist")
+                    return HttpResponseRedirect(f"{changelist}?q={reference}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Issue the certificates of a booking"),
+        }
+        return TemplateResponse(request, "admin/visits/certificate/issue.html", context)
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """One certificate's PDF, as the group downloads it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = get_object_or_404(
+            Certificate.objects.select_related("participant", "booking__departure__itinerary"),
+            pk=pk,
+        )
+        pdf = certificates.certificates_pdf(found.booking, [found])
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = certificates.certificates_filename(found.booking, found.code)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response

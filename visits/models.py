@@ -203,3 +203,50 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.departure_id} {self.client_id}"
+
+
+class CertificateSource(models.TextChoices):
+    ORGANISER = "organiser", _("The organiser, from the booking's link")
+    STAFF = "staff", _("Staff, from the admin")
+
+
+class Certificate(models.Model):
+    """A certificate of attendance (issue 18, item 6): one per participant checked in at a
+    visit that took place, with a verification code printed on it.
+
+    The row records that it was issued, when and by whom, and holds the code; the document is
+    rendered from the visit and the participant when it is downloaded (``visits.certificates``).
+    The code is not a secret that opens anything: it is printed on the document so that a
+    funder can check it, and answers only initials, itinerary and date; it is random (about 60
+    bits) so that codes cannot be enumerated. Erased with the participant (retention).
+    """
+
+    participant = models.OneToOneField(
+        "bookings.Participant",
+        on_delete=models.CASCADE,
+        related_name="attendance_certificate",
+        verbose_name=_("participant"),
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.CASCADE,
+        related_name="attendance_certificates",
+        verbose_name=_("booking"),
+    )
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    issued_by = models.CharField(_("issued by"), max_length=10, choices=CertificateSource.choices)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["booking", "participant__name", "id"]
+        verbose_name = _("attendance certificate")
+        verbose_name_plural = _("attendance certificates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_by__in=[choice.value for choice in CertificateSource]),
+                name="certificate_source_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -348,3 +348,26 @@ def test_a_warm_programme_costs_no_query_and_every_change_still_shows(
 def test_any_reference_with_a_token_is_a_plain_404(api: Any, reference: str) -> None:
     url = f"/api/v1/bookings/{reference}/programme.pdf"
     assert_problem(api.get(url, HTTP_X_BOOKING_TOKEN="some-token"), 404, "not_found")
+
+
+def test_each_stop_of_the_timetable_says_its_step_free_access_and_minimum_age(
+    api: Any, booked: Any
+) -> None:
+    booking = Booking.objects.get(reference=booked["reference"])
+    html = programme.programme_html(booking)
+    timetable = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = [re.sub(r"\s+", " ", row) for row in timetable.split("<tr>")[1:]]
+    assert len(rows) == 3
+    headframes, heap, solar = rows
+    assert "Pas d'accès de plain-pied</span>" in headframes
+    assert "Pas d'accès de plain-pied · À partir de 6 ans</span>" in heap
+    assert "Accès de plain-pied</span>" in solar and "Pas d" not in solar
+    text = _text(api.get(_url(booked), **_auth(booked)).content)
+    assert "Pas d'accès de plain-pied · À partir de 6 ans" in text
+
+
+def test_the_english_timetable_says_it_in_english(api: Any) -> None:
+    body = book(api, _departure(english=True), participants=10, language="en").json()
+    text = _text(api.get(_url(body), **_auth(body)).content)
+    assert "No step-free access · From 6 years old" in text
+    assert "Step-free access" in text

@@ -48,6 +48,13 @@ def test_the_higher_apps_fill_the_points_of_bookings() -> None:
     )
 
 
+def test_the_certificates_name_the_seller_as_the_invoices_do() -> None:
+    from invoicing.certificates import certificate_issuer
+    from visits.certificates import certificate_issuers
+
+    assert certificate_issuers.contributions() == (certificate_issuer,)
+
+
 def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> None:
     from bookings import api as bookings_api
     from bookings import placement

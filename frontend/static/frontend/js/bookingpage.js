@@ -6,6 +6,7 @@ import { currentLang, t } from "./i18n.js";
 import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
 import { participantsSection } from "./participants.js";
+import { certificatesSection } from "./certificates.js";
 import { recallToken } from "./tokens.js";
 
 let countdown = null;
@@ -57,6 +58,7 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
     deliveriesSection(booking),
+    live ? certificatesSection(booking, token) : null,
     live ? participantsSection(booking, token) : null,
     live ? shareSection(booking) : null,
     live ? changeSection(booking, token) : null,

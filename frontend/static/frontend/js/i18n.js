@@ -209,6 +209,9 @@ const TEXTS = {
     sc_solar_pv: "Solaire photovoltaïque", sc_solar_thermal: "Solaire thermique", sc_heat_pump: "Pompe à chaleur",
     sc_eco_construction: "Écoconstruction", sc_energy_renovation: "Rénovation énergétique", sc_biodiversity_water: "Biodiversité et eau",
     sc_food_farming: "Alimentation et agriculture urbaine", sc_mining_heritage: "Patrimoine minier", sc_culture: "Culture",
+    certTitle: "Attestations de présence", certLater: "Les attestations de présence des participants pointés par le guide seront disponibles ici après la visite (à partir du {when}).",
+    certNone: "Aucun participant nommé n'a été pointé par le guide : il n'y a pas d'attestation de présence. Écrivez-nous si c'est une erreur.",
+    certIntro: "{n} attestation(s) de présence, une par participant pointé par le guide.", certAll: "Toutes les attestations (PDF, une page par participant)", certCode: "code {code}",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -417,6 +420,9 @@ const TEXTS = {
     sc_solar_pv: "Solar photovoltaic", sc_solar_thermal: "Solar thermal", sc_heat_pump: "Heat pump",
     sc_eco_construction: "Eco-construction", sc_energy_renovation: "Energy renovation", sc_biodiversity_water: "Biodiversity and water",
     sc_food_farming: "Food and urban farming", sc_mining_heritage: "Mining heritage", sc_culture: "Culture",
+    certTitle: "Certificates of attendance", certLater: "The certificates of attendance of the participants the guide checks in will be here after the visit (from {when}).",
+    certNone: "The guide checked in no named participant: there is no certificate of attendance. Write to us if this is a mistake.",
+    certIntro: "{n} certificate(s) of attendance, one per participant the guide checked in.", certAll: "All the certificates (PDF, one page per participant)", certCode: "code {code}",
   },
 };
 
