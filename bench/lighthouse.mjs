@@ -1,0 +1,63 @@
+// Lighthouse (mobile preset, simulated throttling) over the app's pages, driven through
+// puppeteer-core in Debian's Chromium (CHROME_PATH). Called by bench/lighthouse.py, which starts
+// the server and reads the summary this writes.
+//
+//   node bench/lighthouse.mjs BASE_URL ITINERARY_SLUG BOOKING_PATH OUT_DIR
+//
+// Every page is a cold navigation (cache and storage cleared first), as the CLI measures it. The
+// booking form has no URL of its own: it is the itinerary page after a tap on a date's slot, so it
+// is measured as that interaction (a timespan: layout shifts and blocking time during the tap)
+// followed by a snapshot of the page with the form open (accessibility, best practices).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startFlow } from "lighthouse";
+import puppeteer from "puppeteer-core";
+
+const [base, slug, bookingPath, outDir] = process.argv.slice(2);
+const cold = { disableStorageReset: false };
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+try {
+  const page = await browser.newPage();
+  const flow = await startFlow(page, { name: "Voyages apprenants on a phone" });
+  await flow.navigate(`${base}/`, { name: "home", ...cold });
+  await flow.navigate(`${base}/itineraries/${slug}`, { name: "itinerary", ...cold });
+  // The booking form: tap the first bookable slot of the calendar.
+  await page.waitForSelector("button.slot:not([disabled])");
+  await flow.startTimespan({ name: "booking form (tap on a slot)" });
+  await page.click("button.slot:not([disabled])");
+  await page.waitForSelector("#booking-slot form");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await flow.endTimespan();
+  await flow.snapshot({ name: "booking form" });
+  await flow.navigate(`${base}${bookingPath}`, { name: "booking page", ...cold });
+
+  const result = await flow.createFlowResult();
+  writeFileSync(join(outDir, "flow.html"), await flow.generateReport());
+  const steps = result.steps.map((step) => {
+    const lhr = step.lhr;
+    const scores = {};
+    for (const [id, category] of Object.entries(lhr.categories)) scores[id] = category.score;
+    const failing = Object.values(lhr.audits)
+      .filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative")
+      .map((audit) => ({ id: audit.id, title: audit.title, score: audit.score, value: audit.displayValue || "" }));
+    const lcp = lhr.audits["largest-contentful-paint"];
+    return {
+      name: step.name,
+      mode: lhr.gatherMode,
+      url: lhr.finalDisplayedUrl,
+      form_factor: lhr.configSettings.formFactor,
+      throttling: lhr.configSettings.throttlingMethod,
+      scores,
+      lcp_ms: lcp && lcp.numericValue !== undefined ? Math.round(lcp.numericValue) : null,
+      failing,
+    };
+  });
+  writeFileSync(join(outDir, "steps.json"), JSON.stringify({ lighthouse: result.steps[0].lhr.lighthouseVersion, steps }, null, 2));
+} finally {
+  await browser.close();
+}
