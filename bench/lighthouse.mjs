@@ -2,7 +2,9 @@
 // puppeteer-core in Debian's Chromium (CHROME_PATH). Called by bench/lighthouse.py, which starts
 // the server and reads the summary this writes.
 //
-//   node bench/lighthouse.mjs BASE_URL ITINERARY_SLUG BOOKING_PATH OUT_DIR
+//   BOOKING_PATH=/bookings/VA-...?token=... node bench/lighthouse.mjs BASE_URL ITINERARY_SLUG OUT_DIR
+//
+// (the booking's token link in the environment, not on a command line that errors print)
 //
 // Every page is a cold navigation (cache and storage cleared first), as the CLI measures it. The
 // booking form has no URL of its own: it is the itinerary page after a tap on a date's slot, so it
@@ -13,7 +15,8 @@ import { join } from "node:path";
 import { startFlow } from "lighthouse";
 import puppeteer from "puppeteer-core";
 
-const [base, slug, bookingPath, outDir] = process.argv.slice(2);
+const [base, slug, outDir] = process.argv.slice(2);
+const bookingPath = process.env.BOOKING_PATH;
 const cold = { disableStorageReset: false };
 
 const browser = await puppeteer.launch({
@@ -44,7 +47,11 @@ try {
     for (const [id, category] of Object.entries(lhr.categories)) scores[id] = category.score;
     const failing = Object.values(lhr.audits)
       .filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative")
-      .map((audit) => ({ id: audit.id, title: audit.title, score: audit.score, value: audit.displayValue || "" }));
+      .map((audit) => ({
+        id: audit.id, title: audit.title, score: audit.score, value: audit.displayValue || "",
+        // What it points at (the first few elements or URLs), to read the cause from the summary.
+        items: (Array.isArray(audit.details?.items) ? audit.details.items : []).slice(0, 5).map((item) => item.node?.selector || item.node?.snippet || item.url || item.label || item.source?.url || JSON.stringify(item).slice(0, 200)),
+      }));
     const lcp = lhr.audits["largest-contentful-paint"];
     return {
       name: step.name,

@@ -157,9 +157,9 @@ def main() -> int:
         try:
             slug, booking_path = book_a_group(base)
             subprocess.run(  # noqa: S603
-                [node, str(ROOT / "bench" / "lighthouse.mjs"), base, slug, booking_path, str(OUT)],
+                [node, str(ROOT / "bench" / "lighthouse.mjs"), base, slug, str(OUT)],
                 cwd=ROOT,
-                env={**os.environ, "CHROME_PATH": CHROME},
+                env={**os.environ, "CHROME_PATH": CHROME, "BOOKING_PATH": booking_path},
                 check=True,
             )
         finally:
