@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import cache
 from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -50,6 +53,26 @@ def module_urls() -> tuple[str, ...]:
     )
 
 
+@cache
+def inline_css() -> tuple[str, str]:
+    """The app's stylesheet and its CSP source (``'sha256-...'``), for a ``<style>`` in the shell.
+
+    A ``<link rel="stylesheet">`` blocks the first paint for one more round trip, and on a phone
+    that trip competes with the modules' downloads: Lighthouse counted 150 ms of render-blocking
+    on every page. The stylesheet is small (12 KB, 3 KB gzipped) and has no ``url()``, so the
+    shell carries it, allowed by its hash rather than by ``'unsafe-inline'``. The other pages
+    (legal, sign-in, 404) still link it, with a far-future cache."""
+    path = finders.find("frontend/app.css")
+    assert isinstance(path, str), "frontend/app.css is missing"
+    text = Path(path).read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return text, f"'sha256-{digest}'"
+
+
+def shell_csp() -> str:
+    return CSP.replace("style-src 'self'", f"style-src 'self' {inline_css()[1]}")
+
+
 @require_GET
 def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
     current = terms.current_terms()
@@ -57,11 +80,14 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "terms_version": current.version,
         "terms_paths": {lang: page_path("terms", lang) for lang in LANGUAGES},
         "module_urls": module_urls(),
+        "inline_css": inline_css()[0],
     }
     response = render(request, "frontend/index.html", context)
-    response["Content-Security-Policy"] = CSP
+    response["Content-Security-Policy"] = shell_csp()
     response["Referrer-Policy"] = "no-referrer"  # booking pages carry their token in the URL
-    response["Cache-Control"] = "no-cache"
+    # The same shell for every reader (the page's data comes from the API): "public" lets it be
+    # gzipped (core/compression.py); "no-cache" has it revalidated, so a release shows at once.
+    response["Cache-Control"] = "public, no-cache"
     return response
 
 
