@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
-from django.utils.cache import cc_delim_re
 
 
 def is_public(response: HttpResponseBase) -> bool:
-    directives = cc_delim_re.split(response.get("Cache-Control", ""))
+    directives = response.get("Cache-Control", "").split(",")
     return "public" in (d.strip().lower() for d in directives) and not response.cookies
 
 

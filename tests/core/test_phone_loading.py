@@ -70,7 +70,9 @@ def test_the_shell_has_no_render_blocking_stylesheet_or_script(client: Client) -
     assert stylesheets == []
     # A classic <script> without defer or async stops the parser; modules are deferred.
     blocking = [
-        s for s in head.scripts if s.get("type") != "module" and "defer" not in s and "async" not in s
+        s
+        for s in head.scripts
+        if s.get("type") != "module" and "defer" not in s and "async" not in s
     ]
     assert blocking == []
     # The styles are inline, allowed by their hash, and 'unsafe-inline' is not used.
@@ -144,7 +146,7 @@ def test_hashed_static_files_are_cached_for_a_year_in_production(tmp_path: Path)
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "REDIS_URL": "",
     }
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
         env=env,
