@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test coverage lint install migrate demo format clean bench load audit vendor-leaflet
+.PHONY: run test coverage lint install migrate demo format clean bench load audit vendor-leaflet lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,8 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(STAMP)
 
-# axe-core (accessibility checks in the browser tests), when npm is on the machine.
+# axe-core (accessibility checks in the browser tests) and Lighthouse (make lighthouse), when npm
+# is on the machine.
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts --silent && touch $(NODE_STAMP); else echo "npm not found: the accessibility checks will be skipped"; fi
@@ -72,6 +73,14 @@ bench: install
 # Two minutes of mixed traffic by 64 clients, then no 5xx, no oversold departure, money intact.
 load: install
 	$(BIN)/python -m bench.load
+
+# Lighthouse's mobile preset in Debian's Chromium (CHROME_PATH, /usr/bin/chromium by default) over
+# the home page, an itinerary, the booking form and a group's booking page, on the production
+# settings (DEBUG=0, collected static files) with the demo data on a temporary SQLite database and
+# Redis db 14 (LIGHTHOUSE_REDIS_URL). Writes var/lighthouse/scores.{json,md}; fails below a target.
+# Not part of `make test`: about three minutes.
+lighthouse: install $(NODE_STAMP)
+	$(BIN)/python -m bench.lighthouse
 
 # pip-audit of both lock files against the OSV advisory database. Where OSV cannot be reached
 # (this project's build machines cannot), it says so and audits nothing; otherwise any known

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip, for the answers marked Cache-Control: public only (core/compression.py, BREACH).
+    "core.compression.PublicGZipMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

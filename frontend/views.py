@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from bookings import terms
@@ -39,12 +45,48 @@ def tile_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
+MODULES_DIR = Path(__file__).resolve().parent / "static" / "frontend" / "js"
+
+
+@cache
+def module_urls() -> tuple[str, ...]:
+    """Every ES module of the app but ``main.js``, by its (hashed) static URL.
+
+    The shell names them all in ``<link rel="modulepreload">``: otherwise the browser only finds
+    a module once the one importing it has arrived and been parsed, a chain of round trips (three
+    deep from ``main.js``) that a phone on a slow network pays before the first API call. Read
+    once per process: the files and their hashed names only change with a release."""
+    return tuple(
+        static(f"frontend/js/{path.name}")
+        for path in sorted(MODULES_DIR.glob("*.js"))
+        if path.name != "main.js"
+    )
+
+
+@cache
+def inline_css() -> tuple[str, str]:
+    """The app's stylesheet and its CSP source (``'sha256-...'``), for a ``<style>`` in the shell.
+
+    A ``<link rel="stylesheet">`` blocks the first paint for one more round trip, and on a phone
+    that trip competes with the modules' downloads: Lighthouse counted 150 ms of render-blocking
+    on every page. The stylesheet is small (12 KB, 3 KB gzipped) and has no ``url()``, so the
+    shell carries it, allowed by its hash rather than by ``'unsafe-inline'``. The other pages
+    (legal, sign-in, 404) still link it, with a far-future cache."""
+    path = finders.find("frontend/app.css")
+    assert isinstance(path, str), "frontend/app.css is missing"
+    text = Path(path).read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return text, f"'sha256-{digest}'"
+
+
 def shell_csp() -> str:
-    """The shell's CSP: the tile server of ``MAP_TILE_URL`` is the only other image origin."""
+    """The shell's CSP: its inline stylesheet by hash, and the tile server of ``MAP_TILE_URL``
+    as the only other image origin."""
+    csp = CSP.replace("style-src 'self'", f"style-src 'self' {inline_css()[1]}")
     origin = tile_origin(settings.MAP_TILE_URL)
-    if not origin:
-        return CSP
-    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+    if origin:
+        csp = csp.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+    return csp
 
 
 @require_GET
@@ -57,11 +99,15 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "open_data_licence": settings.OPEN_DATA_LICENCE_NAME,
         "open_data_licence_url": settings.OPEN_DATA_LICENCE_URL,
+        "module_urls": module_urls(),
+        "inline_css": inline_css()[0],
     }
     response = render(request, "frontend/index.html", context)
     response["Content-Security-Policy"] = shell_csp()
     response["Referrer-Policy"] = "no-referrer"  # booking pages carry their token in the URL
-    response["Cache-Control"] = "no-cache"
+    # The same shell for every reader (the page's data comes from the API): "public" lets it be
+    # gzipped (core/compression.py); "no-cache" has it revalidated, so a release shows at once.
+    response["Cache-Control"] = "public, no-cache"
     return response
 
 

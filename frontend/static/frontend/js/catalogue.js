@@ -7,6 +7,12 @@ import { t } from "./i18n.js";
 const state = { theme: "", maxDuration: "", participants: "", q: "" };
 
 export async function showCatalogue() {
+  // The introduction needs no data: drawn at once, it is what a phone shows while the catalogue
+  // loads (Lighthouse: the largest paint no longer waits for the API), and it stays in place.
+  const hero = h("section", { class: "hero" }, h("h1", {}, t("catalogueTitle")), h("p", {}, t("catalogueIntro")));
+  const loading = h("p", { class: "loading" }, t("loading"));
+  render(hero, loading);
+  document.title = `${t("catalogueTitle")} — Voyages apprenants`;
   const [themes, itineraries] = await Promise.all([
     api("themes/?page_size=100"),
     api("itineraries/?page_size=100"),
@@ -43,10 +49,8 @@ export async function showCatalogue() {
     field("f-search", t("search"), h("input", { id: "f-search", type: "search", placeholder: t("searchPlaceholder"), value: state.q,
       oninput: (e) => { state.q = e.target.value; refresh(); } })));
 
-  render(
-    h("section", { class: "hero" }, h("h1", {}, t("catalogueTitle")), h("p", {}, t("catalogueIntro"))),
-    filters, count, list);
-  document.title = `${t("catalogueTitle")} — Voyages apprenants`;
+  // Left alone if the reader went elsewhere meanwhile (the loading line is then detached).
+  loading.replaceWith(filters, count, list);
   await refresh();
   announce(count.textContent);
 }

@@ -263,12 +263,15 @@ function slotButton(slot, date, participants, onChoose) {
   if (slot.kind === "staggered") {
     const [a, b] = slot.split;
     const label = t("staggeredAt", { a, b, t1: time(slot.starts[0]), t2: time(slot.starts[1]) });
-    return h("button", { type: "button", class: "slot private staggered", "aria-label": `${day}, ${label}`,
+    // The spoken name starts with the visible words (WCAG 2.5.3, label in name), then says more.
+    const seen = `${time(slot.starts[0])} + ${time(slot.starts[1])} ${t("staggeredShort")}`;
+    return h("button", { type: "button", class: "slot private staggered", "aria-label": `${day}, ${seen}, ${label}`,
       onclick: () => onChoose(slot, participants) },
     h("span", { class: "slot-time" }, h("span", {}, time(slot.starts[0])), " + ", h("span", {}, time(slot.starts[1]))), " ",
     h("span", { class: "slot-more" }, t("staggeredShort")));
   }
-  const label = t("privateAt", { time: time(slot.starts_at) });
+  // The spoken name holds the visible words in their order (WCAG 2.5.3, label in name).
+  const label = `${time(slot.starts_at)} ${t("privateShort")}`;
   return h("button", { type: "button", class: "slot private", "aria-label": `${day}, ${label}`,
     onclick: () => onChoose(slot, participants) },
   h("span", { class: "slot-time" }, time(slot.starts_at)), " ", h("span", { class: "slot-more" }, t("privateShort")));
