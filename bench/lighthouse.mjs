@@ -42,6 +42,7 @@ try {
   await flow.endTimespan();
   await flow.snapshot({ name: "booking form" });
   await flow.navigate(`${base}${bookingPath}`, { name: "booking page", ...cold });
+  await flow.navigate(`${base}/map`, { name: "map", ...cold });
 
   const result = await flow.createFlowResult();
   writeFileSync(join(outDir, "flow.html"), await flow.generateReport());

@@ -49,6 +49,9 @@ def environment(port: int, workdir: Path) -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         "SITE_URL": f"http://127.0.0.1:{port}",
+        # No tile server from here (nothing leaves loopback): the map page shows the project's
+        # own drawing of the basin, as it does when tiles cannot load.
+        "MAP_TILE_URL": "",
     }
 
 
