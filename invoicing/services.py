@@ -56,7 +56,6 @@ InvoiceDeliveryChoice = Callable[[Invoice], InvoiceDeliverer | None]
 invoice_delivery_channels = ExtensionPoint[InvoiceDeliveryChoice]("invoicing.delivery_channels")
 
 
-
 @dataclass(frozen=True)
 class InvoiceTerms:
     """The payment terms an app above sets for an invoice (a quote's terms for its buyer type).

@@ -16,9 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.errors import DomainError
-
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
+from core.errors import DomainError
 from procurement import services
 from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 

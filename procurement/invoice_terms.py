@@ -78,7 +78,8 @@ def quoted_invoice_terms(booking: Booking, kind: str) -> InvoiceTerms | None:
     certified_on = (
         timezone.localdate(certification.certified_at) if certification is not None else None
     )
-    note = f"Devis {quote.number} : paiement {methods}, à {days} jours de la réception de la facture"
+    note = f"Devis {quote.number} : paiement {methods}, à {days} jours de la réception"
+    note += " de la facture"
     if certified_on is not None:
         note += (
             f" ou de la constatation du service fait le {certified_on:%d/%m/%Y} si elle est"

@@ -638,7 +638,7 @@ def quote_certify_service(*, quote: Quote, user: Any) -> Certified:
             _("Only an accepted quote's service can be certified."),
         )
     booking = locked.booking
-    assert booking is not None  # noqa: S101 (accepted quotes have their booking: a constraint)
+    assert booking is not None  # accepted quotes have their booking (a constraint)
     if booking.status not in ACTIVE_STATUSES:
         raise Conflict(
             errors.BOOKING_NOT_ACTIVE,
