@@ -389,3 +389,32 @@ class ServiceCertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote_id} {self.certified_at:%Y-%m-%d}"
+
+
+class ReminderStage(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class InvoiceReminder(models.Model):
+    """One payment reminder of a quoted booking's invoice, at most one per stage (a unique
+    constraint: the beat task may run again, the buyer gets each reminder once)."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("invoice"),
+    )
+    stage = models.CharField(max_length=10, choices=ReminderStage.choices, verbose_name=_("stage"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("payment reminder")
+        verbose_name_plural = _("payment reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "stage"], name="invoice_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.stage}"
