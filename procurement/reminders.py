@@ -14,6 +14,7 @@ D441-5). The amounts of interest are not computed (docs/procurement.md, "Not don
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -68,7 +69,7 @@ def invoice_reminders_send(*, today: date | None = None) -> int:
         try:
             with transaction.atomic():
                 reminder = InvoiceReminder.objects.create(invoice=invoice, stage=stage)
-                transaction.on_commit(lambda pk=reminder.pk: _queue(pk))
+                transaction.on_commit(partial(_queue, reminder.pk))
         except IntegrityError:
             continue  # this stage was already sent
         queued += 1
