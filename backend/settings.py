@@ -155,6 +155,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "procurement.tasks.release_expired_quote_holds",
         "schedule": 300.0,
     },
+    # Payment reminders of quoted bookings' invoices (each stage once per invoice).
+    "send-invoice-reminders": {
+        "task": "procurement.tasks.send_invoice_reminders",
+        "schedule": 3600.0,
+    },
     "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "retry-stripe-refunds": {"task": "payments.tasks.retry_refunds", "schedule": 600.0},
     # Consequences of committed changes whose task never ran or failed (core/outbox.py).
@@ -378,6 +383,8 @@ BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
 # this many pupils (0: no free place).
 QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
 QUOTE_PUPILS_PER_FREE_PLACE = env.int("QUOTE_PUPILS_PER_FREE_PLACE", default=10)
+# Days before an invoice of a quoted booking falls due when its buyer is reminded (procurement).
+INVOICE_REMINDER_DAYS_BEFORE = env.int("INVOICE_REMINDER_DAYS_BEFORE", default=3)
 # The largest signed quote or purchase order a buyer may upload (PDF only), in bytes.
 QUOTE_UPLOAD_MAX_BYTES = env.int("QUOTE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 # Endpoints taking an upload, with their request body limit (core.middleware): the file plus

@@ -141,9 +141,10 @@ def payment_terms_text(invoice: Invoice) -> str:
     seller = invoice.seller
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         return "Avoir imputable sur les sommes dues ou remboursé."
+    note = f"{invoice.payment_terms_note} " if invoice.payment_terms_note else ""
     return (
-        f"Paiement à {seller['payment_terms_days']} jours, au plus tard le "
-        f"{invoice.due_date:%d/%m/%Y}. Pas d'escompte pour paiement anticipé. "
+        f"Paiement à {invoice.terms_days} jours, au plus tard le "
+        f"{invoice.due_date:%d/%m/%Y}. {note}Pas d'escompte pour paiement anticipé. "
         f"{seller['late_payment_mention']}. "
         "Indemnité forfaitaire pour frais de recouvrement : 40 €."
     )

@@ -134,6 +134,15 @@ class Invoice(models.Model):
     paid = models.BooleanField(default=False, verbose_name=_("paid"))
     paid_cents = models.BigIntegerField(default=0, verbose_name=_("paid (cents)"))
     paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    # The payment terms the invoice states when a contribution of ``invoicing.invoice_terms``
+    # set them (a quote's terms): the days to pay (else the seller's, in the seller snapshot)
+    # and a sentence printed with them (in the PDF and the Factur-X BT-20).
+    payment_terms_days = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("payment terms (days)")
+    )
+    payment_terms_note = models.CharField(
+        max_length=400, blank=True, verbose_name=_("payment terms note")
+    )
     # PDF/A-3b with Factur-X, written once after commit (QuerySet.update in services).
     pdf = models.BinaryField(default=b"", editable=False)
     pdf_rendered_at = models.DateTimeField(
@@ -176,6 +185,13 @@ class Invoice(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("An issued invoice is never deleted: issue a credit note.")
+
+    @property
+    def terms_days(self) -> int:
+        """The days to pay this invoice states: its own terms, else the seller's at issue."""
+        if self.payment_terms_days is not None:
+            return self.payment_terms_days
+        return int(self.seller.get("payment_terms_days", 30))
 
     @property
     def amount_due_cents(self) -> int:

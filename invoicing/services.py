@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,31 @@ DELIVER_INVOICE = "invoicing.deliver_invoice"  # the outbox handler (invoicing/r
 InvoiceDeliverer = Callable[[Invoice, bytes], None]
 InvoiceDeliveryChoice = Callable[[Invoice], InvoiceDeliverer | None]
 invoice_delivery_channels = ExtensionPoint[InvoiceDeliveryChoice]("invoicing.delivery_channels")
+
+
+@dataclass(frozen=True)
+class InvoiceTerms:
+    """The payment terms an app above sets for an invoice (a quote's terms for its buyer type).
+
+    ``days`` to pay, counted from the issue (the day the buyer receives it) or from
+    ``runs_from`` when that is later (a public buyer's period runs from the certified delivery
+    when the invoice arrives before it); ``note`` is printed with the terms, in French like the
+    invoice. Public bodies' days stay capped at 30 whatever a contribution says."""
+
+    days: int
+    runs_from: date | None = None
+    note: str = ""
+
+
+# What may refuse an invoice, and the terms it states. A check is called with the booking
+# locked and the kind asked (``final``, ``full`` or ``deposit``) and raises a ``DomainError`` to
+# refuse (nothing written, no number taken). A terms rule answers ``InvoiceTerms`` or None to
+# leave it to the next one; none: the seller's ``payment_terms_days``. Procurement contributes
+# both for quoted bookings (service certified first, the quote's terms).
+InvoiceIssueCheck = Callable[[Booking, str], None]
+invoice_issue_checks = ExtensionPoint[InvoiceIssueCheck]("invoicing.issue_checks")
+InvoiceTermsRule = Callable[[Booking, str], InvoiceTerms | None]
+invoice_terms_rules = ExtensionPoint[InvoiceTermsRule]("invoicing.invoice_terms")
 
 DEMO_SELLER: dict[str, Any] = {
     "legal_name": "Voyages apprenants (DÉMONSTRATION)",
@@ -262,13 +288,32 @@ def _lines_for(booking: Booking, kind: str, deposits: list[Invoice]) -> list[dic
     return _price_lines(booking)
 
 
-def _due_date(issue_date: date, seller: SellerProfile, booking: Booking, kind: str) -> date:
-    """The seller's terms (capped for public bodies); a deposit is due before the visit it
-    secures, at the latest the day before, and never before the day it is issued."""
-    days = seller.payment_terms_days
+def _terms(booking: Booking, kind: str) -> InvoiceTerms | None:
+    """The first terms a contribution of ``invoice_terms_rules`` sets, else None."""
+    for rule in invoice_terms_rules:
+        terms = rule(booking, kind)
+        if terms is not None:
+            return terms
+    return None
+
+
+def _due_date(
+    issue_date: date,
+    seller: SellerProfile,
+    booking: Booking,
+    kind: str,
+    terms: InvoiceTerms | None = None,
+) -> date:
+    """The invoice's terms, else the seller's (capped for public bodies), from the issue or the
+    later day the terms run from; a deposit is due before the visit it secures, at the latest
+    the day before, and never before the day it is issued."""
+    days = terms.days if terms is not None else seller.payment_terms_days
     if booking.organisation_type == OrganisationType.PUBLIC_BODY:
         days = min(days, PUBLIC_BODY_MAX_TERMS_DAYS)
-    due = issue_date + timedelta(days=days)
+    start = issue_date
+    if terms is not None and terms.runs_from is not None:
+        start = max(start, terms.runs_from)
+    due = start + timedelta(days=days)
     if kind == DEPOSIT:
         due = max(min(due, _service_date(booking) - timedelta(days=1)), issue_date)
     return due
@@ -287,6 +332,9 @@ def invoice_issue(
     """
     locked = _lock_booking(booking.pk)
     deposits = _check_invoiceable(locked, kind)
+    for check in invoice_issue_checks:
+        check(locked, kind)
+    terms = _terms(locked, kind)
     lines = _lines_for(locked, kind, deposits)
     table = amounts.breakdown(lines)
     sums = amounts.totals(table)
@@ -303,7 +351,9 @@ def invoice_issue(
         booking=locked,
         issue_date=issue_date,
         service_date=_service_date(locked),
-        due_date=_due_date(issue_date, seller, locked, kind),
+        due_date=_due_date(issue_date, seller, locked, kind, terms),
+        payment_terms_days=terms.days if terms is not None else None,
+        payment_terms_note=terms.note[:400] if terms is not None else "",
         seller=_seller_snapshot(seller),
         buyer=_buyer_snapshot(locked),
         lines=lines,

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
+from core.errors import DomainError
+from procurement import services
 from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 
 
@@ -91,12 +96,56 @@ class QuoteAdmin(ReadOnlyModelAdmin):
         "booking",
         "seats_held",
         "order_table",
+        "service_done",
         "decline_reason",
         "versions_table",
         "acceptance_table",
         "events_table",
     )
     readonly_fields = fields
+    actions = ["certify_service"]
+
+    @admin.action(
+        description=_("Certify that the service was delivered (service fait)"),
+        permissions=["certify"],
+    )
+    def certify_service(self, request: HttpRequest, queryset: QuerySet[Quote]) -> None:
+        """Each selected quote's service certified by this user now (idempotent); a refusal
+        (not accepted, cancelled, visit to come) is reported with its quote, the others go on."""
+        done = already = 0
+        for quote in queryset:
+            try:
+                certified = services.quote_certify_service(quote=quote, user=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{quote.number}: {error.message}", messages.ERROR)
+                continue
+            if certified.created:
+                done += 1
+            else:
+                already += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(done)d service certified (%(already)d already were).",
+                "%(done)d services certified (%(already)d already were).",
+                done,
+            )
+            % {"done": done, "already": already},
+            level=messages.SUCCESS if done else messages.WARNING,
+        )
+
+    def has_certify_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("procurement.change_quote"))
+
+    @admin.display(description=_("certified delivery"))
+    def service_done(self, obj: Quote) -> str:
+        certification = getattr(obj, "service_certification", None)
+        if certification is None:
+            return "-"
+        return _("%(at)s, by %(by)s") % {
+            "at": paris(certification.certified_at),
+            "by": certification.certified_by.get_username(),
+        }
 
     @admin.display(description=_("status"))
     def shown_status(self, obj: Quote) -> str:

@@ -4,6 +4,7 @@ read, revise, extend and decline (``procurement.change_quote``), each change aud
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -174,6 +175,7 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
     versions = VersionSerializer(many=True)
     documents = DocumentSerializer(many=True)
     invoice_issued = serializers.SerializerMethodField()
+    service_certified_at = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -198,6 +200,7 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
             "purchase_order_number",
             "commitment_number",
             "invoice_issued",
+            "service_certified_at",
             "decline_reason",
             "versions",
             "documents",
@@ -217,6 +220,11 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
     def get_invoice_issued(self, obj: Quote) -> bool:
         """Whether the final invoice is issued: the order references can no longer change."""
         return services.invoice_issued(obj)
+
+    def get_service_certified_at(self, obj: Quote) -> datetime | None:
+        """When staff certified that the service was delivered (service fait), else null."""
+        certification = getattr(obj, "service_certification", None)
+        return certification.certified_at if certification is not None else None
 
     def get_links(self, obj: Quote) -> dict[str, str]:
         return {
@@ -266,7 +274,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
     lookup_value_regex = NUMBER_PATTERN
     serializer_class = QuoteSerializer
     throttle_classes = [ClientScopedRateThrottle]
-    staff_actions = {"revise", "extend", "decline"}
+    staff_actions = {"revise", "extend", "decline", "service_done"}
 
     def get_throttles(self) -> list[Any]:
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"
@@ -278,7 +286,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         return [AllowAny()]
 
     def get_queryset(self) -> QuerySet[Quote]:
-        return Quote.objects.select_related("booking").prefetch_related(
+        return Quote.objects.select_related("booking", "service_certification").prefetch_related(
             "versions__itinerary", "documents"
         )
 
@@ -486,3 +494,19 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
             quote=quote, reason=serializer.validated_data["reason"], user=request.user
         )
         return self._answer(declined)
+
+    @extend_schema(
+        request=None,
+        responses={200: QuoteSerializer, 201: QuoteSerializer},
+        description=(
+            "Staff: the service of an accepted quote was delivered (service fait), recorded "
+            "with who and when; 201 when recorded now, 200 when it already was (nothing "
+            "changes). A public buyer's final invoice can be issued only after it."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="service-done")
+    def service_done(self, request: Request, number: str) -> Response:
+        quote = self._quote(staff_only=True)
+        certified = services.quote_certify_service(quote=quote, user=request.user)
+        code = status.HTTP_201_CREATED if certified.created else status.HTTP_200_OK
+        return self._answer(quote, code)

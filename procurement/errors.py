@@ -12,3 +12,6 @@ INVOICE_ISSUED = "invoice_issued"  # the order references are frozen with the fi
 DOCUMENT_NOT_PDF = "document_not_pdf"
 DOCUMENT_TOO_LARGE = "document_too_large"
 DOCUMENT_REQUIRED = "document_required"
+VISIT_NOT_YET_DELIVERED = "visit_not_yet_delivered"  # service fait only once the visit started
+BOOKING_NOT_ACTIVE = "booking_not_active"  # a cancelled booking's service is not certified
+SERVICE_NOT_CERTIFIED = "service_not_certified"  # a public buyer's final invoice waits for it

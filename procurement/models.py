@@ -361,3 +361,60 @@ class PaymentTerms(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_organisation_type_display())
+
+
+class ServiceCertification(models.Model):
+    """Certified delivery (service fait): staff record, after the visit, that the service of an
+    accepted quote was delivered. One per quote (recording it again changes nothing); a public
+    buyer's final invoice waits for it, and its payment period runs from it when later than the
+    invoice (``procurement.invoicing``)."""
+
+    quote = models.OneToOneField(
+        Quote,
+        on_delete=models.PROTECT,
+        related_name="service_certification",
+        verbose_name=_("quote"),
+    )
+    certified_at = models.DateTimeField(verbose_name=_("certified at"))
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("certified by"),
+    )
+
+    class Meta:
+        verbose_name = _("certified delivery")
+        verbose_name_plural = _("certified deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.quote_id} {self.certified_at:%Y-%m-%d}"
+
+
+class ReminderStage(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class InvoiceReminder(models.Model):
+    """One payment reminder of a quoted booking's invoice, at most one per stage (a unique
+    constraint: the beat task may run again, the buyer gets each reminder once)."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("invoice"),
+    )
+    stage = models.CharField(max_length=10, choices=ReminderStage.choices, verbose_name=_("stage"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("payment reminder")
+        verbose_name_plural = _("payment reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "stage"], name="invoice_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.stage}"

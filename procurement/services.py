@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import errors as booking_errors
 from bookings.inputs import BookingRequest
-from bookings.models import PaymentMethod
+from bookings.models import ACTIVE_STATUSES, PaymentMethod
 from bookings.pricing import price_booking
 from bookings.services import (
     booking_create_quoted,
@@ -56,6 +56,7 @@ from procurement.models import (
     QuoteSequence,
     QuoteStatus,
     QuoteVersion,
+    ServiceCertification,
 )
 from procurement.terms import payment_schedule
 
@@ -608,3 +609,50 @@ def quotes_release_expired_holds() -> int:
                 _event(locked, "hold_released", None, valid_until=locked.valid_until.isoformat())
                 released += 1
     return released
+
+
+@dataclass(frozen=True)
+class Certified:
+    """The quote's certified delivery, and whether this call recorded it."""
+
+    certification: ServiceCertification
+    created: bool
+
+
+@transaction.atomic
+def quote_certify_service(*, quote: Quote, user: Any) -> Certified:
+    """Staff: the service of an accepted quote was delivered (service fait), by ``user`` now.
+
+    Idempotent: when it is already certified, the first record is answered and nothing
+    changes. Refused (``quote_not_accepted``, ``booking_not_active``,
+    ``visit_not_yet_delivered``) before the quote is accepted, when its booking is cancelled,
+    or before the visit has started. Locks the quote row (the lock order of every quote write).
+    """
+    locked = _lock(quote)
+    existing = ServiceCertification.objects.filter(quote=locked).first()
+    if existing is not None:
+        return Certified(certification=existing, created=False)
+    if locked.status != QuoteStatus.ACCEPTED or locked.booking_id is None:
+        raise Conflict(
+            errors.QUOTE_NOT_ACCEPTED,
+            _("Only an accepted quote's service can be certified."),
+        )
+    booking = locked.booking
+    assert booking is not None  # accepted quotes have their booking (a constraint)
+    if booking.status not in ACTIVE_STATUSES:
+        raise Conflict(
+            errors.BOOKING_NOT_ACTIVE,
+            _("The booking of this quote is cancelled: there is no service to certify."),
+        )
+    now = timezone.now()
+    if booking.departure.starts_at > now:
+        raise Conflict(
+            errors.VISIT_NOT_YET_DELIVERED,
+            _("The visit has not taken place yet (%(date)s).")
+            % {"date": timezone.localtime(booking.departure.starts_at).strftime("%Y-%m-%d")},
+        )
+    certification = ServiceCertification.objects.create(
+        quote=locked, certified_at=now, certified_by=user
+    )
+    _event(locked, "service_certified", user, certified_at=now.isoformat())
+    return Certified(certification=certification, created=True)

@@ -18,3 +18,19 @@ def send_quote_email(quote_id: int, kind: str) -> None:
     from procurement.models import Quote
 
     quote_email(Quote.objects.get(pk=quote_id), kind).send()
+
+
+@shared_task
+def send_invoice_reminders() -> int:
+    from procurement.reminders import invoice_reminders_send
+
+    return invoice_reminders_send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invoice_reminder(reminder_id: int) -> None:
+    from procurement.models import InvoiceReminder
+    from procurement.reminders import reminder_email
+
+    reminder = InvoiceReminder.objects.select_related("invoice__booking__quote").get(pk=reminder_id)
+    reminder_email(reminder).send()

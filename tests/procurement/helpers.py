@@ -30,3 +30,22 @@ def quote_staff(**kwargs: Any) -> Any:
         )
     )
     return user
+
+
+def visit_took_place(booking: Any, days_ago: int = 1) -> None:
+    """Move the booking's departure into the past: the visit has taken place."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    departure = Departure.objects.get(pk=booking.departure_id)
+    length = departure.ends_at - departure.starts_at
+    starts = timezone.now() - timedelta(days=days_ago)
+    Departure.objects.filter(pk=departure.pk).update(starts_at=starts, ends_at=starts + length)
+
+
+def certify_service(quote: Any) -> Any:
+    """Staff certify the delivered service of an accepted quote (its visit took place)."""
+    from procurement.services import quote_certify_service
+
+    return quote_certify_service(quote=quote, user=quote_staff(username="certifier"))

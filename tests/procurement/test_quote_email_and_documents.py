@@ -20,7 +20,7 @@ from procurement.models import Quote, QuoteDocument, QuoteLink, QuoteStatus, Quo
 from tests.bookings.helpers import bookable_departure
 from tests.conftest import CommittingAPIClient, assert_problem
 from tests.factories import schedule
-from tests.procurement.helpers import quote_body, quote_staff
+from tests.procurement.helpers import certify_service, quote_body, quote_staff, visit_took_place
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +221,8 @@ def test_the_purchase_order_follows_until_the_invoice_is_issued(api: APIClient) 
     assert booking.purchase_order == "EJ-0042"  # what the invoice prints and Chorus Pro checks
     assert BookingEvent.objects.filter(booking=booking, action="purchase_order_set").exists()
 
+    visit_took_place(booking)
+    certify_service(Quote.objects.get())  # a public buyer is invoiced after the service fait
     invoice_issue(booking=booking, kind="full")
     late = api.post(
         url, {"commitment_number": "EJ-0043"}, format="json", HTTP_X_QUOTE_TOKEN=quote["token"]
