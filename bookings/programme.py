@@ -44,7 +44,7 @@ from itineraries.invalidation import CATALOGUE
 from itineraries.models import Site, Stop
 
 # Bump when the template or the drawing changes, so that cached PDFs and ETags are renewed.
-LAYOUT_VERSION = "2"  # 2: accessibility per stop in the timetable
+LAYOUT_VERSION = "3"  # 2: accessibility per stop in the timetable; 3: a shorter route map
 CACHE_SECONDS = 30 * 24 * 3600
 # The visits happen in Loos-en-Gohelle: times are local there, whatever the server's zone.
 VISIT_TIMEZONE = ZoneInfo("Europe/Paris")

@@ -40,7 +40,17 @@ export function checkInPanel(manifest) {
     status.textContent = waiting ? t(offline ? "checkinOffline" : "checkinSending", { n: waiting }) : t("checkinSaved");
   };
 
+  // One send at a time: a tick made while a send is on its way is sent when it comes back, so
+  // that answers arrive in order and an older answer never shows a total without the newer tick.
+  let sending = null;
+  let again = false;
   const flush = async () => {
+    if (sending) { again = true; return; }
+    sending = sendQueue();
+    try { await sending; } finally { sending = null; }
+    if (again) { again = false; await flush(); }
+  };
+  const sendQueue = async () => {
     const queue = readQueue(departure);
     if (!queue.length) { showQueue(false); return; }
     if (!navigator.onLine) { showQueue(true); return; }
