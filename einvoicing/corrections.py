@@ -79,7 +79,9 @@ def delivery_correct(
         booking_id=invoice.booking_id, departure_id=invoice.booking.departure_id
     )
     locked = (
-        Delivery.objects.select_for_update()
+        # Only the delivery's row: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer joins that the two optional relations make.
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("credit_note", "corrected_by")
         .get(pk=delivery.pk)
     )

@@ -75,6 +75,8 @@ def fill_invoice_form(page: Any) -> None:
 def test_browse_book_by_invoice_and_see_the_booking(page: Any, departure: Any) -> None:
     page.goto("/")
     page.get_by_role("heading", level=1).wait_for()
+    # The heading and introduction are drawn before the catalogue's answer arrives.
+    page.locator(".card").first.wait_for()
     assert page.locator(".card").count() == 1
     shoot(page, "catalogue")
     open_first_slot(page, departure)
@@ -141,10 +143,10 @@ def test_change_participants_and_cancel_from_the_booking_page(page: Any, departu
 def test_invoice_booking_with_the_keyboard_only(page: Any, departure: Any) -> None:
     page.goto("/")
     page.get_by_role("heading", level=1).wait_for()
-    page.keyboard.press("Tab")  # skip link
-    page.keyboard.press("Tab")  # brand
-    page.keyboard.press("Tab")  # language switch
-    for _ in range(6):  # filters, then the first card's link
+    page.locator(".card").first.wait_for()  # drawn after the heading, once the catalogue answers
+    # The skip link, the brand, the header's links, the language switch, the filters, then the
+    # first card's link.
+    for _ in range(20):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('.card') !== null"):
             break

@@ -137,9 +137,10 @@ def test_download_serves_the_stored_pdf_and_counts_it(api: Any) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="fiche.pdf"'
+    # Read to the end, the test client closes the answer itself (an explicit close() would send
+    # request_finished, whose close_old_connections closes the test's PostgreSQL connection).
     assert b"".join(response.streaming_content) == pdf_bytes()
-    response.close()
-    api.get("/api/v1/resources/fiche/download/").close()
+    assert b"".join(api.get("/api/v1/resources/fiche/download/").streaming_content)
     stored.refresh_from_db()
     assert stored.download_count == 2
 
