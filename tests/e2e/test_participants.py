@@ -140,6 +140,9 @@ def test_the_organiser_enters_the_list_and_a_participant_registers(
     expect(page.locator("#participant-rows fieldset.participant")).to_have_count(3)
     expect(page.locator("#participants-warnings .alert")).to_be_visible()
     page.locator("#registration-revoke").click()
+    # The create button shows before and after: wait for the revoke button to go, which is
+    # drawn from the server's answer, before opening the link again.
+    expect(page.locator("#registration-revoke")).to_have_count(0)
     expect(page.locator("#registration-create")).to_be_visible()
     page.goto(f"{parts.path}?{parts.query}")
     expect(page.locator("#registration-closed")).to_contain_text(texts["closed"])
