@@ -8,13 +8,12 @@ namespaces bumped, and fail for a writer that does not say what it made stale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.db.models.signals import post_delete, post_save
 from django.test import Client, TestCase
 
 from bookings.invalidation import booking_written
@@ -28,6 +27,7 @@ from guides.invalidation import feed_shows_booking
 from guides.models import Assignment, Guide, TimeOff, WeeklyAvailability
 from itineraries import services as itinerary_services
 from tests.admin_forms import form_data
+from tests.cache_watch import Seen, writes_watcher
 from tests.factories import UserFactory
 from tests.guides.helpers import assign, at, departure_at, make_guide
 
@@ -37,44 +37,14 @@ GUIDE_MODELS = (Guide, WeeklyAvailability, TimeOff, Assignment)
 WHAT_GUIDES_FEED = ("availability", FEED_NAMESPACE, SECTIONS_NAMESPACE)
 
 
-class Watch:
-    def __init__(self) -> None:
-        self.written: list[str] = []
-        self.bumped: list[str] = []
-
+class Watch(Seen):
     def check(self, namespaces: tuple[str, ...] = WHAT_GUIDES_FEED) -> None:
-        assert self.written, "no guides' row was written"
-        for namespace in namespaces:
-            assert namespace in self.bumped, f"{self.written} written, {namespace} not bumped"
+        self.require(namespaces, what="guides' row")
 
 
 @pytest.fixture
-def watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], Any]], Watch]]:
-    def run(action: Callable[[], Any]) -> Watch:
-        seen = Watch()
-        real_incr = cache._incr
-
-        def incr(namespace: str) -> None:
-            seen.bumped.append(namespace)
-            real_incr(namespace)
-
-        def written(sender: Any, **kwargs: Any) -> None:
-            if sender in GUIDE_MODELS:
-                seen.written.append(sender.__name__)
-
-        monkeypatch.setattr(cache, "_incr", incr)
-        for signal in (post_save, post_delete):
-            signal.connect(written, dispatch_uid="test-guides-invalidation")
-        try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                action()
-        finally:
-            for signal in (post_save, post_delete):
-                signal.disconnect(dispatch_uid="test-guides-invalidation")
-            monkeypatch.setattr(cache, "_incr", real_incr)
-        return seen
-
-    yield run
+def watch(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], Any]], Watch]:
+    return writes_watcher(monkeypatch, GUIDE_MODELS, Watch)
 
 
 # --- The services ---------------------------------------------------------------------------

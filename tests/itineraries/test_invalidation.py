@@ -9,17 +9,15 @@ show the catalogue too).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 import pytest
 from django.contrib import admin
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.test import Client, TestCase
+from django.test import Client
 
-from core import cache
 from guides.calendar import FEED_NAMESPACE
 from itineraries import services
 from itineraries.inputs import OptionInput, StopInput
@@ -35,6 +33,7 @@ from itineraries.models import (
     Theme,
 )
 from tests.admin_forms import form_data
+from tests.cache_watch import Seen, writes_watcher
 from tests.factories import (
     ItineraryFactory,
     SiteFactory,
@@ -49,45 +48,14 @@ pytestmark = pytest.mark.django_db
 CATALOGUE_MODELS = (Theme, Site, SiteFigure, Itinerary, Stop, Option, Departure, Closure)
 
 
-class Watch:
-    def __init__(self) -> None:
-        self.written: list[str] = []
-        self.bumped: list[str] = []
-
+class Watch(Seen):
     def check(self) -> None:
-        assert self.written, "nothing in the catalogue was written"
-        for namespace in ("catalogue", "availability", FEED_NAMESPACE):
-            assert namespace in self.bumped, f"{self.written} written, {namespace} not bumped"
+        self.require(("catalogue", "availability", FEED_NAMESPACE), what="catalogue row")
 
 
 @pytest.fixture
-def watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], Any]], Watch]]:
-    def run(action: Callable[[], Any]) -> Watch:
-        seen = Watch()
-        real_incr = cache._incr
-
-        def incr(namespace: str) -> None:
-            seen.bumped.append(namespace)
-            real_incr(namespace)
-
-        def written(sender: Any, **kwargs: Any) -> None:
-            if sender in CATALOGUE_MODELS or sender is Itinerary.themes.through:
-                seen.written.append(sender.__name__)
-
-        monkeypatch.setattr(cache, "_incr", incr)
-        signals = (post_save, post_delete, m2m_changed)
-        for signal in signals:
-            signal.connect(written, dispatch_uid="test-catalogue-invalidation")
-        try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                action()
-        finally:
-            for signal in signals:
-                signal.disconnect(dispatch_uid="test-catalogue-invalidation")
-            monkeypatch.setattr(cache, "_incr", real_incr)
-        return seen
-
-    yield run
+def watch(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], Any]], Watch]:
+    return writes_watcher(monkeypatch, (*CATALOGUE_MODELS, Itinerary.themes.through), Watch)
 
 
 # --- The services ---------------------------------------------------------------------------
