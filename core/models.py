@@ -1,4 +1,5 @@
-"""Cross-cutting tables with no domain knowledge: the idempotency keys of HTTP requests."""
+"""Cross-cutting tables with no domain knowledge: the idempotency keys of HTTP requests, and the
+abstract counter row of gapless numbering (core.numbering)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Counter(models.Model):
+    """A gapless counter row: each app's sequence model adds its key fields (core.numbering)."""
+
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
+
+    class Meta:
+        abstract = True
 
 
 class IdempotencyStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
+from core.models import Counter
 
 
 class SellerProfile(models.Model):
@@ -71,12 +72,11 @@ class InvoiceSeries(models.TextChoices):
     CREDIT_NOTE = "AV", _("Credit notes")
 
 
-class InvoiceSequence(models.Model):
+class InvoiceSequence(Counter):
     """One counter row per series and year; locked (select_for_update) to take a number."""
 
     series = models.CharField(max_length=2, choices=InvoiceSeries.choices, verbose_name=_("series"))
     year = models.PositiveIntegerField(verbose_name=_("year"))
-    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("invoice sequence")

@@ -32,6 +32,7 @@ from core import outbox
 from core.errors import Conflict, InvalidInput
 from core.extensions import ExtensionPoint
 from core.money import percent_of, vat_on
+from core.numbering import take_next
 from invoicing import amounts, errors
 from invoicing.models import Invoice, InvoiceKind, InvoiceSequence, InvoiceSeries, SellerProfile
 
@@ -138,15 +139,15 @@ def _buyer_snapshot(booking: Booking) -> dict[str, Any]:
 
 
 def _take_number(series: str, year: int) -> str:
-    """Increment the series' counter under its row lock; the caller's transaction holds it."""
-    InvoiceSequence.objects.get_or_create(series=series, year=year)
-    rows = InvoiceSequence.objects.filter(series=series, year=year)
-    sequence = (rows.select_for_update() if _lock_sequence else rows).get()
-    if _after_sequence_read is not None:
-        _after_sequence_read()
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{series}{year}-{sequence.last_number:06d}"
+    """The series' next number of the year (core.numbering); the caller's transaction holds it."""
+    number = take_next(
+        InvoiceSequence,
+        series=series,
+        year=year,
+        lock=_lock_sequence,
+        after_read=_after_sequence_read,
+    )
+    return f"{series}{year}-{number:06d}"
 
 
 def _lock_booking(booking_id: int) -> Booking:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, OrganisationType, SeatHold
+from core.models import Counter
 from itineraries.models import Departure, Itinerary, Language
 
 
@@ -28,11 +29,10 @@ class QuoteStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")  # valid_until passed (computed: see effective_status)
 
 
-class QuoteSequence(models.Model):
+class QuoteSequence(Counter):
     """One counter row per year; locked (select_for_update) to take a number."""
 
     year = models.PositiveIntegerField(unique=True, verbose_name=_("year"))
-    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("quote sequence")

@@ -42,6 +42,7 @@ from bookings.services import (
     seat_hold_release,
 )
 from core.errors import Conflict, InvalidInput
+from core.numbering import take_next
 from core.tasks import enqueue
 from core.tokens import hash_token, new_token, token_matches
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
@@ -68,12 +69,8 @@ _quote_lock_enabled: bool = True
 
 
 def _take_number(year: int) -> str:
-    """Increment the year's counter under its row lock; the caller's transaction holds it."""
-    QuoteSequence.objects.get_or_create(year=year)
-    sequence = QuoteSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"D{year}-{sequence.last_number:06d}"
+    """The year's next quote number (core.numbering); the caller's transaction holds it."""
+    return f"D{year}-{take_next(QuoteSequence, year=year):06d}"
 
 
 def free_places(*, pupils: int, staff: int) -> int:
