@@ -19,4 +19,6 @@ urlpatterns = [
     path("guide/", shell, name="guide-page"),
     # The public map of the transition's sites (docs/map.md).
     re_path(r"^map/?$", shell, name="map-page"),
+    # The check of a certificate of attendance's code, the address printed on it (visits).
+    re_path(r"^certificates(?:/[A-Za-z0-9-]{1,40})?/?$", shell, name="certificate-check-page"),
 ]

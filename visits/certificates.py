@@ -198,7 +198,7 @@ def hours(minutes: int) -> str:
 
 
 def verification_url(code: str) -> str:
-    return f"{settings.SITE_URL}/api/v1/certificates/{code}/"
+    return f"{settings.SITE_URL}/certificates/{code}"
 
 
 def _context(booking: Booking, certificates: Sequence[Certificate]) -> dict[str, Any]:

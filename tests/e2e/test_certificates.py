@@ -20,6 +20,7 @@ from tests.bookings.helpers import book, bookable_departure
 from tests.e2e.conftest import shoot
 from tests.e2e.test_frontend import unexpected
 from tests.guides.helpers import assign, make_guide
+from visits.certificates import verification_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -120,4 +121,75 @@ def test_before_the_visit_the_section_says_when_they_come(
     expect(page.locator("#certificates-list")).to_have_count(0)
     for width in (390, 1280):
         _fits(page, width)
+    assert unexpected(page.problems) == []
+
+
+CHECK = {
+    "fr": {
+        "title": "Vérifier une attestation de présence",
+        "submit": "Vérifier",
+        "empty": "Saisissez le code",
+        "malformed": "que des lettres",
+        "valid": "Attestation authentique",
+        "hours": "h",
+        "unknown": "Aucune attestation valide",
+    },
+    "en": {
+        "title": "Check a certificate of attendance",
+        "submit": "Check",
+        "empty": "Type the code",
+        "malformed": "only letters",
+        "valid": "Genuine certificate",
+        "hours": "h",
+        "unknown": "No valid certificate",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_address_printed_on_a_certificate_tells_whether_it_is_genuine(
+    page: Any, live_server: Any, lang: str
+) -> None:
+    """Whoever holds a paper follows its printed address, or types its code: a genuine one shows
+    the holder's initials and the visit, never the name; a wrong code says so."""
+    texts = CHECK[lang]
+    page.add_init_script(f"localStorage.setItem('va-lang', '{lang}')")
+    visit = _visit_that_took_place()
+    listed = APIClient().get(
+        f"/api/v1/bookings/{visit['reference']}/certificates/",
+        HTTP_X_BOOKING_TOKEN=visit["token"],
+    )
+    assert listed.status_code == 200, listed.content
+    lea = next(c for c in listed.json()["certificates"] if c["name"] == "Léa Dupont")
+    # The PDF prints the page's address (SITE_URL), not the API's.
+    assert verification_url(lea["code"]).endswith(f"/certificates/{lea['code']}")
+
+    page.goto(f"/certificates/{lea['code']}")
+    expect(page.get_by_role("heading", name=texts["title"])).to_be_visible()
+    valid = page.locator("#cc-valid")
+    expect(valid).to_contain_text(texts["valid"])
+    expect(valid).to_contain_text("L. D.")
+    expect(valid).not_to_contain_text("Léa")
+    for width in (390, 1280):
+        _fits(page, width)
+    shoot(page, f"certificate-check-{lang}")
+
+    # Wrong input: nothing typed, then a code with a character no code has, then an unknown one.
+    page.goto("/certificates/")
+    page.get_by_role("button", name=texts["submit"], exact=True).click()
+    expect(page.locator("#cc-code-error")).to_contain_text(texts["empty"])
+    expect(page.locator("#cc-code")).to_have_attribute("aria-invalid", "true")
+    page.locator("#cc-code").fill("AC 12/34")
+    page.get_by_role("button", name=texts["submit"], exact=True).click()
+    expect(page.locator("#cc-code-error")).to_contain_text(texts["malformed"])
+    page.locator("#cc-code").fill("ac-2222-2222-2222")
+    page.get_by_role("button", name=texts["submit"], exact=True).click()
+    expect(page.locator("#cc-invalid")).to_contain_text(texts["unknown"])
+    expect(page.locator("#cc-code-error")).to_be_empty()
+    assert page.url.endswith("/certificates/AC-2222-2222-2222")
+    shoot(page, f"certificate-check-unknown-{lang}")
+    # The code typed in lower case is the same certificate.
+    page.locator("#cc-code").fill(lea["code"].lower())
+    page.get_by_role("button", name=texts["submit"], exact=True).click()
+    expect(page.locator("#cc-valid")).to_contain_text(texts["valid"])
     assert unexpected(page.problems) == []

@@ -212,6 +212,10 @@ const TEXTS = {
     certTitle: "Attestations de présence", certLater: "Les attestations de présence des participants pointés par le guide seront disponibles ici après la visite (à partir du {when}).",
     certNone: "Aucun participant nommé n'a été pointé par le guide : il n'y a pas d'attestation de présence. Écrivez-nous si c'est une erreur.",
     certIntro: "{n} attestation(s) de présence, une par participant pointé par le guide.", certAll: "Toutes les attestations (PDF, une page par participant)", certCode: "code {code}",
+    ccTitle: "Vérifier une attestation de présence", ccIntro: "Saisissez le code de vérification imprimé au bas de l'attestation pour savoir si elle est authentique.",
+    ccLabel: "Code de vérification", ccSubmit: "Vérifier", ccEmpty: "Saisissez le code imprimé sur l'attestation.", ccMalformed: "Un code ne contient que des lettres, des chiffres et des tirets.",
+    ccValid: "Attestation authentique ({code}).", ccNotFound: "Aucune attestation valide ne porte le code {code}. Vérifiez la saisie : une attestation retirée ou dont les données ont été effacées n'est plus vérifiable.",
+    ccHolder: "Titulaire (initiales)", ccItinerary: "Itinéraire", ccDate: "Date de la visite", ccHours: "Durée", ccHoursValue: "{n} h", ccIssued: "Délivrée le",
   },
   en: {
     skip: "Skip to content", loading: "Loading…", switchTo: "Français", switchLabel: "Passer en français",
@@ -423,6 +427,10 @@ const TEXTS = {
     certTitle: "Certificates of attendance", certLater: "The certificates of attendance of the participants the guide checks in will be here after the visit (from {when}).",
     certNone: "The guide checked in no named participant: there is no certificate of attendance. Write to us if this is a mistake.",
     certIntro: "{n} certificate(s) of attendance, one per participant the guide checked in.", certAll: "All the certificates (PDF, one page per participant)", certCode: "code {code}",
+    ccTitle: "Check a certificate of attendance", ccIntro: "Type the verification code printed at the foot of the certificate to find out whether it is genuine.",
+    ccLabel: "Verification code", ccSubmit: "Check", ccEmpty: "Type the code printed on the certificate.", ccMalformed: "A code holds only letters, digits and hyphens.",
+    ccValid: "Genuine certificate ({code}).", ccNotFound: "No valid certificate bears the code {code}. Check what you typed: a withdrawn certificate, or one whose data were erased, can no longer be checked.",
+    ccHolder: "Holder (initials)", ccItinerary: "Itinerary", ccDate: "Date of the visit", ccHours: "Duration", ccHoursValue: "{n} h", ccIssued: "Issued on",
   },
 };
 

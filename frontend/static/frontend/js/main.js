@@ -2,6 +2,7 @@
 import { ApiError } from "./api.js";
 import { showBooking } from "./bookingpage.js";
 import { showCatalogue } from "./catalogue.js";
+import { showCertificateCheck } from "./certificatecheck.js";
 import { h, render, navigate } from "./dom.js";
 import { showGuide } from "./guide.js";
 import { currentLang, setLang, t } from "./i18n.js";
@@ -44,6 +45,7 @@ async function route() {
     else if ((match = path.match(/^\/quotes\/(D[0-9]{4}-[0-9]{6})\/?$/))) await showQuote(match[1], params.get("token"));
     else if (path.startsWith("/guide")) await showGuide();
     else if (/^\/map\/?$/.test(path)) await showMap(params);
+    else if ((match = path.match(/^\/certificates(?:\/([A-Za-z0-9-]{1,40}))?\/?$/))) await showCertificateCheck(match[1]);
     else if (path === "/" || path === "") await showCatalogue();
     else showNotFound();
     const heading = document.querySelector("#main h1");
