@@ -16,7 +16,7 @@ from payments import api as payments_api
 from procurement import api as procurement_api
 from resources import api as resources_api
 from visits import api as visits_api
-from visits import certificates_api
+from visits import certificates_api, rebooking_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -105,6 +105,12 @@ urlpatterns = [
         r"^certificates/(?P<code>[A-Za-z0-9-]{1,40})/$",
         certificates_api.CertificateVerifyView.as_view(),
         name="certificate-verify",
+    ),
+    # A cancelled departure's group moves to another date in one step (visits).
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/rebook/$",
+        rebooking_api.BookingRebookView.as_view(),
+        name="booking-rebook",
     ),
     # Card payment and offline payments of a booking (payments).
     re_path(

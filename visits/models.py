@@ -250,3 +250,36 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Rebooking(models.Model):
+    """A group whose public departure was cancelled moved to another date (visits.rebooking).
+
+    The row is claimed before the new booking is placed, so two clicks or two tabs cannot book
+    twice: the one-to-one key on the cancelled booking lets one claim through. ``booking`` is
+    the booking placed; null while it is being placed (a claim left by a failure is retaken
+    after ``visits.rebooking.CLAIM_TIMEOUT``).
+    """
+
+    cancelled = models.OneToOneField(
+        Booking,
+        on_delete=models.CASCADE,
+        related_name="rebooking",
+        verbose_name=_("cancelled booking"),
+    )
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebooked_from",
+        verbose_name=_("new booking"),
+    )
+    claimed_at = models.DateTimeField(verbose_name=_("claimed at"))
+
+    class Meta:
+        verbose_name = _("move to another date")
+        verbose_name_plural = _("moves to another date")
+
+    def __str__(self) -> str:
+        return f"{self.cancelled_id} -> {self.booking_id}"

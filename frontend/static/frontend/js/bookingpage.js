@@ -7,6 +7,7 @@ import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
 import { participantsSection } from "./participants.js";
 import { certificatesSection } from "./certificates.js";
+import { rebookSection } from "./rebook.js";
 import { recallToken } from "./tokens.js";
 
 let countdown = null;
@@ -41,6 +42,7 @@ export async function showBooking(reference, token) {
         ? h("p", {}, h("a", { class: "button primary", href: booking.checkout_url }, t("payNow"))) : null,
       balanceButton(booking, token)),
     keepLinkSection(),
+    booking.status === "cancelled" ? rebookSection(booking, token) : null,
     ended ? settlementSection(booking) : null,
     h("section", { "aria-labelledby": "visit-title" },
       h("h2", { id: "visit-title" }, t("visit")),

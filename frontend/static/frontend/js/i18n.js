@@ -215,6 +215,11 @@ const TEXTS = {
     ccTitle: "Vérifier une attestation de présence", ccIntro: "Saisissez le code de vérification imprimé au bas de l'attestation pour savoir si elle est authentique.",
     ccLabel: "Code de vérification", ccSubmit: "Vérifier", ccEmpty: "Saisissez le code imprimé sur l'attestation.", ccMalformed: "Un code ne contient que des lettres, des chiffres et des tirets.",
     ccValid: "Attestation authentique ({code}).", ccNotFound: "Aucune attestation valide ne porte le code {code}. Vérifiez la saisie : une attestation retirée ou dont les données ont été effacées n'est plus vérifiable.",
+    rbTitle: "Venir à une autre date", rbWhyMinimum: "Ce départ n'a pas atteint le nombre minimal de participants à sa date de décision : il est annulé et votre paiement vous est intégralement remboursé.",
+    rbWhyCancelled: "Ce départ a été annulé par nos soins : votre paiement vous est intégralement remboursé.",
+    rbIntro: "Réservez en une fois une autre date de cet itinéraire pour vos {n} participants, avec les mêmes coordonnées, options et liste de participants :",
+    rbMove: "Réserver le {when}", rbSeats: "{n} place(s) libre(s)", rbNone: "Aucune autre date publique de cet itinéraire n'a assez de places pour votre groupe en ce moment.",
+    rbPrivate: "Demander une date rien que pour votre groupe", rbDone: "Votre groupe a été réservé sur une autre date :",
     ccHolder: "Titulaire (initiales)", ccItinerary: "Itinéraire", ccDate: "Date de la visite", ccHours: "Durée", ccHoursValue: "{n} h", ccIssued: "Délivrée le",
   },
   en: {
@@ -430,6 +435,11 @@ const TEXTS = {
     ccTitle: "Check a certificate of attendance", ccIntro: "Type the verification code printed at the foot of the certificate to find out whether it is genuine.",
     ccLabel: "Verification code", ccSubmit: "Check", ccEmpty: "Type the code printed on the certificate.", ccMalformed: "A code holds only letters, digits and hyphens.",
     ccValid: "Genuine certificate ({code}).", ccNotFound: "No valid certificate bears the code {code}. Check what you typed: a withdrawn certificate, or one whose data were erased, can no longer be checked.",
+    rbTitle: "Come on another date", rbWhyMinimum: "This departure did not reach its minimum number of participants at its decision date: it is cancelled and your payment is refunded in full.",
+    rbWhyCancelled: "We cancelled this departure: your payment is refunded in full.",
+    rbIntro: "Book another date of this itinerary for your {n} participants in one step, with the same details, options and participant list:",
+    rbMove: "Book {when}", rbSeats: "{n} seat(s) free", rbNone: "No other public date of this itinerary has enough seats for your group at the moment.",
+    rbPrivate: "Ask for a date for your group alone", rbDone: "Your group is booked on another date:",
     ccHolder: "Holder (initials)", ccItinerary: "Itinerary", ccDate: "Date of the visit", ccHours: "Duration", ccHoursValue: "{n} h", ccIssued: "Issued on",
   },
 };
