@@ -102,7 +102,7 @@ def test_a_group_cancelled_short_of_the_minimum_moves_to_another_date(api: Any) 
     assert old.events.get(action="rebooked").data == {"booking": new.reference}
     assert new.events.get(action="rebooked_from").data["booking"] == old.reference
     # The new booking is a booking like any other: its group gets its e-mail and its token opens it.
-    assert any(new.reference in message.subject + message.body for message in mail.outbox)
+    assert any(new.reference in f"{message.subject} {message.body}" for message in mail.outbox)
     assert (
         api.get(
             f"/api/v1/bookings/{new.reference}/", HTTP_X_BOOKING_TOKEN=answer["token"]
