@@ -161,6 +161,11 @@ urlpatterns = [
         name="invoice-delivery-correction",
     ),
     path(
+        "invoices/<str:number>/delivery/completion/",
+        einvoicing_api.DeliveryCompletionView.as_view(),
+        name="invoice-delivery-completion",
+    ),
+    path(
         "invoices/<str:number>/pdf",
         invoicing_api.InvoiceViewSet.as_view({"get": "pdf"}),
         name="invoice-pdf",

@@ -427,6 +427,12 @@ CHORUS_PRO_TIMEOUT_SECONDS = env.float("CHORUS_PRO_TIMEOUT_SECONDS", default=20.
 # cached this long; each call to the portal inside a request waits at most this long.
 CHORUS_PRO_LOOKUP_CACHE_SECONDS = env.int("CHORUS_PRO_LOOKUP_CACHE_SECONDS", default=6 * 3600)
 CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS = env.float("CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS", default=5.0)
+# The seller's accredited platform (PA), when its settings (admin) name the adapter
+# "afnor_flow": the base URL under which the platform serves the AFNOR XP Z12-013 Flow Service
+# (/v1/flows...) and its API key (a bearer token, secret). Empty: no adapter is configured.
+PA_FLOW_API_URL = env.str("PA_FLOW_API_URL", default="")
+PA_FLOW_API_TOKEN = env.str("PA_FLOW_API_TOKEN", default="")
+PA_FLOW_TIMEOUT_SECONDS = env.float("PA_FLOW_TIMEOUT_SECONDS", default=20.0)
 # A deposited invoice whose status has not moved for this many days is logged as stuck.
 EINVOICING_STUCK_DAYS = env.int("EINVOICING_STUCK_DAYS", default=15)
 # What is due when booking by card: the deposit when the visit is further away than this.

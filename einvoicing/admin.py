@@ -163,6 +163,7 @@ class PlatformSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "directory_registered",
         "issues_through_platform",
         "issuing_platform",
+        "adapter",
         "platform_number",
         "reform_to_do",
     ]

@@ -20,7 +20,7 @@ from core.idempotency import idempotent
 from core.permissions import StaffPermission
 from core.throttling import ClientScopedRateThrottle
 from einvoicing.answers import StaffDeliverySerializer, staff_view
-from einvoicing.corrections import delivery_correct
+from einvoicing.corrections import delivery_complete, delivery_correct
 from einvoicing.lookup import NOT_REGISTERED, REGISTERED, UNKNOWN, public_buyer_lookup
 from einvoicing.models import Delivery
 
@@ -130,3 +130,34 @@ class DeliveryCorrectionView(APIView):
             CorrectionSerializer(answer).data,
             status=status.HTTP_201_CREATED if correction.created else status.HTTP_200_OK,
         )
+
+
+# --- Staff: completing an invoice the buyer suspended ------------------------------------------
+
+
+class CompletionInputSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(
+        max_length=1000, help_text="What the buyer asked for (e.g. the commitment number)."
+    )
+
+
+class DeliveryCompletionView(APIView):
+    """``/invoices/{number}/delivery/completion/``: staff complete an invoice the buyer
+    suspended at Chorus Pro (the portal's ``completer``); it is followed again."""
+
+    def get_permissions(self) -> list[Any]:
+        return [StaffPermission("invoicing.issue_invoice")]  # who issues invoices completes them
+
+    @extend_schema(request=CompletionInputSerializer, responses={200: StaffDeliverySerializer})
+    def post(self, request: Request, number: str) -> Response:
+        delivery = Delivery.objects.select_related("invoice").filter(invoice__number=number).first()
+        if delivery is None:
+            raise DomainError(
+                NO_DELIVERY, _("This invoice has no delivery to correct."), status=404
+            )
+        serializer = CompletionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        completed = delivery_complete(
+            delivery=delivery, comment=serializer.validated_data["comment"]
+        )
+        return Response(StaffDeliverySerializer(staff_view(completed)).data)

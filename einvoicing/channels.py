@@ -3,9 +3,9 @@
 - ``EmailChannel``: today's behaviour, the PDF attached to an e-mail to the booking's contact
   (``invoicing.services.invoice_email_send``, unchanged).
 - ``ChorusProChannel``: the Factur-X PDF deposited in Chorus Pro as a flux, for public buyers.
-- ``AccreditedPlatform``: the interface an accredited platform's adapter (PA, the 2026 reform)
-  will implement. **There is no implementation**: the seller has not chosen a PA, and each PA
-  has its own API; docs/einvoicing.md says what plugging one in takes.
+- ``PlatformChannel``: the Factur-X PDF sent through the seller's accredited platform (PA, the
+  2026 reform), by the adapter its settings choose (``einvoicing.platforms``): the adapters
+  implement ``AccreditedPlatform``.
 
 A channel's ``deliver`` runs with no transaction open and may be called again for the same
 delivery (at least once): it does nothing when the delivery is already done. It records what
@@ -42,11 +42,13 @@ class PlatformStatus:
 class AccreditedPlatform(Protocol):
     """An accredited platform (plateforme agréée) issuing the seller's invoices.
 
-    Not implemented (no PA chosen yet). An adapter implementing it, registered as the seller's
-    platform, would become a ``Channel`` for every buyer (B2B included) once the seller issues
-    through it (compulsory from September 2027): ``send`` returns the platform's identifier of
-    the invoice, kept in ``Delivery.flux_number``; ``status`` is read by the periodic task like
-    Chorus Pro's.
+    ``send`` hands the platform the invoice's Factur-X PDF/A-3 (the platform reads the buyer,
+    ``buyer_siren``, from its XML and routes it through the directory) and returns the
+    platform's identifier of it, kept in ``Delivery.flux_number``; it raises
+    ``einvoicing.platforms.PlatformUnavailable`` (retry later), ``PlatformBadCredentials`` or
+    ``PlatformRefused`` (its reason; not retried). ``status`` reads what the platform says of
+    it now, in its own words (mapped by the adapter's module); the periodic task calls it.
+    Implementations: ``einvoicing.platforms.ADAPTERS``.
     """
 
     def send(self, *, invoice_number: str, buyer_siren: str, pdf: bytes) -> str: ...
@@ -72,7 +74,17 @@ class ChorusProChannel:
         services.delivery_deposit(delivery=delivery, invoice=invoice, pdf=pdf)
 
 
+class PlatformChannel:
+    name = DeliveryChannel.PLATFORM
+
+    def deliver(self, delivery: Delivery, invoice: Invoice, pdf: bytes) -> None:
+        from einvoicing import services
+
+        services.delivery_platform_send(delivery=delivery, invoice=invoice, pdf=pdf)
+
+
 CHANNELS: dict[str, Channel] = {
     DeliveryChannel.EMAIL: EmailChannel(),
     DeliveryChannel.CHORUS_PRO: ChorusProChannel(),
+    DeliveryChannel.PLATFORM: PlatformChannel(),
 }

@@ -346,6 +346,15 @@ class ChorusProClient:
             reason=str(invoice.get("commentaire") or ""),
         )
 
+    def invoice_complete(self, id_cpp: int, comment: str) -> str:
+        """Complete a suspended invoice (``SUSPENDUE``) with a comment (``/cpro/factures/v1/
+        completer``, ``identifiantFactureCPP``, ``commentaire``); the portal's answer."""
+        data = self.call(
+            "/cpro/factures/v1/completer",
+            {"identifiantFactureCPP": id_cpp, "commentaire": comment, "idUtilisateurCourant": 0},
+        )
+        return str(data.get("libelle") or "")
+
 
 def client_from_settings() -> ChorusProClient | None:
     """A client configured from the settings, or None when the channel is off."""

@@ -19,18 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings import services as booking_services
 from bookings.services import Actor
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, DomainError, InvalidInput
 from einvoicing.models import Delivery, DeliveryChannel, DeliveryStatus
 from invoicing import services as invoicing_services
 from invoicing.models import Invoice, InvoiceKind
 
 NOT_REJECTED = "delivery_not_rejected"
 NOT_CORRECTABLE = "delivery_not_correctable"
-CORRECTABLE = (DeliveryStatus.REJECTED,)
+NOT_SUSPENDED = "delivery_not_suspended"
+COMPLETION_REFUSED = "completion_refused"
+PORTAL_UNAVAILABLE = "portal_unavailable"
+# A suspended invoice is completed at the portal (``delivery_complete``); when what is missing
+# must be on the invoice itself, it is corrected like a rejected one.
+CORRECTABLE = (DeliveryStatus.REJECTED, DeliveryStatus.SUSPENDED)
 
 
 @dataclass(frozen=True)
@@ -115,3 +121,53 @@ def delivery_correct(
     locked.corrected_by = replacement
     locked.save(update_fields=["credit_note", "corrected_by", "updated_at"])
     return _answer(locked, created=True)
+
+
+def delivery_complete(*, delivery: Delivery, comment: str) -> Delivery:
+    """Complete an invoice the buyer suspended at Chorus Pro, as the portal documents it: the
+    supplier adds what the buyer asked for (a comment here) with ``/cpro/factures/v1/
+    completer``; the invoice goes back to the buyer (``COMPLETEE``, shown as made available)
+    and is followed again.
+
+    The portal is called with no transaction open (the delivery's row is locked only to check
+    and to record). ``Conflict`` (409 ``delivery_not_suspended``) unless the delivery is
+    suspended; the portal's refusal is a 409 ``completion_refused`` with its reason; the portal
+    unreachable a 503 ``portal_unavailable``: nothing is recorded then."""
+    from einvoicing.chorus_pro import ChorusProError, ChorusProRefused
+    from einvoicing.services import _client, _record
+
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        if locked.status != DeliveryStatus.SUSPENDED or not locked.portal_invoice_id:
+            raise Conflict(
+                NOT_SUSPENDED,
+                _("Only an invoice the buyer suspended at Chorus Pro is completed."),
+                field="status",
+                extra={"current_status": locked.status},
+            )
+        portal_id = int(locked.portal_invoice_id)
+    try:
+        _client().invoice_complete(portal_id, comment)
+    except ChorusProRefused as exc:
+        raise Conflict(
+            COMPLETION_REFUSED,
+            _("Chorus Pro refused the completion: %(reason)s") % {"reason": exc.reason},
+            field="comment",
+        ) from None
+    except ChorusProError:
+        raise DomainError(
+            PORTAL_UNAVAILABLE,
+            _("Chorus Pro cannot be reached; try again in a few minutes."),
+            status=503,
+        ) from None
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+        _record(
+            locked,
+            DeliveryStatus.MADE_AVAILABLE,
+            _("Completed: %(comment)s") % {"comment": comment},
+        )
+        locked.next_check_at = timezone.now()
+        locked.last_error = ""
+        locked.save()
+    return locked

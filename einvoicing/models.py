@@ -11,6 +11,7 @@ from invoicing.models import Invoice
 class DeliveryChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     CHORUS_PRO = "chorus_pro", _("Chorus Pro")
+    PLATFORM = "platform", _("Accredited platform")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -109,10 +110,15 @@ class CompanySize(models.TextChoices):
     SME = "sme", _("Small or medium-sized company, or micro-enterprise")
 
 
+class PlatformAdapter(models.TextChoices):
+    # The API the seller's issuing PA speaks (einvoicing.platforms.ADAPTERS).
+    AFNOR_FLOW = "afnor_flow", _("AFNOR XP Z12-013 Flow Service API")
+
+
 class PlatformSettings(models.Model):
     """The seller's accredited platform (plateforme agréée, PA) for the e-invoicing reform: one
-    row (pk 1), edited in the admin, read by ``einvoicing.reform``. Saying which PA the seller
-    uses changes no delivery today: no PA adapter exists (docs/einvoicing.md)."""
+    row (pk 1), edited in the admin, read by ``einvoicing.reform`` and, for issuing, by
+    ``einvoicing.platforms`` (the adapter; docs/einvoicing.md)."""
 
     company_size = models.CharField(
         max_length=10,
@@ -140,6 +146,16 @@ class PlatformSettings(models.Model):
     )
     issuing_platform = models.CharField(
         max_length=120, blank=True, verbose_name=_("platform issuing the seller's invoices")
+    )
+    adapter = models.CharField(
+        max_length=20,
+        choices=PlatformAdapter.choices,
+        blank=True,
+        verbose_name=_("platform's API"),
+        help_text=_(
+            "The interface the issuing platform offers. Empty: no adapter, invoices go by "
+            "Chorus Pro or e-mail as before."
+        ),
     )
     platform_number = models.CharField(
         max_length=40,

@@ -2,10 +2,8 @@
 a booking whose invoice the portal would reject for a missing service code or commitment
 number.
 
-Registered into ``bookings.placement.placement_checks`` (``POST /bookings/``). Procurement's
-quote acceptance books through ``bookings.services.booking_create_quoted`` without the
-placement; it should run ``bookings.placement.placement_checks_run(request)`` with its
-``BookingRequest`` when a quote is created and accepted (docs/einvoicing.md).
+Registered into ``bookings.placement.placement_checks``: run by ``POST /bookings/`` and by
+procurement's quote acceptance (``bookings.placement.placement_checks_run``, docs/einvoicing.md).
 """
 
 from __future__ import annotations

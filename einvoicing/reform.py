@@ -57,6 +57,16 @@ def reform_status(*, settings: PlatformSettings, today: date) -> ReformStatus:
             else _("Issue invoices through an accredited platform from %(date)s.")
             % {"date": issuing_from.strftime("%d/%m/%Y")}
         )
+    from einvoicing.platforms import platform_problem
+
+    if platform_problem(settings):
+        to_do.append(
+            _(
+                "Invoices do not go through %(platform)s yet: no adapter is configured for it "
+                "(choose its API and set its address and key); they go by Chorus Pro or e-mail."
+            )
+            % {"platform": settings.issuing_platform}
+        )
     return ReformStatus(
         receiving_from=RECEIVING_FROM, issuing_from=issuing_from, to_do=tuple(to_do)
     )

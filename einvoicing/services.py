@@ -30,6 +30,12 @@ from einvoicing.chorus_pro import (
     client_from_settings,
 )
 from einvoicing.models import FOLLOWED, Delivery, DeliveryChannel, DeliveryStatus
+from einvoicing.platforms import (
+    ACK_STATUSES,
+    PlatformError,
+    PlatformRefused,
+    platform_active,
+)
 from invoicing.models import Invoice
 from invoicing.services import InvoiceDeliverer, invoice_email_send
 
@@ -83,8 +89,9 @@ def _record(delivery: Delivery, status: DeliveryStatus, reason: str = "") -> Non
 
 def chorus_pro_delivery(invoice: Invoice) -> InvoiceDeliverer | None:
     """``invoicing.delivery_channels``: einvoicing takes every delivery over while Chorus Pro
-    is configured (it records each, e-mail included); off, invoicing e-mails as before."""
-    if client_from_settings() is None:
+    is configured or the seller's accredited platform has a working adapter (it records each,
+    e-mail included); otherwise invoicing e-mails as before."""
+    if client_from_settings() is None and platform_active() is None:
         return None
     return delivery_run
 
@@ -92,10 +99,25 @@ def chorus_pro_delivery(invoice: Invoice) -> InvoiceDeliverer | None:
 def channel_choose(invoice: Invoice) -> tuple[DeliveryChannel, str]:
     """The invoice's channel, and the buyer's structure id at Chorus Pro when it goes there.
 
-    A public buyer (public body, school) goes to Chorus Pro; so does any buyer whose SIRET
-    Chorus Pro knows. Raises a ``ChorusProError`` when the portal cannot say for a public buyer
-    (retried later); a private buyer then gets its e-mail, as before."""
+    With Chorus Pro configured, a public buyer (public body, school) goes to Chorus Pro; so does
+    any buyer whose SIRET Chorus Pro knows. Any other buyer with a SIRET goes through the
+    seller's accredited platform when its adapter works (``platform_active``), else by e-mail,
+    as do buyers without a SIRET (abroad, or none: e-reporting, not e-invoicing). Raises a
+    ``ChorusProError`` when the portal cannot say for a public buyer (retried later)."""
+    channel, structure_id = _chorus_pro_or_email(invoice)
+    if (
+        channel == DeliveryChannel.EMAIL
+        and invoice.buyer.get("siret")
+        and platform_active() is not None
+    ):
+        return DeliveryChannel.PLATFORM, ""
+    return channel, structure_id
+
+
+def _chorus_pro_or_email(invoice: Invoice) -> tuple[DeliveryChannel, str]:
     buyer = invoice.buyer
+    if client_from_settings() is None:
+        return DeliveryChannel.EMAIL, ""
     siret = str(buyer.get("siret") or "")
     if not siret and buyer.get("organisation_type") not in PUBLIC_BUYERS:
         return DeliveryChannel.EMAIL, ""
@@ -207,6 +229,39 @@ def delivery_deposit(*, delivery: Delivery, invoice: Invoice, pdf: bytes) -> Del
     return claimed
 
 
+def delivery_platform_send(*, delivery: Delivery, invoice: Invoice, pdf: bytes) -> Delivery:
+    """Send the invoice's Factur-X PDF through the seller's accredited platform, once (the same
+    claim as a deposit). Its refusal is recorded (rejected, its reason) and not retried; the
+    platform unreachable, its key refused or no adapter any more are recorded and raised, so
+    that the outbox tries again later."""
+    claimed = _claim(delivery)
+    if claimed is None:
+        return Delivery.objects.get(pk=delivery.pk)
+    platform = platform_active()
+    try:
+        if platform is None:
+            raise PlatformError("no accredited platform adapter is configured")
+        siret = str(invoice.buyer.get("siret") or "")
+        flow_id = platform.send(invoice_number=invoice.number, buyer_siren=siret[:9], pdf=pdf)
+    except PlatformRefused as exc:
+        _record(claimed, DeliveryStatus.REJECTED, exc.reason)
+        claimed.last_error = exc.reason
+        claimed.save()
+        logger.warning("The platform refused %s: %s", invoice.number, exc.reason)
+        return claimed
+    except PlatformError as exc:
+        claimed.last_error = str(exc)
+        claimed.save(update_fields=["last_error", "updated_at"])
+        logger.warning("Sending %s through the platform failed: %s", invoice.number, exc)
+        raise
+    claimed.flux_number = flow_id
+    claimed.last_error = ""
+    claimed.next_check_at = timezone.now()
+    _record(claimed, DeliveryStatus.DEPOSITED)
+    claimed.save()
+    return claimed
+
+
 # --- Following deposited invoices ------------------------------------------------------------
 
 
@@ -246,19 +301,60 @@ def delivery_follow(*, delivery: Delivery, client: ChorusProClient) -> Delivery:
     return delivery
 
 
+def platform_follow(*, delivery: Delivery) -> Delivery:
+    """Read what the accredited platform says of a sent invoice and record a change; an error
+    puts the next check off, as for Chorus Pro. The Flow Service's acknowledgement ends at
+    ``Ok`` (made available) or ``Error`` (rejected): then it is followed no more."""
+    now = timezone.now()
+    platform = platform_active()
+    try:
+        if platform is None:
+            raise PlatformError("no accredited platform adapter is configured")
+        current = platform.status(delivery.flux_number)
+    except PlatformError as exc:
+        delivery.check_failures += 1
+        backoff = min(timedelta(minutes=2**delivery.check_failures), MAX_CHECK_BACKOFF)
+        delivery.next_check_at = now + backoff
+        delivery.last_error = str(exc)
+        delivery.save()
+        return delivery
+    status = ACK_STATUSES.get(current.status)
+    if status is not None and status != delivery.status:
+        _record(delivery, status, current.reason)
+        if status == DeliveryStatus.REJECTED:
+            logger.warning("Platform: %s is rejected: %s", delivery.invoice.number, current.reason)
+    delivery.check_failures = 0
+    delivery.last_error = ""
+    # Made available: the acknowledgement says no more (lifecycle flows are not read).
+    done = status in (DeliveryStatus.MADE_AVAILABLE, DeliveryStatus.REJECTED)
+    delivery.next_check_at = None if done else now + CHECK_EVERY
+    delivery.save()
+    return delivery
+
+
 def deliveries_follow(*, limit: int = 200) -> dict[str, Any]:
     """Follow the deliveries due for a check; log those whose status is stuck."""
+    now = timezone.now()
+    followed = 0
+    if platform_active() is not None:
+        sent = (
+            Delivery.objects.select_related("invoice")
+            .filter(channel=DeliveryChannel.PLATFORM, status=DeliveryStatus.DEPOSITED)
+            .exclude(next_check_at__gt=now)
+            .order_by("next_check_at")[:limit]
+        )
+        for delivery in sent:
+            platform_follow(delivery=delivery)
+            followed += 1
     client = client_from_settings()
     if client is None:
-        return {"followed": 0, "stuck": 0}
-    now = timezone.now()
+        return {"followed": followed, "stuck": 0}
     due = (
         Delivery.objects.select_related("invoice")
         .filter(channel=DeliveryChannel.CHORUS_PRO, status__in=FOLLOWED)
         .exclude(next_check_at__gt=now)
         .order_by("next_check_at")[:limit]
     )
-    followed = 0
     for delivery in due:
         delivery_follow(delivery=delivery, client=client)
         followed += 1
@@ -293,6 +389,9 @@ def delivery_retry(*, delivery_id: int) -> None:
     from invoicing.services import invoice_pdf
 
     delivery = Delivery.objects.select_related("invoice").get(pk=delivery_id)
+    if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in FOLLOWED:
+        platform_follow(delivery=delivery)
+        return
     if delivery.status in FOLLOWED:
         client = client_from_settings()
         if client is not None:

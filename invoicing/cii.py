@@ -29,6 +29,11 @@ EN16931 = "urn:cen.eu:en16931:2017"
 SIREN_SCHEME = "0002"
 SIRET_SCHEME = "0009"
 CREDIT_TRANSFER = "58"  # SEPA credit transfer (UNTDID 4461)
+PUBLIC_BUYER_TYPES = ("public_body", "school")  # their invoices go to Chorus Pro
+# The reform's mentions, in notes (BT-22) as well as on the PDF.
+OPERATION_CATEGORY = "Catégorie de l'opération : prestation de services"
+VAT_ON_DEBITS = "Option pour le paiement de la TVA d'après les débits"
+VAT_POINT_INVOICE_DATE = "5"  # BT-8 (UNTDID 2475 in CII): VAT due on the invoice's date
 
 
 def _el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
@@ -70,11 +75,19 @@ def _seller(agreement: Any, seller: dict[str, Any]) -> None:
 
 
 def _buyer(agreement: Any, buyer: dict[str, Any]) -> None:
+    """BT-46 the buyer's SIRET (scheme 0009); BT-47 its SIREN (scheme 0002), the reform's
+    mention, except for public buyers: Chorus Pro routes a Factur-X on a SIRET in BT-47."""
     party = _el(agreement, "ram:BuyerTradeParty")
+    siret = str(buyer.get("siret") or "")
+    if siret:
+        _el(party, "ram:GlobalID", siret, schemeID=SIRET_SCHEME)
     _el(party, "ram:Name", buyer["name"])
-    if buyer.get("siret"):
+    if siret:
         legal = _el(party, "ram:SpecifiedLegalOrganization")
-        _el(legal, "ram:ID", buyer["siret"], schemeID=SIRET_SCHEME)
+        if buyer.get("organisation_type") in PUBLIC_BUYER_TYPES:
+            _el(legal, "ram:ID", siret, schemeID=SIRET_SCHEME)
+        else:
+            _el(legal, "ram:ID", siret[:9], schemeID=SIREN_SCHEME)
     _address(party, buyer)
     if buyer.get("vat_number"):
         tax = _el(party, "ram:SpecifiedTaxRegistration")
@@ -117,6 +130,8 @@ def _settlement(transaction: Any, invoice: Invoice) -> None:
         _el(tax, "ram:TypeCode", "VAT")
         _el(tax, "ram:BasisAmount", money(row["total_excl_vat_cents"]))
         _el(tax, "ram:CategoryCode", row["vat_category"])
+        if seller.get("vat_on_debits"):
+            _el(tax, "ram:DueDateTypeCode", VAT_POINT_INVOICE_DATE)  # BT-8
         _el(tax, "ram:RateApplicablePercent", row["vat_rate"])
     terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
     _el(terms, "ram:Description", payment_terms_text(invoice))
@@ -162,6 +177,9 @@ def invoice_xml(invoice: Invoice) -> bytes:
     _el(note, "ram:Content", invoice.seller["vat_regime_mention"])
     if invoice.reason:
         _el(_el(document, "ram:IncludedNote"), "ram:Content", invoice.reason)
+    _el(_el(document, "ram:IncludedNote"), "ram:Content", OPERATION_CATEGORY)
+    if invoice.seller.get("vat_on_debits"):
+        _el(_el(document, "ram:IncludedNote"), "ram:Content", VAT_ON_DEBITS)
 
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     for index, row in enumerate(invoice.lines, start=1):
@@ -176,6 +194,12 @@ def invoice_xml(invoice: Invoice) -> bytes:
         order = _el(agreement, "ram:BuyerOrderReferencedDocument")  # BT-13
         _el(order, "ram:IssuerAssignedID", buyer["purchase_order"])
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    if buyer.get("delivery_address"):  # BG-15, where the service is delivered
+        ship_to = _el(delivery, "ram:ShipToTradeParty")
+        _el(ship_to, "ram:Name", buyer["name"])
+        address = _el(ship_to, "ram:PostalTradeAddress")
+        _el(address, "ram:LineOne", buyer["delivery_address"])
+        _el(address, "ram:CountryID", "FR")
     event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
     _date(event, "ram:OccurrenceDateTime", invoice.service_date)
     _settlement(transaction, invoice)

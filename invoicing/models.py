@@ -44,6 +44,14 @@ class SellerProfile(models.Model):
         "'TVA non applicable, art. 293 B du CGI' (to be confirmed by the administrator).",
         verbose_name=_("VAT regime mention"),
     )
+    vat_on_debits = models.BooleanField(
+        default=False,
+        verbose_name=_("VAT paid on debits"),
+        help_text=_(
+            "The seller opted to pay VAT on debits (on the invoice) rather than on receipts: "
+            "invoices then say so (a mention required by the e-invoicing reform)."
+        ),
+    )
     payment_terms_days = models.PositiveIntegerField(
         default=30, verbose_name=_("payment terms (days)")
     )

@@ -132,7 +132,19 @@ def _buyer_snapshot(booking: Booking) -> dict[str, Any]:
         "purchase_order": booking.purchase_order,
         "service_code": booking.service_code,
         "booking_reference": booking.reference,
+        "delivery_address": _delivery_address(booking),
     }
+
+
+def _delivery_address(booking: Booking) -> str:
+    """Where the service is delivered (the reform's BG-15) when it differs from the buyer's
+    address: the itinerary's meeting site; "" when unknown or the same."""
+    site = getattr(booking.departure.itinerary, "meeting_site", None)
+    address = site.address.strip() if site is not None else ""
+    billing = ", ".join(
+        part for part in (booking.billing_address, booking.billing_city) if part
+    ).strip()
+    return address if address and address.casefold() != billing.casefold() else ""
 
 
 # --- Numbering ------------------------------------------------------------------------------

@@ -449,6 +449,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
                 role=data["role"],
                 statement=data["statement"],
                 document=document,
+                purchase_order=data.get("commitment_number") or data.get("purchase_order_number"),
             )
             quote, document = accepted.quote, None
             if not (data.get("purchase_order_number") or data.get("commitment_number")):

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings import errors as booking_errors
 from bookings.inputs import BookingRequest
 from bookings.models import ACTIVE_STATUSES, PaymentMethod
+from bookings.placement import placement_checks_run
 from bookings.pricing import price_booking
 from bookings.services import (
     booking_create_quoted,
@@ -470,6 +471,7 @@ def quote_accept(
     client_address: str,
     version: int | None = None,
     document: Upload | None = None,
+    purchase_order: str | None = None,
 ) -> Accepted:
     """The buyer accepts the current version: a confirmed booking at the frozen price.
 
@@ -478,6 +480,12 @@ def quote_accept(
     records the acceptance with the SHA-256 of the version's stored PDF. Any refusal
     (``quote_expired``, ``quote_superseded``, ``quote_already_accepted``, ``sold_out``...)
     rolls everything back.
+
+    Before booking, the checks ``POST /bookings/`` runs (``bookings.placement_checks``): a buyer
+    whose Chorus Pro structure requires a service code or a commitment number is refused
+    without it (``service_code_required``, ``commitment_number_required``; nothing is refused
+    when the portal cannot say). ``purchase_order``: the commitment (or order) number given
+    with the acceptance, which the booking then carries.
     """
     if not statement:
         raise InvalidInput(
@@ -495,10 +503,15 @@ def quote_accept(
             field="version",
         )
     row = current_version(locked)
+    data = _booking_data(row)
+    if purchase_order:
+        data["billing"] = {**data.get("billing", {}), "purchase_order": purchase_order}
+    request = BookingRequest.from_data(data)
+    placement_checks_run(request)
     if _before_booking is not None:
         _before_booking()
     booking, booking_token = booking_create_quoted(
-        request=BookingRequest.from_data(_booking_data(row)),
+        request=request,
         price=row.price,
         quote_number=locked.number,
         hold_id=locked.seat_hold_id,

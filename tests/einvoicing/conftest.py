@@ -3,6 +3,7 @@ from collections.abc import Iterator
 import pytest
 
 from einvoicing.chorus_pro import forget_tokens
+from tests.fakes.afnor_flow import flow_platform  # noqa: F401  (fixture)
 from tests.fakes.chorus_pro import chorus_pro  # noqa: F401  (fixture)
 
 

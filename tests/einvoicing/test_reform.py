@@ -5,6 +5,7 @@ mid-sized companies and 1 September 2027 for SMEs."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -37,7 +38,7 @@ def test_the_issuing_date_follows_the_company_size(size: str, issuing_from: date
     assert status.issuing_from == issuing_from
 
 
-def test_what_is_left_to_do_depends_on_the_day_and_the_settings() -> None:
+def test_what_is_left_to_do_depends_on_the_day_and_the_settings(settings: Any) -> None:
     sme = PlatformSettings(company_size=CompanySize.SME)
     before = _to_do(sme, date(2026, 8, 31))
     assert "before 01/09/2026" in before[0]
@@ -53,6 +54,10 @@ def test_what_is_left_to_do_depends_on_the_day_and_the_settings() -> None:
         issues_through_platform=True,
         issuing_platform="PA Exemple",
     )
+    (no_adapter,) = _to_do(done, date(2026, 12, 1))
+    assert "no adapter is configured" in no_adapter
+    done.adapter = "afnor_flow"
+    settings.PA_FLOW_API_URL, settings.PA_FLOW_API_TOKEN = "http://127.0.0.1:9", "key"
     assert _to_do(done, date(2026, 12, 1)) == []
 
 

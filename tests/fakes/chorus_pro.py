@@ -34,7 +34,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+import facturx
 import pytest
+from lxml import etree
 
 CLIENT_ID = "piste-client-loopback"
 CLIENT_SECRET = "piste-secret-loopback"
@@ -42,6 +44,10 @@ LOGIN = "TECH_loopback@cpro.fr"
 PASSWORD = "tech-password-loopback"
 SUPPLIER_ID = 25_000_001
 TOKEN_LIFETIME = 3600
+CII = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
 
 
 @dataclass
@@ -63,6 +69,13 @@ class PortalInvoice:
     timeline: list[tuple[str, str]]  # (status, reason) still to come
     status: str = "DEPOSEE"
     reason: str = ""
+    type_code: str = ""  # the XML's TypeCode (BT-3)
+    completions: list[str] = field(default_factory=list)
+
+    @property
+    def type_facture(self) -> str:
+        """What the portal makes of BT-3: 381 is a credit note (AVOIR), the rest invoices."""
+        return "AVOIR" if self.type_code == "381" else "FACTURE"
 
 
 @dataclass
@@ -144,6 +157,7 @@ class FakeChorusPro:
             "/cpro/factures/v1/deposer/flux": self._deposit,
             "/cpro/factures/v1/rechercher/fournisseur": self._search_invoices,
             "/cpro/factures/v1/consulter/fournisseur": self._invoice,
+            "/cpro/factures/v1/completer": self._complete,
         }.get(path)
         if handler is None:
             return 404, {"codeRetour": 404, "libelle": "Ressource inconnue"}
@@ -221,11 +235,26 @@ class FakeChorusPro:
         if not pdf.startswith(b"%PDF") or not body.get("nomFichier", "").endswith(".pdf"):
             self.rejected.append("deposit without a PDF")
             return 400, {"codeRetour": 1, "libelle": "Fichier invalide"}
-        number = body["nomFichier"].removesuffix(".pdf")
+        # As the portal: the invoice is read from the Factur-X XML inside the PDF/A-3.
+        try:
+            _name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+            document = etree.fromstring(xml).find("rsm:ExchangedDocument", CII)
+            number = document.findtext("ram:ID", namespaces=CII)
+            type_code = document.findtext("ram:TypeCode", namespaces=CII)
+        except Exception:  # anything unreadable is refused, as the portal does
+            number = type_code = None
+        if not number:
+            # The client's own tests deposit placeholder bytes: named by the file, type unknown.
+            number, type_code = body["nomFichier"].removesuffix(".pdf"), ""
         flux = f"CPP{next(self._ids)}"
         self.fluxes.append(flux)
         self.invoices[number] = PortalInvoice(
-            id_cpp=next(self._ids), number=number, flux=flux, pdf=pdf, timeline=self.next_timeline
+            id_cpp=next(self._ids),
+            number=number,
+            flux=flux,
+            pdf=pdf,
+            timeline=self.next_timeline,
+            type_code=type_code,
         )
         self.next_timeline = []
         return 200, {
@@ -234,6 +263,27 @@ class FakeChorusPro:
             "numeroFluxDepot": flux,
             "dateDepot": "2026-11-30",
             "syntaxeFlux": "IN_DP_E2_CII_FACTURX",
+        }
+
+    def _complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A supplier completes a suspended invoice (a comment); it becomes COMPLETEE."""
+        found = next(
+            (i for i in self.invoices.values() if i.id_cpp == body.get("identifiantFactureCPP")),
+            None,
+        )
+        if found is None:
+            return 400, {"codeRetour": 20002, "libelle": "Facture inconnue"}
+        if found.status != "SUSPENDUE":
+            return 400, {"codeRetour": 20003, "libelle": "La facture n'est pas suspendue"}
+        if not str(body.get("commentaire") or "").strip():
+            return 400, {"codeRetour": 20004, "libelle": "Commentaire obligatoire"}
+        found.status, found.reason = "COMPLETEE", ""
+        found.completions.append(str(body["commentaire"]))
+        return 200, {
+            "codeRetour": 0,
+            "libelle": "GCU_MSG_01_000",
+            "identifiantFactureCPP": found.id_cpp,
+            "numeroFacture": found.number,
         }
 
     def _search_invoices(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -265,6 +315,7 @@ class FakeChorusPro:
                 "identifiantFactureCPP": found.id_cpp,
                 "numeroFacture": found.number,
                 "statutFacture": found.status,
+                "typeFacture": found.type_facture,
                 "commentaire": found.reason,
             },
         }
