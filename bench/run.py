@@ -662,7 +662,7 @@ def main() -> int:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
     # BENCH_ONLY=documents skips the API rows; BENCH_ONLY=booking_hot,booking_spread measures
-    # those API rows and no document (quicker runs while working on one part).
+    # those API rows and no document; BENCH_ONLY=scale only the grown data sets (bench/scale.py).
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
     api = set(API_ROWS) if not only else only & set(API_ROWS)
     try:
@@ -716,6 +716,12 @@ def main() -> int:
         verdict = "yes" if value < limit else "NO"
         print(f"{label:<22}{value:>12.1f}{'':>12}{'':>8}{'<' + str(limit):>9}  {verdict}")
         failed |= value >= limit
+    if not only or "scale" in only:
+        # The demo season at 1x, 10x and 100x (bench/scale.py), each size on its own server.
+        from bench.scale import main_environment, measure, print_table
+
+        results["scale"] = measure(main_environment())
+        failed |= not print_table(results["scale"])
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     return 1 if failed else 0
 
