@@ -32,6 +32,7 @@ import os
 import random
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from time import monotonic, perf_counter
+from time import monotonic, perf_counter, sleep
 from typing import Any
 
 from bench.run import PG, PYTHON, ROOT, environment, free_port, start_server, worker_rss_mb
@@ -59,6 +60,15 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 # Redis and the Stripe fake, and stay within PostgreSQL's 100 connections (32 here).
 WORKERS = int(os.environ.get("LOAD_WORKERS", "4"))
 THREADS = int(os.environ.get("LOAD_THREADS", "8"))
+SERVER_ARGS = tuple(os.environ.get("LOAD_GUNICORN_ARGS", "").split())
+# Refunds, invoices of payments and e-mails are consequences carried out after commit by Celery
+# (core.outbox): two workers of one process each, as the compose file runs them.
+CELERY_WORKERS = int(os.environ.get("LOAD_CELERY_WORKERS", "2"))
+# How long a client waits for a refund granted at a cancellation to reach Stripe (a task).
+REFUND_WAIT_S = 120.0
+DRAIN_WAIT_S = 180.0
+# LOAD_PROFILE=1: each request's time taken apart in the worker (bench/profiled_wsgi.py).
+PROFILE = os.environ.get("LOAD_PROFILE") == "1"
 RESULTS = ROOT / "bench" / "load-results.json"
 SEASON_DAYS = 180
 # Where groups look: days from today to the first day of the month they read (most look soon).
@@ -102,10 +112,17 @@ def prepare(env: dict[str, str]) -> None:
     import psycopg
     import redis
 
+    # The prepared season is kept as a template database, marked with the day it was made for:
+    # the next run of the day copies it in a second instead of loading the demo again.
+    seed = f"{DB_NAME}_seed_{date.today():%Y%m%d}"
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        seeded = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [seed]).fetchone()
+        conn.execute(f"CREATE DATABASE {DB_NAME}" + (f" TEMPLATE {seed}" if seeded else ""))
     redis.Redis.from_url(REDIS_URL).flushdb()
+    if seeded:
+        print(f"season: copied from {seed}")
+        return
     for command in (["migrate", "-v0"], ["load_demo"], ["load_guides_demo"]):
         subprocess.run(  # noqa: S603
             [PYTHON, "manage.py", *command],
@@ -115,6 +132,12 @@ def prepare(env: dict[str, str]) -> None:
             stdout=subprocess.DEVNULL,
         )
     subprocess.run([PYTHON, "-m", "bench.load", "season"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        for (old,) in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{DB_NAME}_seed_%"]
+        ).fetchall():
+            conn.execute(f"DROP DATABASE IF EXISTS {old} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {seed} TEMPLATE {DB_NAME}")
 
 
 def thicken_season() -> None:
@@ -479,14 +502,26 @@ class Client:
             )
 
     def settle_refunds(self, reference: str, intents: list[str]) -> int:
-        """Stripe tells the app that the refunds it received went through. Returns their sum."""
-        with self.fake.lock:
-            refunds = [
-                dict(r)
-                for r in self.fake.refunds.values()
-                if r["payment_intent"] in intents
-                and r["metadata"].get("booking_reference") == reference
-            ]
+        """Stripe tells the app that the refunds it received went through. Returns their sum.
+
+        A refund reaches Stripe from a Celery task after the cancellation's commit: the client
+        waits for it (up to REFUND_WAIT_S), as Stripe's webhook would only come after it."""
+        deadline = monotonic() + REFUND_WAIT_S
+        while True:
+            with self.fake.lock:
+                refunds = [
+                    dict(r)
+                    for r in self.fake.refunds.values()
+                    if r["payment_intent"] in intents
+                    and r["metadata"].get("booking_reference") == reference
+                ]
+            if refunds or monotonic() > deadline:
+                break
+            sleep(0.2)
+        if monotonic() > deadline - REFUND_WAIT_S + 10:
+            # gunicorn closes a connection idle for its keep-alive time (30 s): start afresh.
+            self.connection.close()
+            self.connection = self._connect()
         self.check(bool(refunds), f"{reference}: a refund was granted but none reached Stripe")
         by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for refund in refunds:
@@ -723,22 +758,34 @@ def drive(port: int, fake: FakeStripe) -> tuple[Tally, float]:
     return total, elapsed
 
 
-def report(tally: Tally, elapsed: float) -> dict[str, Any]:
+def report(tally: Tally, elapsed: float, served: dict[str, list[float]]) -> dict[str, Any]:
+    """Per endpoint: what the clients waited (p50, p99) and the time in the worker (``in
+    worker``, gunicorn's access log: the rest is queueing in the server and the client)."""
     rows: dict[str, Any] = {}
-    print(f"{'endpoint':<20}{'count':>8}{'p50 ms':>9}{'p99 ms':>9}  statuses")
+    print(
+        f"{'endpoint':<20}{'count':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'worker p50':>12}{'worker p99':>12}  statuses"
+    )
     for name in sorted(tally.latencies, key=lambda n: -len(tally.latencies[n])):
         values = tally.latencies[name]
         statuses = dict(sorted(tally.statuses[name].items()))
+        inside = served.get(name) or [0.0]
         rows[name] = {
             "count": len(values),
             "p50_ms": round(percentile(values, 0.5), 1),
             "p99_ms": round(percentile(values, 0.99), 1),
+            "worker_p50_ms": round(percentile(inside, 0.5), 1),
+            "worker_p99_ms": round(percentile(inside, 0.99), 1),
             "statuses": statuses,
         }
         shown = " ".join(f"{code}:{count}" for code, count in statuses.items())
         row = rows[name]
-        print(f"{name:<20}{row['count']:>8}{row['p50_ms']:>9.0f}{row['p99_ms']:>9.0f}  {shown}")
+        print(
+            f"{name:<20}{row['count']:>8}{row['p50_ms']:>9.0f}{row['p99_ms']:>9.0f}"
+            f"{row['worker_p50_ms']:>12.0f}{row['worker_p99_ms']:>12.0f}  {shown}"
+        )
     everything = [v for values in tally.latencies.values() for v in values]
+    inside_all = [v for values in served.values() for v in values] or [0.0]
     server_errors = sum(
         count for counts in tally.statuses.values() for code, count in counts.items() if code >= 500
     )
@@ -748,16 +795,111 @@ def report(tally: Tally, elapsed: float) -> dict[str, Any]:
         "rps": round(len(everything) / elapsed, 1) if elapsed else 0.0,
         "p50_ms": round(percentile(everything, 0.5), 1) if everything else 0.0,
         "p99_ms": round(percentile(everything, 0.99), 1) if everything else 0.0,
+        "worker_p50_ms": round(percentile(inside_all, 0.5), 1),
+        "worker_p99_ms": round(percentile(inside_all, 0.99), 1),
         "5xx": server_errors,
         "failures": tally.failure_count,
     }
     print(
-        f"{'all':<20}{totals['requests']:>8}{totals['p50_ms']:>9.0f}{totals['p99_ms']:>9.0f}  "
+        f"{'all':<20}{totals['requests']:>8}{totals['p50_ms']:>9.0f}{totals['p99_ms']:>9.0f}"
+        f"{totals['worker_p50_ms']:>12.0f}{totals['worker_p99_ms']:>12.0f}  "
         f"{totals['rps']} req/s over {totals['seconds']} s, 5xx: {server_errors}"
     )
     print("refusals: " + ", ".join(f"{k} x{v}" for k, v in sorted(tally.refusals.items())))
     print("flows: " + ", ".join(f"{k} x{v}" for k, v in sorted(tally.flows.items())))
     return {"endpoints": rows, "totals": totals}
+
+
+# The access log's requests by endpoint, as the clients name them (path without query).
+ENDPOINTS = (
+    ("GET", re.compile(r"/api/v1/itineraries/$"), "catalogue list"),
+    ("GET", re.compile(r"/api/v1/itineraries/[^/]+/$"), "itinerary detail"),
+    ("GET", re.compile(r"/api/v1/itineraries/[^/]+/availability/$"), "availability month"),
+    ("GET", re.compile(r"/api/v1/departures/$"), "departures list"),
+    ("POST", re.compile(r"/api/v1/bookings/$"), "booking create"),
+    ("GET", re.compile(r"/api/v1/bookings/[^/]+/$"), "booking read"),
+    ("POST", re.compile(r"/api/v1/payments/stripe/webhook/$"), "stripe webhook"),
+    ("POST", re.compile(r"/api/v1/bookings/[^/]+/cancel/$"), "booking cancel"),
+    ("PATCH", re.compile(r"/api/v1/bookings/[^/]+/$"), "booking change"),
+    ("POST", re.compile(r"/api/v1/bookings/[^/]+/checkout/$"), "booking checkout"),
+)
+
+
+def server_times(path: Path) -> dict[str, list[float]]:
+    """Seconds each request spent in a gunicorn worker, by endpoint (from the access log)."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for line in path.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, url, _status, micros = parts
+        name = next(
+            (n for m, pattern, n in ENDPOINTS if m == method and pattern.fullmatch(url)), "other"
+        )
+        times[name].append(int(micros) / 1e6)
+    return times
+
+
+def print_profile(directory: Path) -> None:
+    """Per endpoint, the median request and the slowest 1 % taken apart: wall, own CPU,
+    PostgreSQL, the rest (waiting for the interpreter lock, Redis, Stripe), statements."""
+    rows: dict[str, list[tuple[float, float, float, int]]] = defaultdict(list)
+    for path in directory.glob("*.tsv"):
+        for line in path.read_text().splitlines():
+            method, url, _status, wall, cpu, db, statements = line.split("\t")
+            name = next(
+                (n for m, pattern, n in ENDPOINTS if m == method and pattern.fullmatch(url)),
+                "other",
+            )
+            rows[name].append((float(wall), float(cpu), float(db), int(statements)))
+        path.unlink()
+    directory.rmdir()
+    print(f"{'in the worker, ms':<20}{'':>6}{'wall':>8}{'cpu':>8}{'db':>8}{'other':>8}{'stmts':>7}")
+    for name, values in sorted(rows.items(), key=lambda item: -len(item[1])):
+        values.sort()
+        slowest = values[-max(len(values) // 100, 1) :]
+        middle = values[len(values) // 2 - 5 : len(values) // 2 + 5] or values
+        for label, group in (("p50", middle), ("top 1%", slowest)):
+            mean_wall = statistics.mean(v[0] for v in group)
+            mean_cpu = statistics.mean(v[1] for v in group)
+            mean_db = statistics.mean(v[2] for v in group)
+            mean_stmts = statistics.mean(v[3] for v in group)
+            print(
+                f"{name:<20}{label:>6}{mean_wall:>8.0f}{mean_cpu:>8.1f}{mean_db:>8.1f}"
+                f"{mean_wall - mean_cpu - mean_db:>8.0f}{mean_stmts:>7.1f}"
+            )
+
+
+def start_celery(env: dict[str, str], log: Any) -> list[subprocess.Popen[bytes]]:
+    return [
+        subprocess.Popen(  # noqa: S603
+            [
+                *(PYTHON, "-m", "celery", "-A", "backend", "worker", "--concurrency", "1"),
+                *("--hostname", f"load{index}@%h", "--loglevel", "WARNING"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # the console e-mails
+            stderr=log,
+        )
+        for index in range(CELERY_WORKERS)
+    ]
+
+
+def drain(env: dict[str, str]) -> int:
+    """Wait until the outbox has no consequence left to do; how many are left at the end."""
+    import psycopg
+
+    deadline = monotonic() + DRAIN_WAIT_S
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT count(*) FROM core_consequence WHERE done_at IS NULL"
+            ).fetchone()
+            left = int(row[0]) if row else 0
+            if not left or monotonic() > deadline:
+                return left
+            sleep(0.5)
 
 
 def server_log_errors(text: str) -> Counter[str]:
@@ -788,7 +930,20 @@ def main() -> int:
     env = load_environment(port, fake.base)
     prepare(env)
     log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    server = start_server(env, port, workers=WORKERS, threads=THREADS, log=log)
+    access = Path(tempfile.mkstemp(prefix="load-access-", suffix=".log")[1])
+    profile_dir = Path(tempfile.mkdtemp(prefix="load-profile-"))
+    server = start_server(
+        {**env, "LOAD_PROFILE_DIR": str(profile_dir)},
+        port,
+        workers=WORKERS,
+        threads=THREADS,
+        log=log,
+        access_log=access,
+        extra=SERVER_ARGS,
+        app="bench.profiled_wsgi:application" if PROFILE else "backend.wsgi:application",
+    )
+    workers = start_celery(env, log)
+    cpu_before = os.times()
     try:
         print(
             f"{CLIENTS} clients for {DURATION:.0f} s against gunicorn "
@@ -796,10 +951,16 @@ def main() -> int:
             flush=True,
         )
         tally, elapsed = drive(port, fake)
+        cpu_after = os.times()
         rss = worker_rss_mb(server)
+        undone = drain(env)
     finally:
         server.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+        for worker in workers:
+            worker.wait(timeout=60)
         log.close()
     try:
         checks = run_checks(env)
@@ -808,8 +969,17 @@ def main() -> int:
         stripe_http.shutdown()
         stripe_http.server_close()
         stripe_thread.join(timeout=5)
-    summary = report(tally, elapsed)
+    served = server_times(access)
+    access.unlink()
+    if PROFILE:
+        print_profile(profile_dir)
+    summary = report(tally, elapsed, served)
+    client_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
+    summary["totals"]["load_process_cpu_cores"] = round(client_cpu, 2)
+    print(f"the load process (clients and Stripe fake) used {client_cpu:.2f} of the 2 cores")
     violations = checks["violations"]
+    if undone:
+        violations["consequences not carried out"] = [f"{undone} left after {DRAIN_WAIT_S} s"]
     if fake.rejected:
         violations["Stripe fake rejected requests"] = fake.rejected[:MAX_FAILURES_KEPT]
     print("database: " + json.dumps(checks["counts"]))

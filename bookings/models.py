@@ -231,6 +231,9 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["departure", "status"]),
             models.Index(fields=["status", "hold_expires_at"]),
+            # The staff list's order (``ordering``): a page is read from the index instead of
+            # sorting every booking (bench/scale.py: 0.77 s to 0.2 ms at 21,300 bookings).
+            models.Index(fields=["created_at", "id"], name="booking_created_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -191,12 +191,18 @@ def with_seats_taken(qs: QuerySet[Departure]) -> QuerySet[Departure]:
     """Annotate ``seats_taken_now`` in the same query (no query per departure): the bookings
     that take seats and the running seat holds."""
     now = timezone.now()
+    # A subquery per departure, not a join and GROUP BY: PostgreSQL then sorts and cuts a page
+    # of departures before it counts their seats (a staff list of 7,100 departures and 21,300
+    # bookings: 0.45 s grouping them all, bench/scale.py), and counts only the page's.
+    taken = (
+        Booking.objects.filter(seats_taking_q(now), departure=OuterRef("pk"))
+        .order_by()
+        .values("departure")
+        .annotate(total=Sum("participants"))
+        .values("total")[:1]
+    )
     return qs.annotate(
-        seats_taken_now=Coalesce(
-            Sum("bookings__participants", filter=seats_taking_q(now, "bookings__")),
-            Value(0),
-            output_field=IntegerField(),
-        )
+        seats_taken_now=Coalesce(Subquery(taken), Value(0), output_field=IntegerField())
         + Coalesce(_seats_held_subquery(now), Value(0), output_field=IntegerField())
     )
 
