@@ -15,6 +15,7 @@ from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
 from resources import api as resources_api
+from resources import contributions_api
 from visits import api as visits_api
 from visits import certificates_api
 
@@ -178,6 +179,23 @@ urlpatterns = [
         name="my-bookings-organiser-link",
     ),
     path("contact/", legal_api.ContactMessageView.as_view(), name="contact"),
+    # Residents' contributions to the map (resources/contributions.py).
+    path("contributions/", contributions_api.ContributionsView.as_view(), name="contributions"),
+    path(
+        "contributions/confirm/",
+        contributions_api.ContributionConfirmView.as_view(),
+        name="contribution-confirm",
+    ),
+    path(
+        "contributions/withdraw/",
+        contributions_api.ContributionWithdrawView.as_view(),
+        name="contribution-withdraw",
+    ),
+    path(
+        "contributions/<int:pk>/photo.webp",
+        contributions_api.ContributionPhotoView.as_view(),
+        name="contribution-photo",
+    ),
     # What Chorus Pro says of a buyer's SIRET (einvoicing).
     path(
         "public-buyers/<str:siret>/",

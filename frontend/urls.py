@@ -19,4 +19,6 @@ urlpatterns = [
     path("guide/", shell, name="guide-page"),
     # The public map of the transition's sites (docs/map.md).
     re_path(r"^map/?$", shell, name="map-page"),
+    # Residents propose an installation; their e-mailed links confirm or withdraw it.
+    re_path(r"^map/contribute(/confirm|/withdraw)?/?$", shell, name="contribute-page"),
 ]
