@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from frontend.contribute import contribute_form, contribute_link, contribute_path
 from frontend.views import shell
 
 urlpatterns = [
@@ -19,6 +20,25 @@ urlpatterns = [
     path("guide/", shell, name="guide-page"),
     # The public map of the transition's sites (docs/map.md).
     re_path(r"^map/?$", shell, name="map-page"),
-    # Residents propose an installation; their e-mailed links confirm or withdraw it.
-    re_path(r"^map/contribute(/confirm|/withdraw)?/?$", shell, name="contribute-page"),
+    # Residents propose an installation; their e-mailed links confirm or withdraw it
+    # (server-rendered, French at the root and English under /en/, frontend/contribute.py).
+    *[
+        path(
+            contribute_path(lang).lstrip("/"),
+            contribute_form,
+            {"lang": lang},
+            name=f"contribute-{lang}",
+        )
+        for lang in ("fr", "en")
+    ],
+    *[
+        path(
+            contribute_path(lang, step).lstrip("/"),
+            contribute_link,
+            {"lang": lang, "step": step},
+            name=f"contribute-{step}-{lang}",
+        )
+        for lang in ("fr", "en")
+        for step in ("confirm", "withdraw")
+    ],
 ]

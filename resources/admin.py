@@ -103,7 +103,7 @@ class ContributionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # residents propose them; staff only decide
 
-    @admin.display(description=_("photo"))
+    @admin.display(description=_("photograph"))
     def photo_preview(self, obj: Contribution) -> str:
         if not obj.photo:
             return "-"

@@ -153,14 +153,16 @@ def confirmation_email(*, contribution_id: int) -> EmailMessage | None:
         return None
     contribution = Contribution.objects.get(pk=contribution_id)
     lang = contribution.language
+    # The pages' addresses, as frontend/contribute.py serves them.
+    pages = f"{settings.SITE_URL}{'/en' if lang == 'en' else ''}/map/contribute"
     with translation.override(lang):
         text = render_plain_text(
             f"resources/email/contribution_confirm_{lang}.txt",
             {
                 "contribution": contribution,
                 "category": contribution.get_category_display(),
-                "confirm_url": f"{settings.SITE_URL}/map/contribute/confirm?token={confirm}",
-                "withdraw_url": f"{settings.SITE_URL}/map/contribute/withdraw?token={withdraw}",
+                "confirm_url": f"{pages}/confirm/?token={confirm}",
+                "withdraw_url": f"{pages}/withdraw/?token={withdraw}",
                 "days": settings.CONTRIBUTION_CONFIRM_DAYS,
             },
         ).strip()

@@ -140,12 +140,12 @@ class Contribution(models.Model):
         _("power (kW)"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     surface_m2 = models.DecimalField(
-        _("surface (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+        _("surface area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
     )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     latitude = models.DecimalField(_("latitude (rounded)"), max_digits=8, decimal_places=5)
     longitude = models.DecimalField(_("longitude (rounded)"), max_digits=8, decimal_places=5)
-    photo = models.FileField(_("photo"), upload_to=contribution_photo_path, blank=True)
+    photo = models.FileField(_("photograph"), upload_to=contribution_photo_path, blank=True)
     photo_width = models.PositiveIntegerField(_("photo width"), default=0, editable=False)
     photo_height = models.PositiveIntegerField(_("photo height"), default=0, editable=False)
     photo_alt = models.CharField(_("photo description"), max_length=300, blank=True)
@@ -158,8 +158,12 @@ class Contribution(models.Model):
         choices=ContributionStatus.choices,
         default=ContributionStatus.UNCONFIRMED,
     )
-    confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
-    withdraw_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    confirm_token_hash = models.CharField(
+        _("confirmation link (hash)"), max_length=64, blank=True, editable=False
+    )
+    withdraw_token_hash = models.CharField(
+        _("withdrawal link (hash)"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)

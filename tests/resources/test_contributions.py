@@ -65,7 +65,7 @@ def photo_with_gps(size: tuple[int, int] = (3000, 2000), fmt: str = "JPEG") -> b
 
 def links(message: Any) -> dict[str, str]:
     found = dict(
-        re.findall(r"/map/contribute/(confirm|withdraw)\?token=([A-Za-z0-9_-]+)", message.body)
+        re.findall(r"/map/contribute/(confirm|withdraw)/\?token=([A-Za-z0-9_-]+)", message.body)
     )
     assert set(found) == {"confirm", "withdraw"}, message.body
     return found
