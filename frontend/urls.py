@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from frontend.contribute import contribute_form, contribute_link, contribute_path
+from frontend.library import library, library_path
 from frontend.views import shell
 
 urlpatterns = [
@@ -20,6 +21,11 @@ urlpatterns = [
     path("guide/", shell, name="guide-page"),
     # The public map of the transition's sites (docs/map.md).
     re_path(r"^map/?$", shell, name="map-page"),
+    # The library of documents (resources), server-rendered like the contribution pages.
+    *[
+        path(library_path(lang).lstrip("/"), library, {"lang": lang}, name=f"library-{lang}")
+        for lang in ("fr", "en")
+    ],
     # Residents propose an installation; their e-mailed links confirm or withdraw it
     # (server-rendered, French at the root and English under /en/, frontend/contribute.py).
     *[

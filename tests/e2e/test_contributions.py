@@ -167,3 +167,6 @@ def test_the_contribution_pages_pass_axe(axe_page: Any) -> None:  # noqa: F811
     assert audit(axe_page) == []
     axe_page.goto("/en/map/contribute/confirm/?token=abc")
     assert audit(axe_page) == []
+    # The library page (server-rendered, resources' documents).
+    axe_page.goto("/library/?language=fr")
+    assert audit(axe_page) == []
