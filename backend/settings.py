@@ -304,6 +304,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 CONTRIBUTION_PHOTO_MAX_BYTES = env.int("CONTRIBUTION_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 CONTRIBUTION_PHOTO_MAX_SIDE = env.int("CONTRIBUTION_PHOTO_MAX_SIDE", default=1280)
 CONTRIBUTION_CONFIRM_DAYS = env.int("CONTRIBUTION_CONFIRM_DAYS", default=7)
+# A picture of a site or an itinerary uploaded in the admin (docs/map.md).
+PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=15 * 1024 * 1024)
 CONTRIBUTION_AREA = tuple(
     env.list("CONTRIBUTION_AREA", cast=float, default=[50.25, 2.20, 50.75, 3.80])
 )

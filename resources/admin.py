@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -16,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from resources import images
 from resources.contributions import NOT_MODERATABLE, contribution_moderate
-from resources.models import Contribution, ContributionStatus, Resource
+from resources.models import Contribution, ContributionStatus, Picture, Resource
+from resources.pictures import picture_store
 
 
 @admin.register(Resource)
@@ -138,3 +141,65 @@ class ContributionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             % {"n": done},
             messages.SUCCESS,
         )
+
+
+class PictureForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The file goes through ``resources.pictures`` (content sniffed, widths made once)."""
+
+    upload = forms.FileField(label=_("picture file"), required=False)
+
+    class Meta:
+        model = Picture
+        fields = ["site", "itinerary", "alt_fr", "alt_en", "credit", "position"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("upload")
+        if not self.instance.pk and not upload:
+            self.add_error("upload", _("Choose the picture's file."))
+        elif upload:
+            try:  # the same check as the service's, shown at the field
+                images.open_image(upload, max_bytes=settings.PICTURE_MAX_BYTES)
+            except ValidationError as exc:
+                self.add_error("upload", exc)
+        return data
+
+
+@admin.register(Picture)
+class PictureAdmin(TranslationAdmin):  # type: ignore[type-arg]
+    form = PictureForm
+    list_display = ["__str__", "site", "itinerary", "width", "height", "position"]
+    list_filter = ["site", "itinerary"]
+    readonly_fields = ["width", "height", "preview"]
+    fields = [
+        "upload",
+        "preview",
+        "site",
+        "itinerary",
+        "alt",
+        "credit",
+        "position",
+        "width",
+        "height",
+    ]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Picture) -> str:
+        if not obj.variants:
+            return "-"
+        first = obj.variants[0]
+        url = reverse("picture-file", kwargs={"pk": obj.pk, "width": first["width"]})
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}">',
+            url,
+            obj.alt,
+            first["width"],
+            first["height"],
+        )
+
+    def save_model(self, request: HttpRequest, obj: Picture, form: Any, change: bool) -> None:
+        upload = form.cleaned_data.get("upload")
+        if upload:
+            picture_store(picture=obj, upload=upload)
+        else:
+            obj.save()

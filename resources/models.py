@@ -202,3 +202,54 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} #{self.pk}"
+
+
+class Picture(models.Model):
+    """A picture of a site or an itinerary, stored re-encoded (WebP, no metadata) in a few
+    widths generated once at upload (``resources.pictures``), each through Django's storage."""
+
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+    )
+    itinerary = models.ForeignKey(
+        Itinerary,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("itinerary"),
+    )
+    alt = models.CharField(
+        _("text alternative"),
+        max_length=300,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+    credit = models.CharField(_("credit and licence"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    width = models.PositiveIntegerField(_("width"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("height"), default=0, editable=False)
+    # [{"width": 480, "height": 320, "name": "pictures/....webp"}, ...], narrowest first.
+    variants = models.JSONField(_("sizes"), default=list, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("picture")
+        verbose_name_plural = _("pictures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(site__isnull=False, itinerary__isnull=True)
+                | Q(site__isnull=True, itinerary__isnull=False),
+                name="picture_of_one_site_or_itinerary",
+            ),
+            # Refused without its text alternative (RGAA 1.1), in the database too.
+            models.CheckConstraint(condition=~Q(alt_fr=""), name="picture_has_alt_text"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt
