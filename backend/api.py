@@ -15,6 +15,7 @@ from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
 from resources import api as resources_api
+from resources import contributions_api, pictures_api
 from visits import api as visits_api
 from visits import certificates_api, rebooking_api
 
@@ -32,6 +33,7 @@ router.register("guides", guides_api.GuideViewSet, basename="guide")
 router.register("invoices", invoicing_api.InvoiceViewSet, basename="invoice")
 router.register("quotes", procurement_api.QuoteViewSet, basename="quote")
 router.register("resources", resources_api.ResourceViewSet, basename="resource")
+router.register("pictures", pictures_api.PictureViewSet, basename="picture")
 
 urlpatterns = [
     # The open data of the map's sites (itineraries/sites_api.py): stable file URLs.
@@ -189,6 +191,28 @@ urlpatterns = [
         name="my-bookings-organiser-link",
     ),
     path("contact/", legal_api.ContactMessageView.as_view(), name="contact"),
+    # Residents' contributions to the map (resources/contributions.py).
+    path("contributions/", contributions_api.ContributionsView.as_view(), name="contributions"),
+    path(
+        "contributions/confirm/",
+        contributions_api.ContributionConfirmView.as_view(),
+        name="contribution-confirm",
+    ),
+    path(
+        "contributions/withdraw/",
+        contributions_api.ContributionWithdrawView.as_view(),
+        name="contribution-withdraw",
+    ),
+    path(
+        "pictures/<int:pk>/<int:width>.webp",
+        pictures_api.PictureFileView.as_view(),
+        name="picture-file",
+    ),
+    path(
+        "contributions/<int:pk>/photo.webp",
+        contributions_api.ContributionPhotoView.as_view(),
+        name="contribution-photo",
+    ),
     # What Chorus Pro says of a buyer's SIRET (einvoicing).
     path(
         "public-buyers/<str:siret>/",

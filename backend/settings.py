@@ -297,6 +297,18 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=20 * 1024 * 1024)
 MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=RESOURCE_MAX_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Residents' contributions to the map (docs/map.md): the photo's size cap in bytes, the longest
+# side it is re-encoded to, how long the e-mailed confirmation link works, and the area
+# (south, west, north, east in degrees) a contribution may be placed in: the mining basin of
+# the Nord and the Pas-de-Calais, from Auchel to Condé-sur-l'Escaut.
+CONTRIBUTION_PHOTO_MAX_BYTES = env.int("CONTRIBUTION_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+CONTRIBUTION_PHOTO_MAX_SIDE = env.int("CONTRIBUTION_PHOTO_MAX_SIDE", default=1280)
+CONTRIBUTION_CONFIRM_DAYS = env.int("CONTRIBUTION_CONFIRM_DAYS", default=7)
+# A picture of a site or an itinerary uploaded in the admin (docs/map.md).
+PICTURE_MAX_BYTES = env.int("PICTURE_MAX_BYTES", default=15 * 1024 * 1024)
+CONTRIBUTION_AREA = tuple(
+    env.list("CONTRIBUTION_AREA", cast=float, default=[50.25, 2.20, 50.75, 3.80])
+)
 
 
 def _throttle_rate(name: str, default: str) -> str | None:
@@ -330,6 +342,8 @@ REST_FRAMEWORK = {
         "my_bookings_signin_email": _throttle_rate("THROTTLE_MY_BOOKINGS_SIGNIN_EMAIL", "3/hour"),
         # The contact form: each accepted message is an e-mail to the office.
         "contact": _throttle_rate("THROTTLE_CONTACT", "5/hour"),
+        "contribution": _throttle_rate("THROTTLE_CONTRIBUTION", "5/hour"),
+        "contribution_link": _throttle_rate("THROTTLE_CONTRIBUTION_LINK", "30/hour"),
         "public_buyer_lookup": _throttle_rate("THROTTLE_PUBLIC_BUYER_LOOKUP", "30/minute"),
     },
     # Clients are told apart by REMOTE_ADDR; behind a reverse proxy set NUM_PROXIES=1 so that the
@@ -371,6 +385,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "einvoicing.models.DeliveryStatus",
         "DeliveryChannelEnum": "einvoicing.models.DeliveryChannel",
         "QuoteDocumentKindEnum": "procurement.models.QuoteDocumentKind",
+        "SiteCategoryEnum": "itineraries.models.SiteCategory",
+        "CategoryEnum": "bookings.models.ParticipantCategory",
+        "ContributionStatusEnum": "resources.models.ContributionStatus",
     },
 }
 
@@ -393,6 +410,8 @@ UPLOAD_BODY_LIMITS = [
     # Staff upload the library's documents through the admin (resources); Django streams large
     # multipart files to disk, not to memory.
     (r"^/admin/resources/", MAX_UPLOAD_BODY_BYTES),
+    # A resident's contribution with its photo (multipart): the photo plus the form's fields.
+    (r"^/api/v1/contributions/$", CONTRIBUTION_PHOTO_MAX_BYTES + MAX_REQUEST_BODY_BYTES),
     (
         r"^/api/v1/quotes/D[0-9]{4}-[0-9]{6}/(accept|purchase-order)/$",
         QUOTE_UPLOAD_MAX_BYTES + MAX_REQUEST_BODY_BYTES,

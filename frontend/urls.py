@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from frontend.contribute import contribute_form, contribute_link, contribute_path
+from frontend.library import library, library_path
 from frontend.views import shell
 
 urlpatterns = [
@@ -21,4 +23,30 @@ urlpatterns = [
     re_path(r"^map/?$", shell, name="map-page"),
     # The check of a certificate of attendance's code, the address printed on it (visits).
     re_path(r"^certificates(?:/[A-Za-z0-9-]{1,40})?/?$", shell, name="certificate-check-page"),
+    # The library of documents (resources), server-rendered like the contribution pages.
+    *[
+        path(library_path(lang).lstrip("/"), library, {"lang": lang}, name=f"library-{lang}")
+        for lang in ("fr", "en")
+    ],
+    # Residents propose an installation; their e-mailed links confirm or withdraw it
+    # (server-rendered, French at the root and English under /en/, frontend/contribute.py).
+    *[
+        path(
+            contribute_path(lang).lstrip("/"),
+            contribute_form,
+            {"lang": lang},
+            name=f"contribute-{lang}",
+        )
+        for lang in ("fr", "en")
+    ],
+    *[
+        path(
+            contribute_path(lang, step).lstrip("/"),
+            contribute_link,
+            {"lang": lang, "step": step},
+            name=f"contribute-{step}-{lang}",
+        )
+        for lang in ("fr", "en")
+        for step in ("confirm", "withdraw")
+    ],
 ]

@@ -9,10 +9,19 @@ from datetime import date, datetime, timedelta
 
 import holidays
 from django.conf import settings
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
-from itineraries.models import Closure, Departure, DepartureStatus, Itinerary, Site, Stop
+from itineraries.models import (
+    Closure,
+    Departure,
+    DepartureStatus,
+    Itinerary,
+    Site,
+    SiteCategory,
+    Stop,
+)
 
 # The holidays library's name for each language the site speaks.
 _HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
@@ -249,9 +258,10 @@ def departures_during(*, closure: Closure) -> QuerySet[Departure]:
     return qs.select_related("itinerary").order_by("starts_at")
 
 
-def site_card_queryset(*, on_map_only: bool = False) -> QuerySet[Site]:
+def site_card_queryset(*, on_map_only: bool = False, category: str = "") -> QuerySet[Site]:
     """Sites with their key figures and the stops of published itineraries that visit them
-    (``published_stops``), in three queries whatever the number of sites."""
+    (``published_stops``), in three queries whatever the number of sites; only those that
+    demonstrate ``category`` (a ``SiteCategory`` code) when one is given."""
     visits = (
         Stop.objects.filter(itinerary__is_published=True)
         .select_related("itinerary")
@@ -262,7 +272,22 @@ def site_card_queryset(*, on_map_only: bool = False) -> QuerySet[Site]:
     )
     if on_map_only:
         qs = qs.filter(on_map=True)
+    if category:
+        qs = qs.annotate(categories_text=Cast("categories", TextField())).filter(
+            _has_category(category)
+        )
     return qs.order_by("name", "pk")
+
+
+def _has_category(code: str) -> Q:
+    """The sites whose ``categories`` list holds ``code``, the same way on SQLite and
+    PostgreSQL: JSONField's ``contains`` is not supported on SQLite, so the list is read as
+    its JSON text (``["solar_pv", "heat_pump"]`` on both) and the quoted code looked for.
+    Codes are validated known words without quotes, so ``"solar_pv"`` never matches inside
+    another code."""
+    if code not in SiteCategory.values:
+        raise ValueError(f"unknown site category {code!r}")
+    return Q(categories_text__contains=f'"{code}"')
 
 
 def visiting_itineraries(site: Site) -> list[Itinerary]:

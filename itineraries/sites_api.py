@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 from core.cache import CachedReadMixin, cached_bytes
 from itineraries import selectors
 from itineraries.api import SiteSerializer
-from itineraries.models import Site, SiteFigure
+from itineraries.models import Site, SiteCategory, SiteFigure
 
 GEOJSON_TYPE = "application/geo+json"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -86,14 +86,31 @@ class SiteCardSerializer(SiteSerializer):
         ]
 
 
+class SiteQuerySerializer(serializers.Serializer[Any]):
+    category = serializers.ChoiceField(choices=SiteCategory.choices, required=False)
+
+
 class SiteViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Site]):
     """Every site with what it demonstrates, its key figures (year and source) and the
     published itineraries that visit it."""
 
-    queryset = selectors.site_card_queryset()
     serializer_class = SiteCardSerializer
     lookup_field = "slug"
     filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        category = ""
+        if self.action == "list" and "category" in self.request.query_params:
+            query = SiteQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            category = query.validated_data["category"]
+        return selectors.site_card_queryset(category=category)
+
+    @extend_schema(parameters=[SiteQuerySerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """The sites, those of one category with ``?category=`` (a ``SiteCategory`` code;
+        an unknown one is a 400 problem on ``category``)."""
+        return super().list(request, *args, **kwargs)
 
 
 # --- The open data -------------------------------------------------------------------------

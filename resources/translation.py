@@ -2,9 +2,15 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from resources.models import Resource
+from resources.models import Picture, Resource
 
 
 @register(Resource)
 class ResourceTranslation(TranslationOptions):
     fields = ("title", "summary")
+
+
+@register(Picture)
+class PictureTranslation(TranslationOptions):
+    fields = ("alt",)
+    required_languages = ("fr",)  # refused without its French text alternative

@@ -7,15 +7,25 @@ import { siteMap } from "./sitemap.js";
 
 const CATEGORIES = ["solar_pv", "solar_thermal", "heat_pump", "eco_construction", "energy_renovation", "biodiversity_water", "food_farming", "mining_heritage", "culture"];
 
-async function allSites() {
-  const sites = [];
+async function all(path) {
+  const rows = [];
   let page = 1;
   for (;;) {
-    const body = await api(`sites/?page=${page}`);
-    sites.push(...body.results);
-    if (!body.next) return sites;
+    const body = await api(`${path}/?page=${page}`);
+    rows.push(...body.results);
+    if (!body.next) return rows;
     page += 1;
   }
+}
+
+// A resident's installation, published at its rounded location (resources/contributions.py).
+function residentItem(c) {
+  const figures = [c.power_kw && `${c.power_kw} kW`, c.surface_m2 && `${c.surface_m2} m²`, c.year].filter(Boolean).join(" · ");
+  return h("li", { dataset: { contribution: c.id } },
+    h("h3", {}, c.category_label), figures ? h("p", { class: "chips-line" }, figures) : null,
+    h("p", {}, c.description),
+    c.photo ? h("img", { src: c.photo.url, alt: c.photo.alt, width: c.photo.width, height: c.photo.height, loading: "lazy", decoding: "async" }) : null,
+    h("p", { class: "hint" }, t("residentWhere", { lat: c.latitude.toFixed(3), lon: c.longitude.toFixed(3) })));
 }
 
 function categoryName(code) { return t(`sc_${code}`); }
@@ -55,7 +65,7 @@ function siteCard(site, number, onClose) {
 }
 
 export async function showMap(params) {
-  const sites = await allSites();
+  const [sites, residents] = await Promise.all([all("sites"), all("contributions")]);
   document.title = `${t("mapTitle")} — Voyages apprenants`;
   const numbers = new Map(sites.map((site, index) => [site.slug, index + 1]));
   const counts = Object.fromEntries(CATEGORIES.map((code) => [code, sites.filter((s) => s.categories.includes(code)).length]));
@@ -113,17 +123,21 @@ export async function showMap(params) {
   const meta = document.querySelector('meta[name="va-map"]')?.dataset || {};
   render(
     h("h1", {}, t("mapTitle")),
-    h("p", { class: "lead" }, t("mapIntro")),
+    h("p", { class: "lead" }, t("mapIntro"), " ", h("a", { href: t("contributePath") }, t("contribute"))),
     h("p", { class: "open-data" }, t("openData"), " ",
       h("a", { href: "/api/v1/sites.geojson", type: "application/geo+json" }, "GeoJSON"), " · ",
       h("a", { href: "/api/v1/sites.csv", type: "text/csv" }, "CSV"), " — ",
-      t("licence"), " ", h("a", { href: meta.licenceUrl || "#", rel: "license" }, meta.licence || "")),
+      t("licence"), " ", h("a", { href: meta.licenceUrl || "#", rel: "license" }, meta.licence || ""),
+      " · ", h("a", { href: t("libraryPath") }, t("library"))),
     filter,
     summary,
     h("a", { class: "skip-map", href: "#sites-list-title" }, t("skipMap")),
     h("div", { class: "map-layout" }, h("div", { class: "map-frame" }, host), card),
     h("h2", { id: "sites-list-title", tabindex: "-1" }, t("sitesList")),
-    list);
+    list,
+    h("h2", { id: "residents-title" }, t("residentsTitle")),
+    h("p", { class: "hint" }, t("residentsNote"), " ", h("a", { href: t("contributePath") }, t("contribute"))),
+    h("ul", { class: "resident-list", id: "resident-list" }, residents.map(residentItem)));
   summary.textContent = t("sitesShown", { n: sites.length });
   controller = await siteMap(host, {
     sites,
@@ -131,6 +145,9 @@ export async function showMap(params) {
     onSelect: (site) => select(site),
   });
   if (!controller) host.replaceWith(h("p", { class: "alert" }, t("mapUnavailable")));
+  for (const c of controller ? residents : []) {
+    window.L.circleMarker([c.latitude, c.longitude], { radius: 8, className: "resident-marker" }).bindTooltip(c.category_label).addTo(controller.map);
+  }
   const wanted = sites.find((s) => s.slug === params.get("site"));
   if (wanted) select(wanted, null);
   document.documentElement.lang = currentLang();

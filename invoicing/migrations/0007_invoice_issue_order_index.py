@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0012_booking_created_order_index'),
-        ('invoicing', '0005_invoice_payment_terms'),
+        ('invoicing', '0006_seller_vat_on_debits'),
     ]
 
     operations = [
