@@ -19,6 +19,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.signals import booking_cancelled_in_transaction, booking_changed_in_transaction
 from core import outbox
 from core.errors import DomainError
+from core.models import Consequence
 from invoicing import services
 from invoicing.models import Invoice
 
@@ -35,13 +36,17 @@ def refuse_invoice_delete(sender: Any, instance: Invoice, **kwargs: Any) -> None
     raise PermissionError("An issued invoice is never deleted: issue a credit note.")
 
 
+def _cancellation_key(booking_id: int) -> str:
+    return f"credit:cancellation:{booking_id}"
+
+
 @receiver(booking_cancelled_in_transaction)
 def record_cancellation_credit(
     sender: Any, booking: Booking, refund_percent: int = 0, **kwargs: Any
 ) -> None:
     outbox.consequence_record(
         handler=CREDIT_CANCELLATION,
-        key=f"credit:cancellation:{booking.pk}",  # a booking is cancelled once
+        key=_cancellation_key(booking.pk),  # a booking is cancelled once
         payload={"booking_id": booking.pk, "refund_percent": refund_percent},
     )
 
@@ -103,8 +108,9 @@ def invoice_on_payment(*, booking_id: int, kind: str, amount_cents: int, paid_at
     """A payment issues its invoice, marked paid (or marks the one staff issued). Not
     idempotent by itself: the outbox runs it once, with its row's ``done`` mark."""
     booking = Booking.objects.select_related("departure__itinerary").get(pk=booking_id)
+    before = set(booking.invoices.values_list("pk", flat=True))
     try:
-        services.invoice_for_payment(
+        invoice = services.invoice_for_payment(
             booking=booking,
             kind=kind,
             amount_cents=amount_cents,
@@ -112,3 +118,16 @@ def invoice_on_payment(*, booking_id: int, kind: str, amount_cents: int, paid_at
         )
     except DomainError:
         logger.exception("No invoice for the payment of %s", booking.reference)
+        return
+    # The group cancelled before this invoice was issued and its credit note already ran (on
+    # what was invoiced then): the new invoice's share is credited now. If the credit note has
+    # not run yet, it will count this invoice (both lock the booking: one waits for the other).
+    credited = (
+        Consequence.objects.filter(key=_cancellation_key(booking.pk), done_at__isnull=False)
+        .values_list("payload", flat=True)
+        .first()
+    )
+    if invoice.pk not in before and credited is not None:
+        services.invoice_credit_cancelled_share(
+            invoice=invoice, refund_percent=int(credited["refund_percent"])
+        )

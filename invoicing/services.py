@@ -251,9 +251,14 @@ def _deduction_lines(deposits: list[Invoice]) -> list[dict[str, Any]]:
     return lines
 
 
-def _check_invoiceable(booking: Booking, kind: str) -> list[Invoice]:
-    """Refuse what cannot be issued; answer the deposit invoices a final invoice deducts."""
-    if booking.status not in ACTIVE_STATUSES:
+def _check_invoiceable(booking: Booking, kind: str, *, received: bool = False) -> list[Invoice]:
+    """Refuse what cannot be issued; answer the deposit invoices a final invoice deducts.
+
+    ``received``: the invoice records money already received (a payment made while the booking
+    was live): it is issued even if the group cancelled since, so that no payment stays without
+    its invoice; the cancellation's credit note gives back its share."""
+    cancelled_after_paying = received and booking.status == BookingStatus.CANCELLED
+    if booking.status not in ACTIVE_STATUSES and not cancelled_after_paying:
         raise Conflict(
             errors.BOOKING_NOT_INVOICEABLE,
             _("This booking's status is “%(status)s”: it cannot be invoiced.")
@@ -344,7 +349,7 @@ def invoice_issue(
     invoiceable, already invoiced for this, or when there is nothing to invoice.
     """
     locked = _lock_booking(booking.pk)
-    deposits = _check_invoiceable(locked, kind)
+    deposits = _check_invoiceable(locked, kind, received=paid_cents > 0)
     for check in invoice_issue_checks:
         check(locked, kind)
     terms = _terms(locked, kind)
@@ -520,6 +525,18 @@ def invoices_credit_cancellation(*, booking: Booking, refund_percent: int) -> li
     was invoiced was paid, the credit notes total the refund to the cent."""
     locked = _lock_booking(booking.pk)
     credit = percent_of(invoiced_net_cents(locked), refund_percent)
+    reason = (
+        f"Annulation de la réservation {locked.reference} (remboursement de {refund_percent} %)"
+    )
+    return _credit_across(locked, credit, reason)
+
+
+@transaction.atomic
+def invoice_credit_cancelled_share(*, invoice: Invoice, refund_percent: int) -> list[Invoice]:
+    """A payment's invoice issued after its booking's cancellation was credited: credit the
+    share of it the cancellation gives back, as the cancellation would have had it existed."""
+    locked = _lock_booking(invoice.booking_id)
+    credit = percent_of(remaining_incl_vat(invoice), refund_percent)
     reason = (
         f"Annulation de la réservation {locked.reference} (remboursement de {refund_percent} %)"
     )

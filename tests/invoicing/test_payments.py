@@ -111,3 +111,38 @@ def test_cancelling_after_a_paid_deposit_credits_exactly_what_is_refunded(staff_
     assert result.refund_cents == refunded == 10206
     assert note.total_incl_vat_cents == refunded
     assert note.credited_invoice == deposit
+
+
+def test_a_payment_whose_invoice_comes_after_the_cancellation_is_invoiced_and_credited() -> None:
+    """Money received is invoiced even when the group cancelled before the outbox issued the
+    payment's invoice (found by make load: the invoice was refused for the cancelled booking and
+    the payment stayed without one). The cancellation's credit note, already run on nothing,
+    leaves the invoice to credit its share when it comes."""
+    from core.outbox import consequences_sweep
+    from payments.signals import payment_succeeded_in_transaction
+
+    booking = confirmed_booking(
+        itinerary={
+            "cancellation_policy": [
+                {"days_before": 60, "refund_percent": 100},
+                {"days_before": 0, "refund_percent": 50},
+            ]
+        }
+    )
+    deposit_cents = booking.price["deposit_cents"]
+    payment = StandInPayment(booking, deposit_cents, "deposit", paid_at=timezone.now())
+    with transaction.atomic():  # recorded, its after-commit task not run: the outbox is late
+        payment_succeeded_in_transaction.send(sender=StandInPayment, payment=payment)
+    booking.refresh_from_db()
+    cancel(booking)
+    assert not Invoice.objects.filter(booking=booking).exists()
+
+    consequences_sweep()
+
+    (deposit,) = Invoice.objects.filter(booking=booking, kind=InvoiceKind.DEPOSIT)
+    assert deposit.paid and deposit.total_incl_vat_cents == deposit_cents
+    (note,) = Invoice.objects.filter(booking=booking, kind=InvoiceKind.CREDIT_NOTE)
+    assert abs(note.total_incl_vat_cents) == deposit_cents // 2
+    # The sweep again: nothing more is issued or credited.
+    consequences_sweep()
+    assert Invoice.objects.filter(booking=booking).count() == 2
