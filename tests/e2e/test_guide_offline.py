@@ -139,3 +139,14 @@ def test_the_worker_controls_the_guide_page_only(page: Any, today: Departure) ->
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
         page.goto("/map/")
     page.context.set_offline(False)
+
+
+def test_the_guide_page_links_the_printable_manifest(page: Any, today: Departure) -> None:
+    _sign_in(page, "en")
+    link = page.get_by_role("link", name="Printable manifest (PDF)")
+    href = link.get_attribute("href")
+    assert href == f"/api/v1/departures/{today.pk}/manifest.pdf?lang=en"
+    answer = page.request.get(href)  # the guide's session, as the link would
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.body().startswith(b"%PDF")

@@ -5,7 +5,7 @@ import { api, ApiError, csrfToken } from "./api.js";
 import { checkInPanel } from "./checkin.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, time } from "./format.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 
 const SCHEDULE_DAYS = 91; // the schedule API's longest range (92 days, both ends included)
 
@@ -113,6 +113,8 @@ function visitItem(v, manifest) {
     cancelled ? h("p", { class: "note" }, t("guideVisitCancelled")) : null,
     h("p", {}, t(v.role === "lead" ? "roleLead" : "roleAssistant"), " · ", counts.join(" · ")),
     h("p", { class: "where" }, t("meetingPoint"), " ", v.meeting_point),
+    // The printable manifest (visits/manifest.py), in the page's language.
+    h("p", {}, h("a", { class: "manifest-pdf", href: `/api/v1/departures/${v.departure}/manifest.pdf?lang=${currentLang()}` }, t("guideManifestPdf"))),
     v.groups.length ? h("ul", { class: "groups" }, v.groups.map((g) => h("li", {},
       h("strong", {}, g.organisation), ` · ${t("headcount", { n: g.participants })}`,
       g.status === "confirmed" ? "" : h("span", { class: "badge" }, ` (${t("groupNotConfirmed")})`),
