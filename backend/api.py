@@ -145,6 +145,12 @@ urlpatterns = [
     path("guides/me/feed-token/", guides_api.MyFeedTokenView.as_view(), name="guide-my-feed-token"),
     # The guide's day: manifests and check-in (visits).
     path("guides/me/visits/", visits_api.MyVisitsView.as_view(), name="guide-my-visits"),
+    # The departure's printable manifest, for its guides and staff (visits).
+    path(
+        "departures/<int:departure>/manifest.pdf",
+        visits_api.DepartureManifestPdfView.as_view(),
+        name="departure-manifest-pdf",
+    ),
     path(
         "guides/me/visits/<int:departure>/check-ins/",
         visits_api.MyCheckInsView.as_view(),

@@ -466,6 +466,8 @@ RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", defau
 # Participants (bookings/participants.py): the group's list locks this many days before the
 # visit; after that only staff change it.
 PARTICIPANTS_LOCK_DAYS = env.int("PARTICIPANTS_LOCK_DAYS", default=7)
+# The day-after message's survey link (visits/emails.py); none when empty.
+VISIT_SURVEY_URL = env.str("VISIT_SURVEY_URL", default="")
 # Stripe event payloads are pruned to ids, amounts, currency, status and type after this long.
 RETENTION_STRIPE_PAYLOAD_DAYS = env.int("RETENTION_STRIPE_PAYLOAD_DAYS", default=30)
 # "My bookings" (bookings/signin.py): a contact signs in by a one-time link e-mailed to it,

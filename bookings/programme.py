@@ -44,7 +44,8 @@ from itineraries.invalidation import CATALOGUE
 from itineraries.models import Site, Stop
 
 # Bump when the template or the drawing changes, so that cached PDFs and ETags are renewed.
-LAYOUT_VERSION = "3"  # 2: accessibility per stop in the timetable; 3: a shorter route map
+LAYOUT_VERSION = "4"  # 2: accessibility per stop in the timetable; 3: a shorter route map;
+# 4: walking distance, climb, toilets and the alternative per stop
 CACHE_SECONDS = 30 * 24 * 3600
 # The visits happen in Loos-en-Gohelle: times are local there, whatever the server's zone.
 VISIT_TIMEZONE = ZoneInfo("Europe/Paris")

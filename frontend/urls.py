@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from frontend.contribute import contribute_form, contribute_link, contribute_path
 from frontend.library import library, library_path
-from frontend.views import shell
+from frontend.views import service_worker, shell
 
 urlpatterns = [
     path("", shell, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
     re_path(r"^my-bookings/sign-in/?$", shell, name="my-bookings-sign-in-page"),
     # A quote's page for its buyer (procurement); the e-mail's token stays in the query string.
     re_path(r"^quotes/D[0-9]{4}-[0-9]{6}/?$", shell, name="quote-page"),
+    # The guide page's service worker, at the root (docs/visits.md, the guide's day offline).
+    path("sw.js", service_worker, name="service-worker"),
     path("guide/", shell, name="guide-page"),
     # The public map of the transition's sites (docs/map.md).
     re_path(r"^map/?$", shell, name="map-page"),

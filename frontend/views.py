@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
@@ -108,6 +110,31 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
     # The same shell for every reader (the page's data comes from the API): "public" lets it be
     # gzipped (core/compression.py); "no-cache" has it revalidated, so a release shows at once.
     response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+@cache
+def service_worker_source() -> str:
+    """The guide page's service worker (``frontend/sw.js``) with the static URLs it keeps.
+
+    Its version is a hash of that list and of its own text, so a release whose modules changed
+    (new hashed names) installs a new worker, which drops the old copies."""
+    precache = [static("frontend/js/main.js"), *module_urls()]
+    text = render_to_string("frontend/sw.js", {"version": "", "precache": json.dumps(precache)})
+    version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return render_to_string(
+        "frontend/sw.js", {"version": version, "precache": json.dumps(precache)}
+    )
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """``/sw.js``: served from the site's root, where a worker may take any scope under ``/``;
+    the guide page registers it for ``/guide/`` only. Revalidated at each check (``no-cache``)
+    so that a release reaches the phones; the site's CSP governs the worker's own fetches."""
+    response = HttpResponse(service_worker_source(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, no-cache"
+    response["Content-Security-Policy"] = CSP
     return response
 
 

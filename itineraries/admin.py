@@ -121,9 +121,10 @@ class SiteAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg
         "is_bookable",
         "on_map",
         "wheelchair_accessible",
+        "toilets",
         "minimum_age",
     ]
-    list_filter = ["is_bookable", "on_map", "wheelchair_accessible"]
+    list_filter = ["is_bookable", "on_map", "wheelchair_accessible", "toilets"]
     search_fields = ["slug", "name_fr", "name_en", "address"]
     prepopulated_fields = {"slug": ("name_fr",)}
 
@@ -193,6 +194,34 @@ class ItineraryAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[typ
                     "The itinerary was saved unpublished: it has no stops or visits a closed "
                     f"site ({', '.join(closed)}).",
                 )
+
+
+@admin.register(Stop)
+class StopAccessAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+    """The access facts of each stop (issue 18, item 2): walking distance, climb and the
+    alternative offered, editable even while departures are scheduled (they change no time
+    nor site). Stops are made, moved and deleted in their itinerary's page only."""
+
+    list_display = ["title", "itinerary", "position", "site", "walking_distance_m", "climb_m"]
+    list_filter = ["itinerary"]
+    search_fields = ["title_fr", "title_en", "itinerary__title_fr", "site__name_fr"]
+    fields = [
+        "itinerary",
+        "position",
+        "title",
+        "site",
+        "walking_distance_m",
+        "climb_m",
+        "alternative",
+    ]
+    readonly_fields = ["itinerary", "position", "title", "site"]
+    ordering = ["itinerary__slug", "position"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class DepartureForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -82,6 +82,7 @@ class SiteSerializer(serializers.ModelSerializer[Site]):
             "max_visitors",
             "minimum_age",
             "wheelchair_accessible",
+            "toilets",
             "safety_notes",
             "is_bookable",
             "categories",
@@ -103,6 +104,9 @@ class StopSerializer(serializers.ModelSerializer[Stop]):
             "offset_minutes",
             "duration_minutes",
             "end_offset_minutes",
+            "walking_distance_m",
+            "climb_m",
+            "alternative",
             "site",
         ]
 
@@ -204,6 +208,15 @@ class StopInputSerializer(serializers.Serializer[Any]):
     title_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
     text_fr = serializers.CharField(required=False, allow_blank=True)
     text_en = serializers.CharField(required=False, allow_blank=True)
+    # Access facts (issue 18, item 2); null when not known.
+    walking_distance_m = serializers.IntegerField(
+        min_value=0, max_value=50_000, required=False, allow_null=True
+    )
+    climb_m = serializers.IntegerField(
+        min_value=0, max_value=2_000, required=False, allow_null=True
+    )
+    alternative_fr = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    alternative_en = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class OptionInputSerializer(serializers.Serializer[Any]):

@@ -778,3 +778,13 @@ SITE_FIGURES: dict[str, list[dict[str, Any]]] = {
         _figure("Citoyens actionnaires", "Citizen shareholders", "130", ("", ""), 2024, _CLER),
     ],
 }
+
+# The minimum of the itineraries that have public departures (issue 18, item 4): below it on
+# its decision day, a departure is cancelled with full refunds (visits.go_no_go). ../shared/
+# DOMAIN.md gives groups of 10 to 30 but no minimum for departures shared by several groups:
+# these figures and decision delays are *invented* for the demo.
+GO_NO_GO: dict[str, dict[str, int]] = {
+    "base-11-19-terrils-jumeaux": {"departure_minimum": 15, "decision_days": 7},
+    "ville-pilote-mine-soleil": {"departure_minimum": 15, "decision_days": 14},
+    "patrimoine-mondial-resilience": {"departure_minimum": 20, "decision_days": 21},
+}

@@ -19,6 +19,10 @@ class StopInput:
     title_en: str = ""
     text_fr: str = ""
     text_en: str = ""
+    walking_distance_m: int | None = None
+    climb_m: int | None = None
+    alternative_fr: str = ""
+    alternative_en: str = ""
 
     def fields(self) -> dict[str, Any]:
         return asdict(self) | {"site": self.site}  # asdict would copy the site deeply

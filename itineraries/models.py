@@ -88,6 +88,10 @@ class Site(models.Model):
     )
     minimum_age = models.PositiveSmallIntegerField(_("minimum age"), default=0)
     wheelchair_accessible = models.BooleanField(_("wheelchair accessible"), default=False)
+    # Issue 18, item 2: None when not known (the demo data says only what is known).
+    toilets = models.BooleanField(
+        _("toilets on site"), null=True, blank=True, help_text=_("Leave empty when not known.")
+    )
     safety_notes = models.TextField(_("safety notes"), blank=True)
     is_bookable = models.BooleanField(
         _("bookable"),
@@ -316,6 +320,24 @@ class Stop(models.Model):
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("what is seen"), blank=True)
+    # Access facts of the stop (issue 18, item 2): None when not known.
+    walking_distance_m = models.PositiveIntegerField(
+        _("walking distance (m)"),
+        null=True,
+        blank=True,
+        help_text=_("On foot during this stop, in metres. Leave empty when not known."),
+    )
+    climb_m = models.PositiveIntegerField(
+        _("climb (m)"),
+        null=True,
+        blank=True,
+        help_text=_("Height climbed during this stop, in metres. Leave empty when not known."),
+    )
+    alternative = models.TextField(
+        _("alternative for those who cannot do it"),
+        blank=True,
+        help_text=_("For example, what is offered instead of the climb of the slag heap."),
+    )
 
     class Meta:
         ordering = ["itinerary", "position"]

@@ -27,7 +27,7 @@ class ItineraryTranslation(TranslationOptions):
 
 @register(Stop)
 class StopTranslation(TranslationOptions):
-    fields = ("title", "text")
+    fields = ("title", "text", "alternative")
 
 
 @register(Option)

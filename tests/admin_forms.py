@@ -27,7 +27,9 @@ class _FormReader(HTMLParser):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attr:
                 return
-            self.data.setdefault(name, []).append(attr.get("value", "on"))
+            # A checkbox without a value posts "on"; any other input without one posts "".
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self.data.setdefault(name, []).append(attr.get("value", default))
         elif tag == "select" and name:
             self._select = name
         elif tag == "option" and self._select is not None and "selected" in attr:

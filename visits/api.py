@@ -8,11 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +24,7 @@ from guides.api import IsGuide, ScheduleQuerySerializer
 from guides.models import Assignment
 from guides.selectors import guide_schedule
 from itineraries.models import Stop
-from visits import checkins
+from visits import checkins, manifest
 from visits.emails import map_link
 
 MAX_TICKS = 500
@@ -262,3 +264,42 @@ class MyCheckInsView(APIView):
                 "attendance": checkins.attendance(found),
             }
         )
+
+
+class ManifestQuerySerializer(serializers.Serializer[Any]):
+    lang = serializers.ChoiceField(
+        choices=list(manifest.MANIFEST_LANGUAGES),
+        required=False,
+        help_text="The document's language; by default the reader's (Accept-Language).",
+    )
+
+
+class DepartureManifestPdfView(APIView):
+    """The departure's printable manifest (PDF): groups, head counts, names, categories and
+    needs, the organisers' phones, the meeting point and the programme's timing. For the
+    guides assigned to it and staff who may read bookings; 404 for anyone else."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="v1_departures_manifest_pdf",
+        parameters=[OpenApiParameter("lang", str, enum=list(manifest.MANIFEST_LANGUAGES))],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, departure: int) -> HttpResponse:
+        query = ManifestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = manifest.manifest_departure(user=request.user, departure_id=departure)
+        if found is None:
+            raise Http404
+        language = query.validated_data.get("lang") or (
+            "fr" if (request.LANGUAGE_CODE or "fr").startswith("fr") else "en"
+        )
+        response = HttpResponse(
+            manifest.manifest_pdf(found, language), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{manifest.manifest_filename(found)}"'
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response

@@ -11,4 +11,8 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self) -> None:
+        from bookings.api.answers import booking_answer_parts
         from visits import receivers  # noqa: F401  (connects the signal receivers)
+        from visits.answers import BOOKING_GO_NO_GO
+
+        booking_answer_parts.register(BOOKING_GO_NO_GO)

@@ -72,6 +72,8 @@ def _context(booking: Booking, rule: MessageRule, lang: str) -> dict[str, Any]:
         context["practical_notes"] = itinerary.practical_notes.strip()
     if rule.kind == MessageKind.GUIDE:
         context["guides"] = programme_guides(booking)
+    if rule.kind == MessageKind.THANKS:
+        context["survey_url"] = settings.VISIT_SURVEY_URL.strip()
     return context
 
 

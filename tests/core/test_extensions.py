@@ -66,10 +66,12 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     from itineraries import api as catalogue_api
     from payments import api as payments_api
     from payments import services as payments_services
+    from visits.answers import BOOKING_GO_NO_GO
 
     assert bookings_api.booking_answer_parts.contributions() == (
         payments_api.BOOKING_PAYMENTS,
         BOOKING_INVOICE_DELIVERIES,
+        BOOKING_GO_NO_GO,
     )
     assert invoice_answer_parts.contributions() == (INVOICE_DELIVERY,)
     from invoicing.services import invoice_issue_checks, invoice_terms_rules

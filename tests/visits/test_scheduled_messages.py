@@ -229,3 +229,19 @@ def test_staff_edit_the_rules_in_the_admin_in_french(admin_client: Any) -> None:
         f"/admin/visits/messagerule/{rule.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Texte ajouté au message" in form and "bottes" in form
+
+
+def test_the_day_after_has_no_survey_link_when_none_is_set() -> None:
+    booking = _booking()
+    _run(_at(booking, -1))
+    [message] = mail.outbox
+    assert "Votre avis" not in message.body
+
+
+def test_the_day_after_carries_the_survey_link_when_one_is_set(settings: Any) -> None:
+    settings.VISIT_SURVEY_URL = "https://enquete.example.org/visites"
+    booking = _booking()
+    _run(_at(booking, -1))
+    [message] = mail.outbox
+    expected = "Votre avis nous aide à améliorer nos visites : https://enquete.example.org/visites"
+    assert expected in message.body

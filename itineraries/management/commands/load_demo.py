@@ -52,7 +52,11 @@ class Command(BaseCommand):
             meeting = data.pop("meeting_site")
             itinerary, _created = Itinerary.objects.update_or_create(
                 slug=data["slug"],
-                defaults={**data, "meeting_site": Site.objects.get(slug=meeting)},
+                defaults={
+                    **data,
+                    **demo.GO_NO_GO.get(data["slug"], {}),
+                    "meeting_site": Site.objects.get(slug=meeting),
+                },
             )
             itinerary.themes.set(Theme.objects.filter(slug__in=themes))
             for position, stop in enumerate(stops, start=1):

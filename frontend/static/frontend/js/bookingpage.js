@@ -49,6 +49,7 @@ export async function showBooking(reference, token) {
       h("p", {}, h("strong", {}, booking.departure.title)),
       h("p", {}, dateTime(booking.departure.starts_at)),
       h("p", {}, booking.departure.meeting_point),
+      goNoGoLine(booking.departure_go_no_go),
       h("p", { id: "participants" }, `${booking.participants} ${t("participants").toLowerCase()} · ${booking.organisation.name}`)),
     booking.companion ? companionSection(booking.companion) : null,
     ended ? null : priceSection(booking, paid),
@@ -234,4 +235,15 @@ function deliveriesSection(booking) {
       row.since ? ` (${t("dlSince", { date: dateLong(row.since) })})` : "",
       row.reason ? h("p", { class: "delivery-reason" }, t("dlReason", { reason: row.reason })) : null,
       row.status === "rejected" ? h("p", { class: "hint" }, t("dlRejectedNote")) : null))));
+}
+
+// The departure's minimum (visits.answers): still needed and by when, confirmed, or cancelled.
+function goNoGoLine(go) {
+  if (!go) return null;
+  let text;
+  if (go.cancelled) text = t("bookingGoCancelled", { min: go.minimum_participants });
+  else if (go.confirmed) text = t("bookingGoConfirmed");
+  else if (go.participants_needed) text = t("bookingGoNeeds", { n: go.participants_needed, when: dateTime(go.decision_at) });
+  else text = t("bookingGoReached", { when: dateTime(go.decision_at) });
+  return h("p", { class: `go-no-go${go.cancelled ? " alert" : ""}`, id: "go-no-go" }, text);
 }

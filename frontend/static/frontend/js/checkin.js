@@ -78,18 +78,22 @@ export function checkInPanel(manifest) {
   };
   window.addEventListener("online", flush);
 
+  // What the page shows: the server's attendance, then the ticks still waiting in the queue
+  // (made offline, perhaps before the page was opened again from the phone's copy).
+  const waiting = readQueue(departure);
+  const latestTick = (match) => waiting.filter(match).at(-1);
   const groups = manifest.groups.map((group) => {
     const done = attendance[group.reference] || { present: [], counted: null };
     if (group.participants.length) {
       return h("fieldset", { class: "checkin-group" }, h("legend", {}, `${group.organisation} (${group.reference})`),
         group.participants.map((person) => h("label", { class: "check" },
-          h("input", { type: "checkbox", checked: done.present.includes(person.id) || null,
+          h("input", { type: "checkbox", checked: (latestTick((tick) => tick.participant === person.id)?.present ?? done.present.includes(person.id)) || null,
             onchange: (event) => tick({ participant: person.id, present: event.target.checked }) }),
           ` ${person.name}`)));
     }
     const id = `count-${group.reference}`;
     const input = h("input", { id, type: "number", min: 0, max: group.head_count, inputmode: "numeric",
-      value: done.counted ?? "" });
+      value: latestTick((tick) => tick.booking === group.reference)?.count ?? done.counted ?? "" });
     input.addEventListener("change", () => {
       const n = Number(input.value);
       if (!Number.isInteger(n) || n < 0 || n > group.head_count) {

@@ -5,7 +5,7 @@ import { api, ApiError, csrfToken } from "./api.js";
 import { checkInPanel } from "./checkin.js";
 import { h, render, announce } from "./dom.js";
 import { dateTime, time } from "./format.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 
 const SCHEDULE_DAYS = 91; // the schedule API's longest range (92 days, both ends included)
 
@@ -13,32 +13,77 @@ function isoDay(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
 }
 
+// The day kept on the phone for when the signal drops (docs/visits.md): the last schedule and
+// today's manifests this browser loaded, in one entry of the "va-guide-day" cache, replaced
+// whole at each load (so it never mixes two guides' days) and deleted at sign-out or when the
+// server no longer knows the guide. The calendar feed's secret link is never kept.
+const DAY_CACHE = "va-guide-day";
+const DAY_KEY = "/guide/offline-day";
+
+async function keepDay(day) {
+  if (!("caches" in window)) return;
+  try {
+    await caches.delete(DAY_CACHE);
+    const cache = await caches.open(DAY_CACHE);
+    await cache.put(DAY_KEY, new Response(JSON.stringify(day), { headers: { "Content-Type": "application/json" } }));
+  } catch { /* a full or refused store: the page still works online */ }
+}
+
+async function keptDay() {
+  if (!("caches" in window)) return null;
+  try {
+    const kept = await caches.match(DAY_KEY, { cacheName: DAY_CACHE });
+    return kept ? await kept.json() : null;
+  } catch { return null; }
+}
+
+export async function forgetDay() {
+  if ("caches" in window) await caches.delete(DAY_CACHE).catch(() => {});
+}
+
+// The worker keeps the page's shell and modules (frontend/sw.js), for /guide/ only.
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return; // http on another host than localhost: none
+  navigator.serviceWorker.register("/sw.js", { scope: "/guide/" }).catch(() => {});
+}
+
 export async function showGuide() {
   document.title = `${t("guideTitle")} — Voyages apprenants`;
-  let schedule;
-  let feed;
-  let today;
+  let day;
+  let feed = null;
+  let offline = false;
   try {
     const now = new Date();
     const last = new Date(now.getFullYear(), now.getMonth(), now.getDate() + SCHEDULE_DAYS);
+    const feedAnswer = api("guides/me/feed-token/").catch(() => null); // offline: no feed box
     // Today's manifests carry the participants' ids and who is checked in (visits app).
-    [schedule, feed, today] = await Promise.all([
+    const [schedule, today] = await Promise.all([
       api(`guides/me/schedule/?from=${isoDay(now)}&to=${isoDay(last)}`),
-      api("guides/me/feed-token/"),
       api(`guides/me/visits/?from=${isoDay(now)}&to=${isoDay(now)}`),
     ]);
+    day = { schedule, today, saved_at: new Date().toISOString() };
+    await keepDay(day);
+    feed = await feedAnswer;
   } catch (error) {
     if (error instanceof ApiError && [401, 403, 404].includes(error.status)) {
+      await forgetDay();
       render(h("h1", {}, t("guideTitle")), h("p", {}, t("guideLogin")),
         h("p", {}, h("a", { class: "button primary", href: "/accounts/login/?next=/guide/" }, t("signIn"))));
       return;
     }
-    throw error;
+    if (error instanceof ApiError) throw error;
+    // No network (a fetch that failed, not an answer): the day kept at the last load.
+    day = await keptDay();
+    if (!day) throw error;
+    offline = true;
   }
+  registerWorker();
+  const { schedule, today } = day;
   const visits = schedule.assignments || [];
   // Django signs out on a POST only (a link could be followed by anything). A fetch, not a
   // form: this page sends no Referer, so a form's Origin would be "null" and fail the CSRF check.
   const signOut = h("button", { type: "button", class: "sign-out", onclick: async () => {
+    await forgetDay();
     await fetch("/accounts/logout/", {
       method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
     });
@@ -46,10 +91,11 @@ export async function showGuide() {
   } }, t("signOut"));
   render(
     h("h1", {}, t("guideTitle")),
+    offline ? h("p", { class: "note offline-copy", role: "status" }, t("guideOfflineCopy", { when: dateTime(day.saved_at) })) : null,
     signOut,
     h("section", { "aria-labelledby": "upcoming-title" }, h("h2", { id: "upcoming-title" }, t("upcomingMonths")),
       visits.length ? h("ul", { class: "visits" }, visits.map((v) => visitItem(v, todayManifest(today, v)))) : h("p", {}, t("noVisits"))),
-    feedSection(feed));
+    feed ? feedSection(feed) : null);
 }
 
 // Today's manifest of this visit, when it is today and goes ahead: its check-in is shown.
@@ -67,6 +113,8 @@ function visitItem(v, manifest) {
     cancelled ? h("p", { class: "note" }, t("guideVisitCancelled")) : null,
     h("p", {}, t(v.role === "lead" ? "roleLead" : "roleAssistant"), " · ", counts.join(" · ")),
     h("p", { class: "where" }, t("meetingPoint"), " ", v.meeting_point),
+    // The printable manifest (visits/manifest.py), in the page's language.
+    h("p", {}, h("a", { class: "manifest-pdf", href: `/api/v1/departures/${v.departure}/manifest.pdf?lang=${currentLang()}` }, t("guideManifestPdf"))),
     v.groups.length ? h("ul", { class: "groups" }, v.groups.map((g) => h("li", {},
       h("strong", {}, g.organisation), ` · ${t("headcount", { n: g.participants })}`,
       g.status === "confirmed" ? "" : h("span", { class: "badge" }, ` (${t("groupNotConfirmed")})`),

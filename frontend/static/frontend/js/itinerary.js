@@ -43,6 +43,7 @@ export async function showItinerary(slug) {
             h("h3", {}, stop.title),
             h("p", { class: "where" }, stop.site.name, " — ", stop.site.address),
             stop.text ? h("p", {}, stop.text) : null,
+            stopAccess(stop),
             stop.site.safety_notes ? h("p", { class: "note" }, stop.site.safety_notes) : null)))),
         h("section", { "aria-labelledby": "map-title" },
           h("h2", { id: "map-title" }, t("map")), routeOnMap(it.stops),
@@ -62,6 +63,19 @@ export async function showItinerary(slug) {
     h("section", { class: "availability", "aria-labelledby": "avail-title" },
       h("h2", { id: "avail-title" }, t("availability")), calendar),
     formSlot);
+}
+
+// A stop's access facts, those known (issue 18, item 2): on foot, climb, toilets, and what is
+// offered to those who cannot do it. Nothing is said of what is not known.
+function stopAccess(stop) {
+  const facts = [];
+  if (stop.walking_distance_m != null) facts.push(t("stopWalk", { m: stop.walking_distance_m }));
+  if (stop.climb_m != null) facts.push(t("stopClimb", { m: stop.climb_m }));
+  if (stop.site.toilets != null) facts.push(t(stop.site.toilets ? "stopToilets" : "stopNoToilets"));
+  if (!facts.length && !stop.alternative) return null;
+  return h("div", { class: "stop-access" },
+    facts.length ? h("p", {}, facts.join(" · ")) : null,
+    stop.alternative ? h("p", {}, h("strong", {}, t("stopAlternative")), " ", stop.alternative) : null);
 }
 
 // Before booking: the youngest age every site admits, and which stops have no step-free access.
