@@ -473,6 +473,7 @@ def quote_accept(
     client_address: str,
     version: int | None = None,
     document: Upload | None = None,
+    user: Any = None,
 ) -> Accepted:
     """The buyer accepts the current version: a confirmed booking at the frozen price.
 
@@ -524,12 +525,52 @@ def quote_accept(
     _event(
         locked,
         "accepted",
-        None,
+        user,
         version=row.version,
         booking=booking.reference,
         **({"document": stored.sha256} if stored is not None else {}),
+        **({"by_staff": True} if user is not None else {}),
     )
     return Accepted(quote=locked, booking_token=booking_token)
+
+
+@transaction.atomic
+def quote_convert(
+    *,
+    quote: Quote,
+    user: Any,
+    name: str,
+    role: str,
+    client_address: str,
+    version: int | None = None,
+    purchase_order_number: str | None = None,
+    commitment_number: str | None = None,
+) -> Quote:
+    """Staff turn a quote into a confirmed booking on the buyer's behalf (after a paper order or
+    a signed quote received by post): the same acceptance as the buyer's (``quote_accept``:
+    quote lock, checks, seats, frozen price), with ``name`` and ``role`` the buyer's signatory,
+    audited as accepted by ``user``; then the order numbers, if given, in the same transaction.
+    Raises what ``quote_accept`` raises (``quote_expired``, ``quote_superseded``,
+    ``quote_already_accepted``, ``quote_not_open``, ``sold_out``...), nothing written."""
+    accepted = quote_accept(
+        quote=quote,
+        name=name,
+        role=role,
+        statement=True,
+        client_address=client_address,
+        version=version,
+        user=user,
+    )
+    if purchase_order_number or commitment_number:
+        quote_order_details(
+            quote=accepted.quote,
+            purchase_order_number=purchase_order_number or None,
+            commitment_number=commitment_number or None,
+            document=None,
+            client_address=client_address,
+            user=user,
+        )
+    return accepted.quote
 
 
 def invoice_issued(quote: Quote) -> bool:
@@ -549,6 +590,7 @@ def quote_order_details(
     commitment_number: str | None,
     document: Upload | None,
     client_address: str,
+    user: Any = None,
 ) -> Quote:
     """After acceptance, until the final invoice is issued: the buyer's purchase-order number,
     commitment number and order document. The booking's order reference (printed on the
@@ -578,7 +620,7 @@ def quote_order_details(
     stored = _store(locked, document, client_address) if document is not None else None
     if stored is not None:
         changed["document"] = stored.sha256
-    _event(locked, "order_details", None, **changed)
+    _event(locked, "order_details", user, **changed)
     return locked
 
 
