@@ -380,16 +380,59 @@ def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
     _check_open(locked)
     start = max(locked.valid_until, timezone.now())
     locked.valid_until = start + timedelta(days=days)
-    locked.save(update_fields=["valid_until", "updated_at"])
-    QuoteVersion.objects.filter(quote=locked, version=locked.current_version).update(
-        valid_until=locked.valid_until
-    )
     if locked.seat_hold_id is not None:
         # A hold that ran out takes its seats again only if they are left (sold_out otherwise).
         seat_hold_extend(hold_id=locked.seat_hold_id, expires_at=locked.valid_until)
-    _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
+    row = _extended_version(locked, current_version(locked), user)
+    locked.current_version = row.version
+    locked.save(update_fields=["valid_until", "current_version", "updated_at"])
+    _event(
+        locked,
+        "extended",
+        user,
+        days=days,
+        valid_until=locked.valid_until.isoformat(),
+        version=row.version,
+    )
     _email_after_commit(locked, "extended")
     return locked
+
+
+def _extended_version(quote: Quote, previous: QuoteVersion, user: Any) -> QuoteVersion:
+    """The same frozen content (price, participants, schedule's amounts) as a new version whose
+    PDF states the new validity and the deposit's new due date; ``previous`` is superseded and
+    stays readable with the PDF it was sent with (an acceptance records which one it read)."""
+    from procurement.documents import render_quote_pdf
+
+    now = timezone.now()
+    QuoteVersion.objects.filter(pk=previous.pk).update(superseded_at=now)
+    schedule = dict(previous.payment_schedule or {})
+    if schedule.get("deposit_due"):
+        schedule["deposit_due"] = timezone.localtime(quote.valid_until).date().isoformat()
+    row = QuoteVersion(
+        quote=quote,
+        version=previous.version + 1,
+        itinerary=previous.itinerary,
+        departure=previous.departure,
+        starts_at=previous.starts_at,
+        pupils=previous.pupils,
+        adults=previous.adults,
+        staff=previous.staff,
+        free_places=previous.free_places,
+        options=previous.options,
+        objectives=previous.objectives,
+        request=previous.request,
+        price=previous.price,
+        total_cents=previous.total_cents,
+        valid_until=quote.valid_until,
+        payment_schedule=schedule,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    pdf = render_quote_pdf(quote, row)
+    row.pdf = pdf
+    row.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    row.save(force_insert=True)
+    return row
 
 
 @transaction.atomic
