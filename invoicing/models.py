@@ -107,7 +107,9 @@ class EcbRate(models.Model):
         verbose_name_plural = _("ECB rates")
         constraints = [
             models.CheckConstraint(
-                condition=Q(rate__gte=-10) & Q(rate__lte=50), name="ecb_rate_plausible"
+                condition=Q(rate__gte=-10) & Q(rate__lte=50),
+                name="ecb_rate_plausible",
+                violation_error_message=_("An ECB rate lies between -10 %% and 50 %%."),
             )
         ]
 

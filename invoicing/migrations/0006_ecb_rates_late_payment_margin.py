@@ -48,41 +48,69 @@ def grant_accounting(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ('invoicing', '0005_invoice_payment_terms'),
+        ("invoicing", "0005_invoice_payment_terms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sellerprofile',
-            name='late_payment_margin_points',
-            field=models.DecimalField(decimal_places=2, default=Decimal('10.00'), help_text='Points added to the ECB rate for buyers that are not public (10 by law unless the terms of sale say more). Keep the late payment mention above in line.', max_digits=5, verbose_name='late payment rate: points over the ECB rate'),
+            model_name="sellerprofile",
+            name="late_payment_margin_points",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("10.00"),
+                help_text="Points added to the ECB rate for buyers that are not public (10 by law unless the terms of sale say more). Keep the late payment mention above in line.",
+                max_digits=5,
+                verbose_name="late payment rate: points over the ECB rate",
+            ),
         ),
         migrations.AddField(
-            model_name='sellerprofile',
-            name='late_payment_mention_en',
-            field=models.CharField(blank=True, max_length=255, verbose_name='late payment mention (English)'),
+            model_name="sellerprofile",
+            name="late_payment_mention_en",
+            field=models.CharField(
+                blank=True, max_length=255, verbose_name="late payment mention (English)"
+            ),
         ),
         migrations.AddField(
-            model_name='sellerprofile',
-            name='vat_regime_mention_en',
-            field=models.CharField(blank=True, max_length=255, verbose_name='VAT regime mention (English)'),
+            model_name="sellerprofile",
+            name="vat_regime_mention_en",
+            field=models.CharField(
+                blank=True, max_length=255, verbose_name="VAT regime mention (English)"
+            ),
         ),
         migrations.CreateModel(
-            name='EcbRate',
+            name="EcbRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('in_force_from', models.DateField(unique=True, verbose_name='in force from')),
-                ('rate', models.DecimalField(decimal_places=2, help_text='Percent a year, e.g. 2.15.', max_digits=5, verbose_name='ECB main refinancing rate (%)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("in_force_from", models.DateField(unique=True, verbose_name="in force from")),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Percent a year, e.g. 2.15.",
+                        max_digits=5,
+                        verbose_name="ECB main refinancing rate (%)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ECB rate',
-                'verbose_name_plural': 'ECB rates',
-                'ordering': ['-in_force_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gte', -10), ('rate__lte', 50)), name='ecb_rate_plausible')],
+                "verbose_name": "ECB rate",
+                "verbose_name_plural": "ECB rates",
+                "ordering": ["-in_force_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gte", -10), ("rate__lte", 50)),
+                        name="ecb_rate_plausible",
+                        violation_error_message="An ECB rate lies between -10 %% and 50 %%.",
+                    )
+                ],
             },
         ),
         migrations.RunPython(seed_rates, migrations.RunPython.noop),
