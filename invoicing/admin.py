@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,8 @@ from core.errors import DomainError
 from core.money import parse_euros
 from core.permissions import admin_permission
 from invoicing import services
-from invoicing.models import Invoice, InvoiceKind, InvoiceSequence, SellerProfile
+from invoicing.late_payment import LatePayment, invoice_late_payment
+from invoicing.models import EcbRate, Invoice, InvoiceKind, InvoiceSequence, SellerProfile
 
 
 @admin.register(SellerProfile)
@@ -39,6 +41,47 @@ class SellerProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(EcbRate)
+class EcbRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The ECB main refinancing rate, a row per change: the late-payment interest reads the rate
+    in force on the first day of the half-year in which it starts to run. No delete: a rate an
+    interest was computed with stays on record (a wrong one is corrected in place)."""
+
+    list_display = ["in_force_from", "rate"]
+    ordering = ["-in_force_from"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def late_payment_text(owed: LatePayment | None) -> str:
+    """One line for staff: what a late invoice owes today (interest, indemnity, total)."""
+    if owed is None:
+        return "-"
+    if owed.interest_cents is None or owed.ecb_rate is None:
+        interest = _("interest unknown: no ECB rate recorded on %(day)s") % {
+            "day": owed.rate_reference_date.strftime("%d/%m/%Y")
+        }
+    else:
+        interest = _(
+            "interest %(amount)s (%(days)d days at %(rate)s %%: ECB %(ecb)s %% in force on "
+            "%(day)s + %(points)s points)"
+        ) % {
+            "amount": euros(owed.interest_cents),
+            "days": owed.days_late,
+            "rate": number_format(owed.ecb_rate + owed.margin_points, 2),
+            "ecb": number_format(owed.ecb_rate, 2),
+            "day": owed.rate_reference_date.strftime("%d/%m/%Y"),
+            "points": number_format(owed.margin_points, 2),
+        }
+    return _("%(interest)s, fixed indemnity %(indemnity)s: %(total)s owed on top of %(left)s") % {
+        "interest": interest,
+        "indemnity": euros(owed.indemnity_cents),
+        "total": euros(owed.total_cents),
+        "left": euros(owed.principal_cents),
+    }
 
 
 @admin.register(InvoiceSequence)
@@ -124,6 +167,7 @@ class InvoiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "issue_date",
         "service_date",
         "due_date",
+        "late_payment",
         "pdf_link",
         "credit_note_link",
         "seller_table",
@@ -171,6 +215,10 @@ class InvoiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return "-"
         url = reverse("admin:invoicing_invoice_credit_note", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Issue a credit note"))
+
+    @admin.display(description=gettext_lazy("Late payment owed today"))
+    def late_payment(self, obj: Invoice) -> str:
+        return late_payment_text(invoice_late_payment(obj))
 
     @admin.display(description=gettext_lazy("Seller"))
     def seller_table(self, obj: Invoice) -> Any:

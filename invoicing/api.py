@@ -9,9 +9,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,7 +24,7 @@ from core.extensions import ExtensionPoint
 from core.idempotency import idempotent
 from core.permissions import StaffPermission
 from core.serializers import AnswerPart, ContributedFieldsMixin, annotate_for
-from invoicing import errors, selectors, services
+from invoicing import errors, late_payment, selectors, services
 from invoicing.models import Invoice, InvoiceKind
 
 ISSUE_KINDS = [
@@ -66,6 +67,26 @@ class VatRowSerializer(serializers.Serializer[Any]):
 invoice_answer_parts = ExtensionPoint[AnswerPart]("invoicing.invoice_answer_parts")
 
 
+class LatePaymentSerializer(serializers.Serializer[Any]):
+    """What a late invoice owes today on top of what is left to pay (invoicing.late_payment)."""
+
+    days_late = serializers.IntegerField()
+    principal_cents = serializers.IntegerField(help_text="What is left to pay, VAT included.")
+    interest_from = serializers.DateField(help_text="The day after the due date.")
+    rate_reference_date = serializers.DateField(
+        help_text="First day of the half-year the interest started in: the ECB rate's day."
+    )
+    ecb_rate = serializers.CharField(
+        allow_null=True, help_text="Percent; null when no ECB rate is recorded for that day."
+    )
+    margin_points = serializers.CharField(help_text="8 for public buyers, the seller's else.")
+    rate = serializers.CharField(allow_null=True)
+    interest_cents = serializers.IntegerField(allow_null=True)
+    indemnity_cents = serializers.IntegerField(help_text="The fixed 40 EUR recovery indemnity.")
+    total_cents = serializers.IntegerField(help_text="Interest (when known) plus indemnity.")
+    public_buyer = serializers.BooleanField()
+
+
 class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invoice]):
     """An invoice, with the fields the apps above add (``invoice_answer_parts``)."""
 
@@ -80,6 +101,7 @@ class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invo
     seller = serializers.DictField()
     buyer = serializers.DictField()
     amount_due_cents = serializers.IntegerField()
+    late_payment = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -108,9 +130,21 @@ class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invo
             "paid",
             "paid_cents",
             "paid_at",
+            "late_payment",
             "pdf_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(LatePaymentSerializer(allow_null=True))
+    def get_late_payment(self, obj: Invoice) -> dict[str, Any] | None:
+        """Null unless the invoice is past its due date with something left to pay."""
+        context: dict[str, Any] = self.context  # type: ignore[assignment]  # the root's
+        rates = context.get("ecb_rates")
+        if rates is None and not obj.paid and obj.due_date < timezone.localdate():
+            rates = context["ecb_rates"] = late_payment.ecb_rates()  # once per answer
+        if rates is None:
+            return None
+        return late_payment.as_answer(late_payment.invoice_late_payment(obj, rates=rates))
 
     def get_pdf_url(self, obj: Invoice) -> str:
         return f"/api/v1/invoices/{obj.number}/pdf"
@@ -162,6 +196,7 @@ class InvoiceViewSet(
 
     def get_queryset(self) -> QuerySet[Invoice]:
         queryset = selectors.invoice_queryset().order_by("-issue_date", "-pk")
+        queryset = late_payment.with_credited_total(queryset)
         return annotate_for(invoice_answer_parts, queryset)
 
     def get_object(self) -> Invoice:

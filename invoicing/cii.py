@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from invoicing.late_payment import late_payment_mention
 from invoicing.models import Invoice, InvoiceKind
 
 NS = {
@@ -153,14 +154,13 @@ def _settlement(transaction: Any, invoice: Invoice) -> None:
 
 
 def payment_terms_text(invoice: Invoice) -> str:
-    seller = invoice.seller
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         return "Avoir imputable sur les sommes dues ou remboursé."
     note = f"{invoice.payment_terms_note} " if invoice.payment_terms_note else ""
     return (
         f"Paiement à {invoice.terms_days} jours, au plus tard le "
         f"{invoice.due_date:%d/%m/%Y}. {note}Pas d'escompte pour paiement anticipé. "
-        f"{seller['late_payment_mention']}. "
+        f"{late_payment_mention(invoice)}. "
         "Indemnité forfaitaire pour frais de recouvrement : 40 €."
     )
 

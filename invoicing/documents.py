@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from core.money import format_money
 from core.pdf import PDF_A3B, render_pdf
 from invoicing.cii import invoice_xml
+from invoicing.late_payment import late_payment_mention
 from invoicing.models import Invoice, InvoiceKind
 
 KIND_TITLES = {
@@ -68,6 +69,7 @@ def invoice_html(invoice: Invoice) -> str:
         "amount_due": eur(invoice.amount_due_cents),
         "paid_at_issue": invoice.prepaid_cents >= invoice.total_incl_vat_cents,
         "credited": credited,
+        "late_payment_mention": late_payment_mention(invoice),
     }
     return render_to_string("invoicing/invoice.html", context)
 

@@ -12,6 +12,7 @@ written with ``QuerySet.update`` by ``invoicing.services`` only, never by ``save
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -60,6 +61,25 @@ class SellerProfile(models.Model):
         default="Pénalités de retard : taux directeur de la BCE majoré de 10 points",
         verbose_name=_("late payment mention"),
     )
+    # The late-payment rate of buyers that are not public (Code de commerce L441-10): the ECB
+    # main refinancing rate (``EcbRate``) plus these points; 10 by default, as the law's own.
+    # Public buyers owe the ECB rate plus 8 points whatever this says (invoicing.late_payment).
+    late_payment_margin_points = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        help_text="Points added to the ECB rate for buyers that are not public (10 by law "
+        "unless the terms of sale say more). Keep the late payment mention above in line.",
+        verbose_name=_("late payment rate: points over the ECB rate"),
+    )
+    # The English wording of the two free-text mentions, printed in English documents (the
+    # quote's PDF in English); blank: the French mention is printed.
+    vat_regime_mention_en = models.CharField(
+        max_length=255, blank=True, verbose_name=_("VAT regime mention (English)")
+    )
+    late_payment_mention_en = models.CharField(
+        max_length=255, blank=True, verbose_name=_("late payment mention (English)")
+    )
     is_demo = models.BooleanField(
         default=False,
         help_text="Demo data created automatically; untick once the real details are entered.",
@@ -73,6 +93,37 @@ class SellerProfile(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class EcbRate(models.Model):
+    """The ECB's main refinancing operations rate from a day on, kept by staff in the admin.
+
+    A row per change decided by the ECB (the rate is in force from ``in_force_from``, the day
+    the change takes effect). The late-payment interest reads the rate in force on the first
+    day of the half-year in which the interest starts to run (``invoicing.late_payment``)."""
+
+    in_force_from = models.DateField(unique=True, verbose_name=_("in force from"))
+    rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        help_text="Percent a year, e.g. 2.15.",
+        verbose_name=_("ECB main refinancing rate (%)"),
+    )
+
+    class Meta:
+        ordering = ["-in_force_from"]
+        verbose_name = _("ECB rate")
+        verbose_name_plural = _("ECB rates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=-10) & Q(rate__lte=50),
+                name="ecb_rate_plausible",
+                violation_error_message=_("An ECB rate lies between -10 %% and 50 %%."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} % ({self.in_force_from:%Y-%m-%d})"
 
 
 class InvoiceSeries(models.TextChoices):

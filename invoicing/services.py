@@ -81,6 +81,22 @@ invoice_issue_checks = ExtensionPoint[InvoiceIssueCheck]("invoicing.issue_checks
 InvoiceTermsRule = Callable[[Booking, str], InvoiceTerms | None]
 invoice_terms_rules = ExtensionPoint[InvoiceTermsRule]("invoicing.invoice_terms")
 
+
+@dataclass(frozen=True)
+class DepositAmount:
+    """The deposit an app above sets for a booking's deposit invoice: ``cents`` incl. VAT and
+    the ``percent`` printed on its lines (a quote's payment schedule)."""
+
+    cents: int
+    percent: int
+
+
+# What a booking's deposit invoice asks for. A rule answers ``DepositAmount`` or None to leave it
+# to the next one; none: the booking's price (``deposit_cents``, the itinerary's rule). Called
+# with the booking locked. Procurement contributes the accepted quote's schedule.
+InvoiceDepositRule = Callable[[Booking], DepositAmount | None]
+invoice_deposit_rules = ExtensionPoint[InvoiceDepositRule]("invoicing.deposit_amounts")
+
 DEMO_SELLER: dict[str, Any] = {
     "legal_name": "Voyages apprenants (DÉMONSTRATION)",
     "legal_form": "Association loi 1901",
@@ -112,7 +128,12 @@ def seller_profile_get() -> SellerProfile:
 
 def _seller_snapshot(profile: SellerProfile) -> dict[str, Any]:
     fields = [f.name for f in SellerProfile._meta.fields if f.name != "id"]
-    return {name: getattr(profile, name) for name in fields}
+    # JSON keeps no Decimal (the late-payment points): frozen as its text, "10.00".
+    return {
+        name: str(value) if isinstance(value, Decimal) else value
+        for name in fields
+        for value in [getattr(profile, name)]
+    }
 
 
 def _buyer_snapshot(booking: Booking) -> dict[str, Any]:
@@ -205,7 +226,8 @@ def _service_date(booking: Booking) -> date:
 def _deposit_lines(booking: Booking) -> list[dict[str, Any]]:
     """One line per VAT rate: the deposit split over the rates in proportion to their totals."""
     price = booking.price
-    deposit = int(price.get("deposit_cents", 0))
+    amount = _deposit(booking)
+    deposit = amount.cents
     table = [
         {**row, "vat_rate": amounts.rate_str(row["vat_rate"])} for row in price["vat_breakdown"]
     ]
@@ -217,7 +239,7 @@ def _deposit_lines(booking: Booking) -> list[dict[str, Any]]:
         amounts.line(
             label
             % {
-                "percent": price.get("deposit_percent", ""),
+                "percent": amount.percent,
                 "ref": booking.reference,
                 "day": _fr_date(_service_date(booking)),
                 "rate": _fr_rate(rate),
@@ -228,6 +250,18 @@ def _deposit_lines(booking: Booking) -> list[dict[str, Any]]:
         )
         for rate, base in bases.items()
     ]
+
+
+def _deposit(booking: Booking) -> DepositAmount:
+    """The first deposit a contribution of ``invoice_deposit_rules`` sets, else the price's."""
+    for rule in invoice_deposit_rules:
+        amount = rule(booking)
+        if amount is not None:
+            return amount
+    price = booking.price
+    return DepositAmount(
+        cents=int(price.get("deposit_cents", 0)), percent=int(price.get("deposit_percent") or 0)
+    )
 
 
 def _price_lines(booking: Booking) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -126,6 +128,79 @@ class ExtendSerializer(serializers.Serializer[Any]):
 
 class DeclineSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=255)
+
+
+class ConvertSerializer(serializers.Serializer[Any]):
+    """Staff accept for the buyer: the signatory named on the paper order or signed quote."""
+
+    name = serializers.CharField(max_length=200)
+    role = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(min_value=1, required=False)
+    purchase_order_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    commitment_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class QuoteListFilter(filters.FilterSet):
+    """Staff list: by status (``expired`` is an open quote past its validity, ``sent`` an open
+    one still valid) and by the validity's end."""
+
+    status = filters.ChoiceFilter(
+        choices=QuoteStatus.choices,
+        method="filter_status",
+    )
+    expires_before = filters.IsoDateTimeFilter(field_name="valid_until", lookup_expr="lt")
+    expires_after = filters.IsoDateTimeFilter(field_name="valid_until", lookup_expr="gte")
+
+    class Meta:
+        model = Quote
+        fields = ["status", "expires_before", "expires_after"]
+
+    def filter_status(self, queryset: QuerySet[Quote], name: str, value: str) -> QuerySet[Quote]:
+        now = timezone.now()
+        if value == QuoteStatus.EXPIRED:
+            return queryset.filter(status=QuoteStatus.SENT, valid_until__lte=now)
+        if value == QuoteStatus.SENT:
+            return queryset.filter(status=QuoteStatus.SENT, valid_until__gt=now)
+        return queryset.filter(status=value)
+
+
+class QuoteListSerializer(serializers.ModelSerializer[Quote]):
+    """A quote in the staff list: what the admin's list shows, no query per row."""
+
+    version = serializers.IntegerField(source="current_version")
+    status = serializers.SerializerMethodField()
+    booking = serializers.CharField(source="booking.reference", allow_null=True, default=None)
+    organisation_type = serializers.CharField(help_text="The buyer's type, as in the booking.")
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "number",
+            "version",
+            "status",
+            "valid_until",
+            "language",
+            "organisation_type",
+            "organisation_name",
+            "contact_name",
+            "contact_email",
+            "booking",
+            "purchase_order_number",
+            "commitment_number",
+            "created_at",
+            "links",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, obj: Quote) -> str:
+        return obj.effective_status()
+
+    def get_links(self, obj: Quote) -> dict[str, str]:
+        return {
+            "self": f"/api/v1/quotes/{obj.number}/",
+            "pdf": f"/api/v1/quotes/{obj.number}/quote.pdf",
+        }
 
 
 class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
@@ -274,7 +349,7 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
     lookup_value_regex = NUMBER_PATTERN
     serializer_class = QuoteSerializer
     throttle_classes = [ClientScopedRateThrottle]
-    staff_actions = {"revise", "extend", "decline", "service_done"}
+    staff_actions = {"revise", "extend", "decline", "service_done", "convert"}
 
     def get_throttles(self) -> list[Any]:
         self.throttle_scope = "booking_create" if self.action == "create" else "booking_lookup"
@@ -283,7 +358,33 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
     def get_permissions(self) -> list[Any]:
         if self.action in self.staff_actions:
             return [StaffPermission("procurement.change_quote")]
+        if self.action == "list":
+            return [StaffPermission("procurement.view_quote")]
         return [AllowAny()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=QuoteStatus.values,
+                description="sent: open and valid; expired: open past its validity.",
+            ),
+            OpenApiParameter("expires_before", datetime, description="Validity ends before."),
+            OpenApiParameter("expires_after", datetime, description="Validity ends at or after."),
+        ],
+        responses={200: QuoteListSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        """Staff (``procurement.view_quote``): quotes by validity's end, soonest first."""
+        queryset = Quote.objects.select_related("booking").order_by("valid_until", "pk")
+        filterset = QuoteListFilter(request.query_params, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            field, messages = next(iter(filterset.errors.items()))
+            raise InvalidInput("invalid", str(messages[0]), field=field)
+        page = self.paginate_queryset(filterset.qs)
+        data = QuoteListSerializer(page, many=True).data
+        return self.get_paginated_response(data)
 
     def get_queryset(self) -> QuerySet[Quote]:
         return Quote.objects.select_related("booking", "service_certification").prefetch_related(
@@ -511,3 +612,32 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         certified = services.quote_certify_service(quote=quote, user=request.user)
         code = status.HTTP_201_CREATED if certified.created else status.HTTP_200_OK
         return self._answer(quote, code)
+
+    @extend_schema(
+        request=ConvertSerializer,
+        responses={200: QuoteSerializer},
+        description=(
+            "Staff: accept the current version on the buyer's behalf (a paper purchase order or "
+            "a signed quote received by post): the same acceptance as the buyer's, a confirmed "
+            "booking at the quoted price, audited as accepted by the staff member; the order "
+            "numbers, if given, are recorded with it. Problem codes: quote_expired, "
+            "quote_superseded, quote_already_accepted, quote_not_open, sold_out."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, number: str) -> Response:
+        quote = self._quote(staff_only=True)
+        serializer = ConvertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        converted = services.quote_convert(
+            quote=quote,
+            user=request.user,
+            name=data["name"],
+            role=data["role"],
+            version=data.get("version"),
+            purchase_order_number=data.get("purchase_order_number"),
+            commitment_number=data.get("commitment_number"),
+            client_address=client_address(request),
+        )
+        return self._answer(converted)

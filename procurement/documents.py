@@ -13,12 +13,14 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from bookings.models import OrganisationType
 from core.dates import format_date, format_datetime
 from core.money import format_money
 from core.pdf import render_pdf
+from invoicing.models import SellerProfile
 from invoicing.services import seller_profile_get
 from procurement.models import Quote, QuoteVersion
 from procurement.terms import payment_schedule
@@ -40,10 +42,6 @@ LABELS: dict[str, dict[str, str]] = {
         "visit": "Visite",
         "starts_at": "Date et heure",
         "participants": "Participants",
-        "pupils": "élèves ou étudiants",
-        "adults": "adultes",
-        "staff": "accompagnateurs",
-        "free": "gratuité(s) accompagnateur",
         "objectives": "Objectifs pédagogiques",
         "description": "Désignation",
         "quantity": "Qté",
@@ -76,6 +74,11 @@ LABELS: dict[str, dict[str, str]] = {
             "visite (%(visit)s)."
         ),
         "late": "Pénalités de retard",
+        "late_public": (
+            "Intérêts moratoires en cas de retard de paiement : taux de la BCE en vigueur au "
+            "premier jour du semestre où ils commencent à courir, majoré de 8 points (Code de la "
+            "commande publique, art. L2192-13)."
+        ),
         "indemnity": "Indemnité forfaitaire pour frais de recouvrement : 40 €.",
         "cancellation": "Conditions d'annulation",
         "refund": "%(days)d jours ou plus avant la visite : remboursement de %(percent)d %%",
@@ -104,10 +107,6 @@ LABELS: dict[str, dict[str, str]] = {
         "visit": "Visit",
         "starts_at": "Date and time",
         "participants": "Participants",
-        "pupils": "pupils or students",
-        "adults": "adults",
-        "staff": "accompanying staff",
-        "free": "free place(s) for staff",
         "objectives": "Learning objectives",
         "description": "Description",
         "quantity": "Qty",
@@ -140,6 +139,11 @@ LABELS: dict[str, dict[str, str]] = {
             "the visit (%(visit)s)."
         ),
         "late": "Late payment penalties",
+        "late_public": (
+            "Late-payment interest: the ECB main refinancing rate in force on the first day of "
+            "the half-year in which it starts to run, plus 8 points (French public procurement "
+            "code, L2192-13)."
+        ),
         "indemnity": "Fixed indemnity for recovery costs: 40 EUR.",
         "cancellation": "Cancellation conditions",
         "refund": "%(days)d days or more before the visit: %(percent)d %% refunded",
@@ -177,6 +181,40 @@ def _cancellation(policy: list[dict[str, int]], labels: dict[str, str]) -> list[
     if tiers and tiers[-1]["days_before"] > 0:
         rows.append(labels["no_refund"] % {"days": tiers[-1]["days_before"]})
     return rows
+
+
+def participants_text(version: QuoteVersion, language: str) -> str:
+    """ "20 élèves ou étudiants, 1 adulte, 3 accompagnateurs (2 gratuités accompagnateur)":
+    each category with its singular or plural (``ngettext``, in the quote's language)."""
+    with translation.override(language):
+        parts = [
+            ngettext("%(n)d pupil or student", "%(n)d pupils or students", version.pupils)
+            % {"n": version.pupils},
+            ngettext("%(n)d adult", "%(n)d adults", version.adults) % {"n": version.adults},
+            ngettext("%(n)d accompanying staff", "%(n)d accompanying staff", version.staff)
+            % {"n": version.staff},
+        ]
+        text = ", ".join(parts)
+        if version.free_places:
+            free = ngettext(
+                "%(n)d free place for staff", "%(n)d free places for staff", version.free_places
+            )
+            text += f" ({free % {'n': version.free_places}})"
+    return text
+
+
+def seller_mentions(seller: SellerProfile, language: str, public_buyer: bool) -> dict[str, str]:
+    """The seller's VAT-regime and late-payment mentions in the quote's language: the English
+    wording when the profile gives one, else the French (the seller's own words); a public
+    buyer reads the law's late-payment interest instead of the seller's penalties."""
+    english = language == "en"
+    vat = (seller.vat_regime_mention_en if english else "") or seller.vat_regime_mention
+    late = (seller.late_payment_mention_en if english else "") or seller.late_payment_mention
+    labels = LABELS[language]
+    return {
+        "vat_regime": vat,
+        "late": labels["late_public"] if public_buyer else f"{labels['late']} : {late}.",
+    }
 
 
 def quote_html(quote: Quote, version: QuoteVersion) -> str:
@@ -254,6 +292,10 @@ def quote_html(quote: Quote, version: QuoteVersion) -> str:
         "total_vat": money(price["vat_cents"]),
         "total_incl": money(price["total_cents"]),
         "payment": payment,
+        "participants": participants_text(version, language),
+        "mentions": seller_mentions(
+            seller, language, public_buyer=quote.organisation_type in PUBLIC_TYPES
+        ),
         "schedule": due,
         "cancellation": _cancellation(version.itinerary.cancellation_policy, labels),
     }

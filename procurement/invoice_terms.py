@@ -9,22 +9,31 @@
   (its issue, the day it is delivered through Chorus Pro or by e-mail) or from the certified
   delivery when that is later (docs/procurement.md, "Certified delivery").
 
-Deposit invoices keep invoicing's own rule (due before the visit they secure).
+- The deposit invoice of a quoted booking asks for the deposit of the accepted version's
+  schedule (none for public bodies, up to 70 % for schools, the itinerary's rule for the
+  others, as ``PaymentTerms`` said when the quote was written), not the booking's generic
+  ``deposit_cents`` (``invoicing.deposit_amounts``).
+
+Deposit invoices keep invoicing's own due date (before the visit they secure).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking, OrganisationType
+from bookings.models import Booking
 from core.errors import Conflict
-from invoicing.services import DEPOSIT, InvoiceTerms
+from core.money import percent_of
+from invoicing.late_payment import PUBLIC_BUYER_TYPES
+from invoicing.services import DEPOSIT, DepositAmount, InvoiceTerms
 from procurement import errors
 from procurement.models import PaymentMethods, Quote, QuoteVersion, ServiceCertification
 from procurement.terms import terms_for
 
-PUBLIC_BUYERS = frozenset({OrganisationType.PUBLIC_BODY, OrganisationType.SCHOOL})
+PUBLIC_BUYERS = PUBLIC_BUYER_TYPES  # public bodies and schools, as invoicing's late payment
 METHODS_FR = {
     PaymentMethods.TRANSFER: "par virement",
     PaymentMethods.CARD_OR_TRANSFER: "par carte ou par virement",
@@ -55,6 +64,34 @@ def service_certified_before_final_invoice(booking: Booking, kind: str) -> None:
     )
 
 
+def _accepted_schedule(quote: Quote) -> dict[str, Any]:
+    accepted = getattr(quote, "acceptance", None)
+    version = accepted.version if accepted is not None else quote.current_version
+    schedule = (
+        QuoteVersion.objects.filter(quote=quote, version=version)
+        .values_list("payment_schedule", flat=True)
+        .first()
+    )
+    return dict(schedule or {})
+
+
+def quoted_deposit(booking: Booking) -> DepositAmount | None:
+    """``invoicing.deposit_amounts``: the deposit of the accepted quote's schedule. The frozen
+    amount while the booking's total is the quoted one; after a change of participants, the
+    schedule's percentage of the new total."""
+    quote = _quote(booking)
+    if quote is None:
+        return None
+    schedule = _accepted_schedule(quote)
+    if "deposit_cents" not in schedule:
+        return None
+    percent = int(schedule.get("deposit_percent") or 0)
+    quoted_total = int(schedule["deposit_cents"]) + int(schedule.get("balance_cents", 0))
+    total = int(booking.price.get("total_cents", 0))
+    cents = int(schedule["deposit_cents"]) if total == quoted_total else percent_of(total, percent)
+    return DepositAmount(cents=cents, percent=percent)
+
+
 def quoted_invoice_terms(booking: Booking, kind: str) -> InvoiceTerms | None:
     """``invoicing.invoice_terms``: the accepted quote's terms for its final or full invoice."""
     if kind == DEPOSIT:
@@ -62,13 +99,7 @@ def quoted_invoice_terms(booking: Booking, kind: str) -> InvoiceTerms | None:
     quote = _quote(booking)
     if quote is None:
         return None
-    accepted = getattr(quote, "acceptance", None)
-    version = accepted.version if accepted is not None else quote.current_version
-    schedule = (
-        QuoteVersion.objects.filter(quote=quote, version=version)
-        .values_list("payment_schedule", flat=True)
-        .first()
-    ) or {}
+    schedule = _accepted_schedule(quote)
     fallback = terms_for(quote.organisation_type)
     days = int(schedule.get("days_after_invoice", fallback.days_after_invoice))
     methods = METHODS_FR.get(schedule.get("methods", fallback.methods), "par virement")

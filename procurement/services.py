@@ -378,16 +378,59 @@ def quote_extend(*, quote: Quote, days: int, user: Any) -> Quote:
     _check_open(locked)
     start = max(locked.valid_until, timezone.now())
     locked.valid_until = start + timedelta(days=days)
-    locked.save(update_fields=["valid_until", "updated_at"])
-    QuoteVersion.objects.filter(quote=locked, version=locked.current_version).update(
-        valid_until=locked.valid_until
-    )
     if locked.seat_hold_id is not None:
         # A hold that ran out takes its seats again only if they are left (sold_out otherwise).
         seat_hold_extend(hold_id=locked.seat_hold_id, expires_at=locked.valid_until)
-    _event(locked, "extended", user, days=days, valid_until=locked.valid_until.isoformat())
+    row = _extended_version(locked, current_version(locked), user)
+    locked.current_version = row.version
+    locked.save(update_fields=["valid_until", "current_version", "updated_at"])
+    _event(
+        locked,
+        "extended",
+        user,
+        days=days,
+        valid_until=locked.valid_until.isoformat(),
+        version=row.version,
+    )
     _email_after_commit(locked, "extended")
     return locked
+
+
+def _extended_version(quote: Quote, previous: QuoteVersion, user: Any) -> QuoteVersion:
+    """The same frozen content (price, participants, schedule's amounts) as a new version whose
+    PDF states the new validity and the deposit's new due date; ``previous`` is superseded and
+    stays readable with the PDF it was sent with (an acceptance records which one it read)."""
+    from procurement.documents import render_quote_pdf
+
+    now = timezone.now()
+    QuoteVersion.objects.filter(pk=previous.pk).update(superseded_at=now)
+    schedule = dict(previous.payment_schedule or {})
+    if schedule.get("deposit_due"):
+        schedule["deposit_due"] = timezone.localtime(quote.valid_until).date().isoformat()
+    row = QuoteVersion(
+        quote=quote,
+        version=previous.version + 1,
+        itinerary=previous.itinerary,
+        departure=previous.departure,
+        starts_at=previous.starts_at,
+        pupils=previous.pupils,
+        adults=previous.adults,
+        staff=previous.staff,
+        free_places=previous.free_places,
+        options=previous.options,
+        objectives=previous.objectives,
+        request=previous.request,
+        price=previous.price,
+        total_cents=previous.total_cents,
+        valid_until=quote.valid_until,
+        payment_schedule=schedule,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    pdf = render_quote_pdf(quote, row)
+    row.pdf = pdf
+    row.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    row.save(force_insert=True)
+    return row
 
 
 @transaction.atomic
@@ -472,6 +515,7 @@ def quote_accept(
     version: int | None = None,
     document: Upload | None = None,
     purchase_order: str | None = None,
+    user: Any = None,
 ) -> Accepted:
     """The buyer accepts the current version: a confirmed booking at the frozen price.
 
@@ -534,12 +578,52 @@ def quote_accept(
     _event(
         locked,
         "accepted",
-        None,
+        user,
         version=row.version,
         booking=booking.reference,
         **({"document": stored.sha256} if stored is not None else {}),
+        **({"by_staff": True} if user is not None else {}),
     )
     return Accepted(quote=locked, booking_token=booking_token)
+
+
+@transaction.atomic
+def quote_convert(
+    *,
+    quote: Quote,
+    user: Any,
+    name: str,
+    role: str,
+    client_address: str,
+    version: int | None = None,
+    purchase_order_number: str | None = None,
+    commitment_number: str | None = None,
+) -> Quote:
+    """Staff turn a quote into a confirmed booking on the buyer's behalf (after a paper order or
+    a signed quote received by post): the same acceptance as the buyer's (``quote_accept``:
+    quote lock, checks, seats, frozen price), with ``name`` and ``role`` the buyer's signatory,
+    audited as accepted by ``user``; then the order numbers, if given, in the same transaction.
+    Raises what ``quote_accept`` raises (``quote_expired``, ``quote_superseded``,
+    ``quote_already_accepted``, ``quote_not_open``, ``sold_out``...), nothing written."""
+    accepted = quote_accept(
+        quote=quote,
+        name=name,
+        role=role,
+        statement=True,
+        client_address=client_address,
+        version=version,
+        user=user,
+    )
+    if purchase_order_number or commitment_number:
+        quote_order_details(
+            quote=accepted.quote,
+            purchase_order_number=purchase_order_number or None,
+            commitment_number=commitment_number or None,
+            document=None,
+            client_address=client_address,
+            user=user,
+        )
+    return accepted.quote
 
 
 def invoice_issued(quote: Quote) -> bool:
@@ -559,6 +643,7 @@ def quote_order_details(
     commitment_number: str | None,
     document: Upload | None,
     client_address: str,
+    user: Any = None,
 ) -> Quote:
     """After acceptance, until the final invoice is issued: the buyer's purchase-order number,
     commitment number and order document. The booking's order reference (printed on the
@@ -588,7 +673,7 @@ def quote_order_details(
     stored = _store(locked, document, client_address) if document is not None else None
     if stored is not None:
         changed["document"] = stored.sha256
-    _event(locked, "order_details", None, **changed)
+    _event(locked, "order_details", user, **changed)
     return locked
 
 

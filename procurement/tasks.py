@@ -28,9 +28,13 @@ def send_invoice_reminders() -> int:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_invoice_reminder(reminder_id: int) -> None:
+def send_invoice_reminder(reminder_id: int, as_of: str | None = None) -> None:
+    """``as_of``: the ISO day of the run that recorded it, the day the amounts owed are for."""
+    from datetime import date
+
     from procurement.models import InvoiceReminder
     from procurement.reminders import reminder_email
 
     reminder = InvoiceReminder.objects.select_related("invoice__booking__quote").get(pk=reminder_id)
-    reminder_email(reminder).send()
+    day = date.fromisoformat(as_of) if as_of else None
+    reminder_email(reminder, as_of=day).send()

@@ -74,14 +74,16 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
         BOOKING_GO_NO_GO,
     )
     assert invoice_answer_parts.contributions() == (INVOICE_DELIVERY,)
-    from invoicing.services import invoice_issue_checks, invoice_terms_rules
+    from invoicing.services import invoice_deposit_rules, invoice_issue_checks, invoice_terms_rules
     from procurement.invoice_terms import (
+        quoted_deposit,
         quoted_invoice_terms,
         service_certified_before_final_invoice,
     )
 
     assert invoice_issue_checks.contributions() == (service_certified_before_final_invoice,)
     assert invoice_terms_rules.contributions() == (quoted_invoice_terms,)
+    assert invoice_deposit_rules.contributions() == (quoted_deposit,)
     assert bookings_api.created_booking_answer_parts.contributions() == (
         payments_api.CREATED_BOOKING_CHECKOUT,
     )

@@ -87,7 +87,10 @@ def test_final_invoice_pdf_carries_every_mandatory_mention(staff_api: Any) -> No
         # terms
         f"échéance le {due}",
         "Pas d'escompte pour paiement anticipé",
-        "Pénalités de retard : taux directeur de la BCE majoré de 10 points",
+        # a public buyer: the law's late-payment interest, not the seller's penalties
+        "Intérêts moratoires en cas de retard de paiement : taux de la BCE",
+        "majoré de 8 points",
+        "décret n° 2013-269",
         "Indemnité forfaitaire pour frais de recouvrement : 40 €",
         "TVA acquittée sur les encaissements",
         "Prestation de services",

@@ -4,6 +4,7 @@ once, in the quote's language, with what the law adds to a late payment by buyer
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
-from invoicing.models import Invoice
+from core.money import format_money
+from invoicing.late_payment import half_year_start
+from invoicing.models import EcbRate, Invoice
 from invoicing.services import invoice_issue, invoice_mark_paid
 from itineraries.models import Departure
 from procurement.models import InvoiceReminder
@@ -65,10 +68,20 @@ def test_a_public_buyer_is_reminded_once_before_and_once_after_the_due_date(
     assert "intérêts moratoires" not in soon.body
     assert _send(due - timedelta(days=1), django_capture_on_commit_callbacks) == []  # once
 
+    EcbRate.objects.create(in_force_from=half_year_start(due + timedelta(days=1)), rate="4.00")
     (late,) = _send(due + timedelta(days=1), django_capture_on_commit_callbacks)
     assert late.subject.startswith(f"Relance : facture {invoice.number} échue le")
     body = " ".join(late.body.split())
     assert "taux de la Banque centrale européenne majoré de 8 points" in body
+    # what is owed on the day of the run: 12 % a year for one day on the total, and 40 EUR
+    total = invoice.total_incl_vat_cents
+    interest = int((Decimal(total) * 12 / 36500).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    amount = format_money(interest, "fr", plain_spaces=True)
+    assert f"soit 1 jour(s) de retard : intérêts {amount}" in body
+    assert "taux de 12,00 % l'an : taux de la BCE de 4,00 % en vigueur le" in body
+    assert "majoré de 8,00 points" in body
+    owed = format_money(interest + 4000, "fr", plain_spaces=True)
+    assert f"indemnité forfaitaire 40,00 €, soit {owed} en plus de la somme due" in body
     assert "indemnité forfaitaire pour frais de recouvrement de 40 €" in body
     assert "Code de commerce" not in body
     assert "EJ-2026-0042" in body  # the commitment number on the booking
@@ -91,6 +104,11 @@ def test_a_company_reads_the_commercial_penalties_in_english_and_a_paid_invoice_
     body = " ".join(late.body.split())
     assert "fixed recovery indemnity of €40 (French Commercial Code, L441-10 and D441-5)" in body
     assert "European Central Bank" not in body
+    # the seller's 10 points over the seeded ECB rate (2.15 % from June 2025 on, none later here)
+    assert "2 day(s) late: interest €" in body
+    assert "(at 12.15 % a year: the ECB rate of 2.15 % in force on" in body
+    assert "plus 10.00 points" in body
+    assert "fixed indemnity €40.00" in body
 
     other = _invoiced(api, "other", organisation=organisation, language="en")
     invoice_mark_paid(

@@ -44,7 +44,7 @@ def test_the_french_quote_carries_its_mentions(api: APIClient) -> None:
         "SIRET : 21620041600016",
         "Code service (Chorus Pro) : SERV-01",
         "Un numéro d'engagement sera communiqué",
-        "20 élèves ou étudiants, 1 adultes, 3 accompagnateurs (2 gratuité(s)",
+        "20 élèves ou étudiants, 1 adulte, 3 accompagnateurs (2 gratuités accompagnateur)",
         "Objectifs pédagogiques",
         "Total HT",
         "Total TTC",
@@ -52,22 +52,35 @@ def test_the_french_quote_carries_its_mentions(api: APIClient) -> None:
         "Conditions de paiement",
         "à 30 jours à réception de la facture",
         "Indemnité forfaitaire pour frais de recouvrement : 40 €",
+        # a public buyer: the law's interest, not the seller's penalties
+        "Intérêts moratoires en cas de retard de paiement : taux de la BCE",
+        "majoré de 8 points",
+        seller.vat_regime_mention,
         "Conditions d'annulation",
         "Bon pour accord",
     ]:
         assert mention in text, mention
+    assert "1 adultes" not in text
+    assert seller.late_payment_mention not in text
 
 
 def test_the_english_quote(api: APIClient) -> None:
+    seller = seller_profile_get()
+    seller.vat_regime_mention_en = "VAT paid on receipts"
+    seller.late_payment_mention_en = "ECB refinancing rate plus 10 points"
+    seller.save()
     text = pdf_text(
         api,
         language="en",
         organisation={"name": "Acme Ltd", "type": "company", "siret": "", "vat_number": ""},
+        categories={"pupils": 20, "adults": 1, "staff": 1},
     )
     for mention in [
         "Quote n° D",
         "Valid until",
-        "20 pupils or students",
+        "20 pupils or students, 1 adult, 1 accompanying staff (1 free place for staff)",
+        "Late payment penalties : ECB refinancing rate plus 10 points.",
+        "VAT paid on receipts",
         "Total incl. VAT",
         "Deposit of 30 %",
         "Cancellation conditions",
@@ -75,6 +88,20 @@ def test_the_english_quote(api: APIClient) -> None:
     ]:
         assert mention in text, mention
     assert "Devis" not in text
+    assert seller.vat_regime_mention not in text and seller.late_payment_mention not in text
+
+
+def test_an_english_quote_without_english_mentions_prints_the_sellers_french_ones(
+    api: APIClient,
+) -> None:
+    seller = seller_profile_get()
+    text = pdf_text(
+        api,
+        language="en",
+        organisation={"name": "Acme Ltd", "type": "company", "siret": "", "vat_number": ""},
+    )
+    assert f"Late payment penalties : {seller.late_payment_mention}." in text
+    assert seller.vat_regime_mention in text
 
 
 def _pages(api: APIClient, language: str, **overrides: Any) -> list[str]:
