@@ -50,19 +50,31 @@ def tile_origin(url: str) -> str:
 MODULES_DIR = Path(__file__).resolve().parent / "static" / "frontend" / "js"
 
 
+TEXT_MODULE = "texts-{lang}.js"  # each language's interface texts (i18n.js loads one)
+
+
 @cache
 def module_urls() -> tuple[str, ...]:
-    """Every ES module of the app but ``main.js``, by its (hashed) static URL.
+    """Every ES module of the app but ``main.js`` and the texts of each language, by its
+    (hashed) static URL.
 
     The shell names them all in ``<link rel="modulepreload">``: otherwise the browser only finds
     a module once the one importing it has arrived and been parsed, a chain of round trips (three
     deep from ``main.js``) that a phone on a slow network pays before the first API call. Read
     once per process: the files and their hashed names only change with a release."""
+    texts = {TEXT_MODULE.format(lang=lang) for lang in ("fr", "en")}
     return tuple(
         static(f"frontend/js/{path.name}")
         for path in sorted(MODULES_DIR.glob("*.js"))
-        if path.name != "main.js"
+        if path.name != "main.js" and path.name not in texts
     )
+
+
+@cache
+def text_module_urls() -> dict[str, str]:
+    """Each language's texts by their hashed URL: the shell names them (``va-texts``) for
+    i18n.js to load the reader's, and preloads the French ones, the default language."""
+    return {lang: static(f"frontend/js/{TEXT_MODULE.format(lang=lang)}") for lang in ("fr", "en")}
 
 
 @cache
@@ -102,6 +114,7 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "open_data_licence": settings.OPEN_DATA_LICENCE_NAME,
         "open_data_licence_url": settings.OPEN_DATA_LICENCE_URL,
         "module_urls": module_urls(),
+        "text_module_urls": text_module_urls(),
         "inline_css": inline_css()[0],
     }
     response = render(request, "frontend/index.html", context)
@@ -119,7 +132,7 @@ def service_worker_source() -> str:
 
     Its version is a hash of that list and of its own text, so a release whose modules changed
     (new hashed names) installs a new worker, which drops the old copies."""
-    precache = [static("frontend/js/main.js"), *module_urls()]
+    precache = [static("frontend/js/main.js"), *module_urls(), *text_module_urls().values()]
     text = render_to_string("frontend/sw.js", {"version": "", "precache": json.dumps(precache)})
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return render_to_string(

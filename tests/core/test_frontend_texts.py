@@ -1,6 +1,7 @@
-"""The web app's interface texts (frontend/static/frontend/js/i18n.js): each language names each
-key once (a key written twice in an object literal silently keeps the last text, as happened to
-the booking page's "visit cancelled" notice), and French and English have the same keys."""
+"""The web app's interface texts (frontend/static/frontend/js/texts-fr.js and texts-en.js,
+loaded by i18n.js): each language names each key once (a key written twice in an object literal
+silently keeps the last text, as happened to the booking page's "visit cancelled" notice), and
+French and English have the same keys."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ import re
 from collections import Counter
 from pathlib import Path
 
-I18N = Path(__file__).resolve().parents[2] / "frontend" / "static" / "frontend" / "js" / "i18n.js"
+JS = Path(__file__).resolve().parents[2] / "frontend" / "static" / "frontend" / "js"
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|\'(?:[^\'\\]|\\.)*\'')
 KEY = re.compile(r"(?:^|[{,\s])([A-Za-z_][A-Za-z0-9_]*)\s*:")
 
 
 def _keys() -> dict[str, list[str]]:
-    source = STRING.sub('""', I18N.read_text())  # no text can look like a key
-    body = source[source.index("const TEXTS = {") :]
-    blocks = re.split(r"\n  (fr|en): \{", body)
     found = {}
-    for lang, block in zip(blocks[1::2], blocks[2::2], strict=True):
-        found[lang] = KEY.findall(block[: block.index("\n  },")])
+    for lang in ("fr", "en"):
+        source = STRING.sub('""', (JS / f"texts-{lang}.js").read_text())  # no text is a key
+        body = source[source.index("export default {") + len("export default {") :]
+        found[lang] = KEY.findall(body[: body.rindex("\n};")])
     return found
 
 

@@ -10,7 +10,7 @@ import re
 from django.templatetags.static import static
 from django.test import Client
 
-from frontend.views import CSP, module_urls
+from frontend.views import CSP, module_urls, text_module_urls
 
 
 def test_the_worker_is_served_from_the_root_with_its_headers() -> None:
@@ -25,7 +25,9 @@ def test_the_worker_is_served_from_the_root_with_its_headers() -> None:
 def test_the_worker_keeps_the_shell_and_every_module() -> None:
     text = Client().get("/sw.js").content.decode()
     listed = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", text).group(1))  # type: ignore[union-attr]
-    assert listed == [static("frontend/js/main.js"), *module_urls()]
+    texts = [text_module_urls()["fr"], text_module_urls()["en"]]
+    assert listed == [static("frontend/js/main.js"), *module_urls(), *texts]
+    assert all("texts-" not in url for url in module_urls())
     assert re.search(r'const VERSION = "[0-9a-f]{12}";', text)
     # Never an answer of the API, nor sign-in or sign-out: only the shell and static files.
     assert "/api/" not in text.split("self.addEventListener")[-1]

@@ -5,7 +5,7 @@ import { showCatalogue } from "./catalogue.js";
 import { showCertificateCheck } from "./certificatecheck.js";
 import { h, render, navigate } from "./dom.js";
 import { showGuide } from "./guide.js";
-import { currentLang, setLang, t } from "./i18n.js";
+import { currentLang, loadTexts, setLang, t } from "./i18n.js";
 import { recallToken } from "./tokens.js";
 import { showItinerary } from "./itinerary.js";
 import { showFind, showVisit } from "./links.js";
@@ -57,8 +57,10 @@ async function route() {
   }
 }
 
-document.getElementById("lang-switch").addEventListener("click", () => {
-  setLang(currentLang() === "fr" ? "en" : "fr");
+document.getElementById("lang-switch").addEventListener("click", async () => {
+  const next = currentLang() === "fr" ? "en" : "fr";
+  await loadTexts(next);
+  setLang(next);
   route();
 });
 document.addEventListener("click", (event) => {
@@ -67,4 +69,5 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", route);
 window.addEventListener("va:navigate", () => { window.scrollTo(0, 0); route(); });
+await loadTexts();
 route();
