@@ -15,7 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.dates import format_date, format_datetime
+from core.dates import format_date
 from core.pdf import render_pdf
 from invoicing.services import seller_profile_get
 from procurement.models import Delivery, QuoteVersion
@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "delivered": "Prestation réalisée",
         "itinerary": "Visite guidée",
         "when": "Date et heure",
-        "from_to": "de %(start)s à %(end)s (heure de Paris)",
+        "from_to": "le %(day)s, de %(start)s à %(end)s (heure de Paris)",
         "duration": "Durée",
         "hours": "%(hours)s heures",
         "meeting": "Lieu de rendez-vous",
@@ -85,7 +85,7 @@ LABELS: dict[str, dict[str, str]] = {
         "delivered": "Service delivered",
         "itinerary": "Guided visit",
         "when": "Date and time",
-        "from_to": "from %(start)s to %(end)s (Paris time)",
+        "from_to": "%(day)s, from %(start)s to %(end)s (Paris time)",
         "duration": "Duration",
         "hours": "%(hours)s hours",
         "meeting": "Meeting point",
@@ -184,7 +184,8 @@ def delivery_html(delivery: Delivery) -> str:
         "itinerary_title": itinerary.title,
         "when": labels["from_to"]
         % {
-            "start": format_datetime(departure.starts_at, language),
+            "day": day,
+            "start": _time(departure.starts_at, language),
             "end": _time(departure.ends_at, language),
         },
         "duration": labels["hours"] % {"hours": _hours(minutes, language)},

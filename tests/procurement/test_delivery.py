@@ -204,7 +204,7 @@ def test_the_certificate_reads_back_in_french_for_staff_group_and_quote(
         "N° d'engagement EJ-0042",
         "Code service (Chorus Pro) SERV-01",
         booking.departure.itinerary.title,
-        f"à {starts.hour} h",
+        f"de {starts.hour} h {starts.minute:02d} à",
         "(heure de Paris)",
         "Élèves ou étudiants 28 26",
         "Accompagnateurs 3 3",
@@ -375,3 +375,34 @@ def test_a_booking_made_without_a_quote_is_delivered_and_its_deposit_deducted(
     assert final.deposits_deducted_cents == deposit.total_incl_vat_cents
     text = text_of(bytes(office.get(f"/api/v1/bookings/{booking.reference}/delivery.pdf").content))
     assert "Adultes — 17" in text and "Total 18 17" in text
+
+
+def test_the_admin_form_records_the_delivery_through_the_same_service(api: APIClient) -> None:
+    from django.test import Client
+
+    quote, booking = accepted_quote(api)
+    visit_took_place(booking)
+    from procurement.models import Quote
+
+    pk = Quote.objects.get(number=quote["number"]).pk
+    client = Client()
+    client.force_login(delivery_staff())
+    url = f"/admin/procurement/quote/{pk}/delivery/"
+
+    form = client.get(url).content.decode()
+    assert 'name="pupils" value="28"' in form and 'name="staff" value="3"' in form
+    over = client.post(url, {"pupils": 30, "adults": 0, "staff": 3, "issue_invoice": "on"})
+    assert over.status_code == 200
+    assert "31" in over.content.decode() and not Delivery.objects.exists()
+
+    done = client.post(url, {"pupils": 27, "adults": 0, "staff": 3, "issue_invoice": "on"})
+
+    assert done.status_code == 302
+    delivery = Delivery.objects.get()
+    assert (delivery.attended, delivery.recorded_by.username) == (30, "delivery-office")
+    invoice = Invoice.objects.get()
+    page = client.get(f"/admin/procurement/quote/{pk}/change/").content.decode()
+    assert invoice.number in page  # the message after the redirect
+    assert 'id="delivery-certificate"' in page
+    pdf = client.get(f"/admin/procurement/delivery/{delivery.pk}/pdf/")
+    assert "Élèves ou étudiants 28 27" in text_of(pdf.content)
