@@ -59,7 +59,7 @@ class QuoteDeliveryAdminMixin:
         ]
         return extra + super().get_urls()  # type: ignore[misc]
 
-    @admin.display(description=_("delivery"))
+    @admin.display(description=_("people present"))
     def delivery_box(self, obj: Quote) -> SafeString:
         delivery = getattr(obj, "delivery", None)
         if delivery is not None:

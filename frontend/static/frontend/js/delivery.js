@@ -27,7 +27,7 @@ async function load(section, booking, token) {
   const delivery = answer.delivery;
   section.replaceChildren(
     h("h2", { id: "delivery-title" }, t("deliveryTitle")),
-    h("p", {}, t("deliveryDone", { date: dateLong(delivery.delivered_at), n: delivery.attendance.total })),
+    h("p", {}, t("deliveryDone", { date: dateLong(booking.departure.starts_at), n: delivery.attendance.total })),
     h("p", {}, h("a", { class: "button", id: "delivery-certificate", href: withToken(delivery.certificate_url, token) }, t("deliveryCertificate"))));
   section.setAttribute("aria-labelledby", "delivery-title");
   section.hidden = false;
