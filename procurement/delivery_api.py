@@ -19,7 +19,6 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +28,7 @@ from bookings.api.views import TOKEN_PARAMETER, BookingAccessMixin
 from bookings.models import Booking
 from core.errors import Conflict, DomainError
 from core.idempotency import idempotent
-from core.permissions import staff_may
+from core.permissions import StaffPermission, staff_may
 from core.throttling import ClientScopedRateThrottle
 from invoicing.models import Invoice
 from procurement import delivery as services
@@ -177,6 +176,12 @@ class _DeliveryAccess(BookingAccessMixin, APIView):
 class BookingDeliveryView(_DeliveryAccess):
     """A booking's delivered visit: read it (group or staff), record it (staff)."""
 
+    def get_permissions(self) -> list[Any]:
+        # Recording is staff's alone, refused before the handler (and any idempotency key).
+        if self.request.method == "POST":
+            return [StaffPermission(ADD_DELIVERY)]
+        return [AllowAny()]
+
     @extend_schema(
         operation_id="v1_bookings_delivery_retrieve",
         parameters=[TOKEN_PARAMETER],
@@ -199,8 +204,6 @@ class BookingDeliveryView(_DeliveryAccess):
     )
     @idempotent
     def post(self, request: Request, reference: str) -> Response:
-        if not self._as_staff():
-            raise PermissionDenied()
         booking = self.get_object()
         serializer = DeliveryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
