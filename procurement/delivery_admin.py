@@ -146,9 +146,13 @@ class QuoteDeliveryAdminMixin:
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyModelAdmin):
-    list_display = ["booking", "quote", "attended", "pupils", "adults", "staff", "when", "pdf"]
+    list_display = ["booking", "quote", "people", "pupils", "adults", "staff", "when", "pdf"]
     list_select_related = ["booking", "quote"]
     search_fields = ["booking__reference", "quote__number"]
+
+    @admin.display(description=_("people present"))
+    def people(self, obj: Delivery) -> int:
+        return obj.attended
 
     @admin.display(description=_("recorded at"), ordering="delivered_at")
     def when(self, obj: Delivery) -> str:

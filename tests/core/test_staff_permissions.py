@@ -107,12 +107,15 @@ def test_the_shipped_groups_cover_every_staff_action_between_them() -> None:
 
 
 # What the apps above invoicing give the shipped groups in their own migrations (they cannot be
-# named in ``invoicing.staff_groups``): procurement/migrations/0002_office_quotes.py.
+# named in ``invoicing.staff_groups``): procurement/migrations/0002_office_quotes.py and
+# 0008_delivery.py.
 GIVEN_FROM_ABOVE = {
     "Office": {
         "procurement.view_quote",
         "procurement.change_quote",
         "procurement.view_quotesequence",
+        "procurement.add_delivery",
+        "procurement.view_delivery",
     }
 }
 
