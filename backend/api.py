@@ -14,6 +14,7 @@ from itineraries import sites_api
 from legal import api as legal_api
 from payments import api as payments_api
 from procurement import api as procurement_api
+from procurement import delivery_api
 from resources import api as resources_api
 from resources import contributions_api, pictures_api
 from visits import api as visits_api
@@ -48,6 +49,22 @@ urlpatterns = [
         "quotes/<str:number>/documents/<str:sha256>.pdf",
         procurement_api.QuoteViewSet.as_view({"get": "document"}),
         name="quote-document",
+    ),
+    path(
+        "quotes/<str:number>/delivery.pdf",
+        delivery_api.QuoteDeliveryPdfView.as_view(),
+        name="quote-delivery-pdf",
+    ),
+    # A booking's delivered visit and its certificate of delivery (procurement).
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/delivery/$",
+        delivery_api.BookingDeliveryView.as_view(),
+        name="booking-delivery",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/delivery\.pdf$",
+        delivery_api.BookingDeliveryPdfView.as_view(),
+        name="booking-delivery-pdf",
     ),
     # Files keep their extension as the last part of the path (no trailing slash).
     path(

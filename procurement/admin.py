@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
 from core.errors import DomainError
 from procurement import services
+from procurement.delivery_admin import QuoteDeliveryAdminMixin
 from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 
 
@@ -74,7 +75,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ReadOnlyModelAdmin):
+class QuoteAdmin(QuoteDeliveryAdminMixin, ReadOnlyModelAdmin):
     list_display = [
         "number",
         "organisation_name",
@@ -97,6 +98,7 @@ class QuoteAdmin(ReadOnlyModelAdmin):
         "seats_held",
         "order_table",
         "service_done",
+        "delivery_box",
         "decline_reason",
         "versions_table",
         "acceptance_table",

@@ -308,6 +308,11 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
             "accept": f"/api/v1/quotes/{obj.number}/accept/",
             "purchase_order": f"/api/v1/quotes/{obj.number}/purchase-order/",
             "page": f"/quotes/{obj.number}",
+            **(
+                {"delivery_certificate": f"/api/v1/quotes/{obj.number}/delivery.pdf"}
+                if getattr(obj, "delivery", None) is not None
+                else {}
+            ),
         }
 
 
@@ -387,9 +392,9 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
         return self.get_paginated_response(data)
 
     def get_queryset(self) -> QuerySet[Quote]:
-        return Quote.objects.select_related("booking", "service_certification").prefetch_related(
-            "versions__itinerary", "documents"
-        )
+        return Quote.objects.select_related(
+            "booking", "service_certification", "delivery"
+        ).prefetch_related("versions__itinerary", "documents")
 
     def _quote(self, *, staff_only: bool = False) -> Quote:
         """The quote, for its token's holder or for staff who may view quotes; else 404."""

@@ -103,8 +103,11 @@ def quoted_invoice_terms(booking: Booking, kind: str) -> InvoiceTerms | None:
     fallback = terms_for(quote.organisation_type)
     days = int(schedule.get("days_after_invoice", fallback.days_after_invoice))
     methods = METHODS_FR.get(schedule.get("methods", fallback.methods), "par virement")
+    references = _order_references(quote)
     if booking.organisation_type not in PUBLIC_BUYERS:
-        return InvoiceTerms(days=days, note=f"Devis {quote.number} : paiement {methods}.")
+        return InvoiceTerms(
+            days=days, note=f"Devis {quote.number} : paiement {methods}.{references}"
+        )
     certification = ServiceCertification.objects.filter(quote=quote).first()
     certified_on = (
         timezone.localdate(certification.certified_at) if certification is not None else None
@@ -117,4 +120,15 @@ def quoted_invoice_terms(booking: Booking, kind: str) -> InvoiceTerms | None:
             " postérieure"
         )
     note += " (Code de la commande publique, art. R2192-10 et suivants)."
-    return InvoiceTerms(days=days, runs_from=certified_on, note=note)
+    return InvoiceTerms(days=days, runs_from=certified_on, note=note + references)
+
+
+def _order_references(quote: Quote) -> str:
+    """The buyer's purchase-order and commitment numbers, both named (the invoice's order
+    reference, BT-13, holds one of them: the commitment number when there is one)."""
+    parts = []
+    if quote.purchase_order_number:
+        parts.append(f"bon de commande {quote.purchase_order_number}")
+    if quote.commitment_number:
+        parts.append(f"engagement {quote.commitment_number}")
+    return f" Commande : {', '.join(parts)}." if parts else ""

@@ -418,3 +418,52 @@ class InvoiceReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.stage}"
+
+
+class Delivery(models.Model):
+    """The delivered service of a confirmed booking, with who actually came (issue 16, item 4):
+    staff record it after the visit (``procurement.delivery.delivery_record``), from the guide's
+    check-in when there is one; for a quoted booking it is also the quote's certified delivery
+    (``ServiceCertification``). One per booking, never changed; the certificate of delivery
+    (attestation de service fait) is rendered from it."""
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="delivery", verbose_name=_("booking")
+    )
+    quote = models.OneToOneField(
+        Quote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivery",
+        verbose_name=_("quote"),
+    )
+    pupils = models.PositiveIntegerField(default=0, verbose_name=_("pupils or students"))
+    adults = models.PositiveIntegerField(default=0, verbose_name=_("adults"))
+    staff = models.PositiveIntegerField(default=0, verbose_name=_("accompanying staff"))
+    # Whether the figures are the guide's check-in as it stood (staff did not type them).
+    from_check_in = models.BooleanField(default=False, verbose_name=_("from the check-in"))
+    delivered_at = models.DateTimeField(verbose_name=_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pupils__gt=0) | Q(adults__gt=0) | Q(staff__gt=0),
+                name="delivery_someone_came",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.delivered_at:%Y-%m-%d}"
+
+    @property
+    def attended(self) -> int:
+        return self.pupils + self.adults + self.staff

@@ -330,6 +330,16 @@ def _release_seats(quote: Quote) -> None:
         seat_hold_release(hold_id=quote.seat_hold_id)
 
 
+def lock_quote(quote: Quote) -> Quote:
+    """The quote row, locked: the first lock of every quote write (see the module's order)."""
+    return _lock(quote)
+
+
+def quote_event(quote: Quote, action: str, user: Any = None, **data: Any) -> None:
+    """Record a change in the quote's trail (``QuoteEvent``); for procurement's own modules."""
+    _event(quote, action, user, **data)
+
+
 def _lock(quote: Quote) -> Quote:
     rows = Quote.objects.filter(pk=quote.pk)
     return (rows.select_for_update() if _quote_lock_enabled else rows).get()
@@ -740,14 +750,29 @@ def quote_certify_service(*, quote: Quote, user: Any) -> Certified:
             _("The booking of this quote is cancelled: there is no service to certify."),
         )
     now = timezone.now()
-    if booking.departure.starts_at > now:
+    check_visit_started(booking.departure.starts_at, now)
+    return quote_certified(quote=locked, user=user, now=now)
+
+
+def check_visit_started(starts_at: datetime, now: datetime) -> None:
+    """``visit_not_yet_delivered`` before the visit's start (the service is done once begun)."""
+    if starts_at > now:
         raise Conflict(
             errors.VISIT_NOT_YET_DELIVERED,
             _("The visit has not taken place yet (%(date)s).")
-            % {"date": timezone.localtime(booking.departure.starts_at).strftime("%Y-%m-%d")},
+            % {"date": timezone.localtime(starts_at).strftime("%Y-%m-%d")},
         )
+
+
+def quote_certified(*, quote: Quote, user: Any, now: datetime) -> Certified:
+    """The certification step itself, on a quote the caller has locked and checked: the first
+    record stays (``created`` False), else one is written and audited as ``service_certified``.
+    Used by ``quote_certify_service`` and by the recorded delivery (``procurement.delivery``)."""
+    existing = ServiceCertification.objects.filter(quote=quote).first()
+    if existing is not None:
+        return Certified(certification=existing, created=False)
     certification = ServiceCertification.objects.create(
-        quote=locked, certified_at=now, certified_by=user
+        quote=quote, certified_at=now, certified_by=user
     )
-    _event(locked, "service_certified", user, certified_at=now.isoformat())
+    _event(quote, "service_certified", user, certified_at=now.isoformat())
     return Certified(certification=certification, created=True)

@@ -15,6 +15,7 @@ from bookings.services.base import (
     new_reference,
 )
 from bookings.services.change import (
+    booking_audit,
     booking_billing_change,
     booking_cancel,
     booking_change,
@@ -34,6 +35,7 @@ __all__ = [
     "REFERENCE_ALPHABET",
     "Actor",
     "Cancellation",
+    "booking_audit",
     "booking_billing_change",
     "booking_cancel",
     "booking_change",

@@ -276,3 +276,9 @@ def booking_set_purchase_order(*, booking_id: int, purchase_order: str, reason: 
         reason=reason,
     )
     return locked
+
+
+def booking_audit(*, booking: Booking, actor: Actor, action: str, **data: Any) -> None:
+    """Record in the booking's trail what a higher app did about it (procurement: the delivery
+    recorded); the caller holds the booking's lock (``lock_booking``) in its transaction."""
+    _event(booking, actor, action, **data)

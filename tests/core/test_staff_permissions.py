@@ -107,13 +107,16 @@ def test_the_shipped_groups_cover_every_staff_action_between_them() -> None:
 
 
 # What the apps above invoicing give the shipped groups in their own migrations (they cannot be
-# named in ``invoicing.staff_groups``): procurement/migrations/0002_office_quotes.py; and what
-# later invoicing migrations add for models created after 0003 (0006: the ECB rates).
+# named in ``invoicing.staff_groups``): procurement/migrations/0002_office_quotes.py and
+# 0008_delivery.py; and what later invoicing migrations add for models created after 0003
+# (0008: the ECB rates).
 GIVEN_FROM_ABOVE = {
     "Office": {
         "procurement.view_quote",
         "procurement.change_quote",
         "procurement.view_quotesequence",
+        "procurement.add_delivery",
+        "procurement.view_delivery",
     },
     "Accounting": {
         "invoicing.view_ecbrate",

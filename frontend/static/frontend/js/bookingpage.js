@@ -7,6 +7,7 @@ import { personalDataSection } from "./personaldata.js";
 import { keepLinkSection, shareSection } from "./links.js";
 import { participantsSection } from "./participants.js";
 import { certificatesSection } from "./certificates.js";
+import { deliverySection } from "./delivery.js";
 import { rebookSection } from "./rebook.js";
 import { recallToken } from "./tokens.js";
 
@@ -61,6 +62,7 @@ export async function showBooking(reference, token) {
         h("li", {}, h("a", { href: booking.links.calendar, download: `${booking.reference}.ics` }, t("addCalendar"))),
         h("li", {}, h("a", { href: webcal }, t("subscribeCalendar"))))),
     deliveriesSection(booking),
+    booking.status === "confirmed" ? deliverySection(booking, token) : null,
     live ? certificatesSection(booking, token) : null,
     live ? participantsSection(booking, token) : null,
     live ? shareSection(booking) : null,

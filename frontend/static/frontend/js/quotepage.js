@@ -59,7 +59,8 @@ export async function showQuote(number, given) {
           h("li", {}, h("a", { href: pdf(v.version), download: `${number}-v${v.version}.pdf` }, t("quotePdfOld", { v: v.version })))),
         quote.documents.map((d) => h("li", {},
           h("a", { href: `/api/v1/quotes/${number}/documents/${d.sha256}.pdf?token=${encodeURIComponent(token)}`, download: `${number}-${d.kind}.pdf` }, t(`quoteDoc_${d.kind}`)),
-          " — ", dateTime(d.uploaded_at))))),
+          " — ", dateTime(d.uploaded_at))),
+        quote.links.delivery_certificate ? h("li", {}, h("a", { id: "q-delivery", href: `${quote.links.delivery_certificate}?token=${encodeURIComponent(token)}` }, t("deliveryCertificate"))) : null)),
     quote.status === "sent" ? acceptSection(quote, token) : null,
     quote.status === "accepted" ? orderSection(quote, token) : null);
 }

@@ -227,4 +227,5 @@ export default {
   rbMove: "Book {when}", rbSeats: "{n} seat(s) free", rbNone: "No other public date of this itinerary has enough seats for your group at the moment.",
   rbPrivate: "Ask for a date for your group alone", rbDone: "Your group is booked on another date:",
   ccHolder: "Holder (initials)", ccItinerary: "Itinerary", ccDate: "Date of the visit", ccHours: "Duration", ccHoursValue: "{n} h", ccIssued: "Issued on",
+  deliveryTitle: "Service delivered", deliveryDone: "Visit delivered on {date}: {n} participant(s) present.", deliveryCertificate: "Certificate of delivery (PDF)",
 };

@@ -227,4 +227,5 @@ export default {
   rbMove: "Réserver le {when}", rbSeats: "{n} place(s) libre(s)", rbNone: "Aucune autre date publique de cet itinéraire n'a assez de places pour votre groupe en ce moment.",
   rbPrivate: "Demander une date rien que pour votre groupe", rbDone: "Votre groupe a été réservé sur une autre date :",
   ccHolder: "Titulaire (initiales)", ccItinerary: "Itinéraire", ccDate: "Date de la visite", ccHours: "Durée", ccHoursValue: "{n} h", ccIssued: "Délivrée le",
+  deliveryTitle: "Service fait", deliveryDone: "Visite réalisée le {date} : {n} participant(s) présent(s).", deliveryCertificate: "Attestation de service fait (PDF)",
 };
