@@ -33,6 +33,7 @@ class Head(HTMLParser):
         super().__init__()
         self.links: list[dict[str, str | None]] = []
         self.scripts: list[dict[str, str | None]] = []
+        self.metas: list[dict[str, str | None]] = []
         self.styles: list[str] = []
         self._in_style = False
 
@@ -41,6 +42,8 @@ class Head(HTMLParser):
             self.links.append(dict(attrs))
         elif tag == "script":
             self.scripts.append(dict(attrs))
+        elif tag == "meta":
+            self.metas.append(dict(attrs))
         elif tag == "style":
             self._in_style = True
             self.styles.append("")
@@ -89,10 +92,18 @@ def test_the_shell_has_no_render_blocking_stylesheet_or_script(client: Client) -
 def test_the_shell_preloads_every_module(client: Client) -> None:
     head, _policy = shell(client)
     preloaded = {str(link["href"]) for link in head.links if link.get("rel") == "modulepreload"}
+    # Every module but main.js (the script itself) and the English texts: French is the
+    # default language; an English reader's texts are imported by i18n.js.
     wanted = {f"/static/frontend/js/{p.name}" for p in MODULES_DIR.glob("*.js")} - {
-        "/static/frontend/js/main.js"
+        "/static/frontend/js/main.js",
+        "/static/frontend/js/texts-en.js",
     }
     assert preloaded == wanted
+    (texts,) = [m for m in head.metas if m.get("name") == "va-texts"]
+    assert (texts["data-fr"], texts["data-en"]) == (
+        "/static/frontend/js/texts-fr.js",
+        "/static/frontend/js/texts-en.js",
+    )
     assert [s.get("src") for s in head.scripts] == ["/static/frontend/js/main.js"]
 
 
