@@ -347,36 +347,37 @@ def deliveries_follow(*, limit: int = 200) -> dict[str, Any]:
             platform_follow(delivery=delivery)
             followed += 1
     client = client_from_settings()
-    if client is None:
-        return {"followed": followed, "stuck": 0}
-    due = (
-        Delivery.objects.select_related("invoice")
-        .filter(channel=DeliveryChannel.CHORUS_PRO, status__in=FOLLOWED)
-        .exclude(next_check_at__gt=now)
-        .order_by("next_check_at")[:limit]
-    )
-    for delivery in due:
-        delivery_follow(delivery=delivery, client=client)
-        followed += 1
+    if client is not None:
+        due = (
+            Delivery.objects.select_related("invoice")
+            .filter(channel=DeliveryChannel.CHORUS_PRO, status__in=FOLLOWED)
+            .exclude(next_check_at__gt=now)
+            .order_by("next_check_at")[:limit]
+        )
+        for delivery in due:
+            delivery_follow(delivery=delivery, client=client)
+            followed += 1
     stuck = deliveries_stuck()
     for delivery in stuck:
         logger.warning(
-            "Invoice %s has been %s at Chorus Pro since %s",
+            "Invoice %s has been %s at %s since %s",
             delivery.invoice.number,
             delivery.status,
+            delivery.get_channel_display(),
             delivery.status_changed_at.isoformat() if delivery.status_changed_at else "?",
         )
     return {"followed": followed, "stuck": len(stuck)}
 
 
 def deliveries_stuck() -> list[Delivery]:
-    """Chorus Pro deliveries not paid whose status has not moved for EINVOICING_STUCK_DAYS,
-    and deliveries still not deposited after as long."""
+    """Chorus Pro's and the accredited platform's deliveries not paid whose status has not
+    moved for EINVOICING_STUCK_DAYS, and deliveries still not deposited after as long."""
     since = timezone.now() - timedelta(days=settings.EINVOICING_STUCK_DAYS)
     waiting = (*FOLLOWED, DeliveryStatus.PENDING, DeliveryStatus.REJECTED)
+    followed_channels = (DeliveryChannel.CHORUS_PRO, DeliveryChannel.PLATFORM)
     return list(
         Delivery.objects.select_related("invoice")
-        .filter(channel=DeliveryChannel.CHORUS_PRO, status__in=waiting)
+        .filter(channel__in=followed_channels, status__in=waiting)
         .filter(
             Q(status_changed_at__lt=since) | Q(status_changed_at__isnull=True, created_at__lt=since)
         )

@@ -154,3 +154,26 @@ def test_the_adapter_chosen_without_its_settings_or_with_a_wrong_key_is_reported
     settings.PA_FLOW_API_TOKEN = ""
     body = json.loads(api.get("/healthz").content)
     assert body["channels"] == {"platform": "error: adapter afnor_flow not configured"}
+
+
+def test_an_invoice_stuck_at_the_platform_is_logged_and_summarised(
+    staff_api: Any, flow_platform: FakeFlowPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A platform's invoice whose acknowledgement has not moved for EINVOICING_STUCK_DAYS is
+    reported as Chorus Pro's are, with Chorus Pro not configured at all."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from einvoicing.summary import summary_collect
+
+    _issues_through()
+    flow_platform.timeline("Pending")
+    invoice = _issue(staff_api)
+    long_ago = timezone.now() - timedelta(days=settings.EINVOICING_STUCK_DAYS + 1)
+    Delivery.objects.filter(invoice=invoice).update(status_changed_at=long_ago)
+
+    with caplog.at_level("WARNING", logger="einvoicing.services"):
+        assert services.deliveries_follow()["stuck"] == 1
+    assert any(invoice.number in record.getMessage() for record in caplog.records)
+    assert [d.invoice.number for d in summary_collect().stuck] == [invoice.number]
