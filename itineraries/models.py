@@ -313,7 +313,9 @@ class Itinerary(models.Model):
 
 
 class Stop(models.Model):
-    itinerary = models.ForeignKey(Itinerary, on_delete=models.CASCADE, related_name="stops")
+    itinerary = models.ForeignKey(
+        Itinerary, on_delete=models.CASCADE, related_name="stops", verbose_name=_("itinerary")
+    )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="stops")
     position = models.PositiveSmallIntegerField()
     offset_minutes = models.PositiveIntegerField(_("starts after (minutes)"))

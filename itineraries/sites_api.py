@@ -103,7 +103,8 @@ class SiteViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet[Site]):
         if self.action == "list" and "category" in self.request.query_params:
             query = SiteQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            category = query.validated_data["category"]
+            # ``?category=`` (empty) is no filter: DRF leaves an empty optional field out.
+            category = query.validated_data.get("category", "")
         return selectors.site_card_queryset(category=category)
 
     @extend_schema(parameters=[SiteQuerySerializer])
