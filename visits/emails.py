@@ -95,23 +95,11 @@ def scheduled_message(booking: Booking, rule: MessageRule) -> EmailMessage:
 
 
 def _other_dates(booking: Booking, lang: str) -> list[str]:
-    """The itinerary's other public departures to come with seats for this group."""
-    from bookings.selectors import with_seats_taken
-    from itineraries.models import Departure, DepartureKind, DepartureStatus
+    """The itinerary's other public departures to come with seats for this group (the dates
+    its booking page offers to move to, visits.rebooking), five at most."""
+    from visits.rebooking import other_departures
 
-    others = with_seats_taken(
-        Departure.objects.filter(
-            itinerary_id=booking.departure.itinerary_id,
-            kind=DepartureKind.PUBLIC,
-            status=DepartureStatus.SCHEDULED,
-            starts_at__gt=timezone.now(),
-        ).exclude(pk=booking.departure_id)
-    ).order_by("starts_at")[:5]
-    return [
-        format_datetime(other.starts_at, lang)
-        for other in others
-        if other.capacity - other.seats_taken_now >= booking.participants  # type: ignore[attr-defined]
-    ]
+    return [format_datetime(other.starts_at, lang) for other in other_departures(booking, 5)]
 
 
 def go_no_go_email(booking: Booking, outcome: str) -> EmailMessage:

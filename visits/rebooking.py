@@ -105,9 +105,13 @@ def rebook_offer(booking: Booking) -> Offer:
     if not reason:
         return Offer(available=False)
     itinerary = booking.departure.itinerary
-    moved = Rebooking.objects.filter(cancelled=booking, booking__isnull=False).first()
-    if moved is not None and moved.booking is not None:
-        return Offer(available=False, reason=reason, rebooked_as=moved.booking.reference)
+    moved = (
+        Rebooking.objects.filter(cancelled=booking, booking__isnull=False)
+        .values_list("booking__reference", flat=True)
+        .first()
+    )
+    if moved is not None:
+        return Offer(available=False, reason=reason, rebooked_as=moved)
     return Offer(
         available=True,
         reason=reason,
