@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,21 +54,67 @@ MODULES_DIR = Path(__file__).resolve().parent / "static" / "frontend" / "js"
 TEXT_MODULE = "texts-{lang}.js"  # each language's interface texts (i18n.js loads one)
 
 
+# A static import between the app's modules: ``import {...} from "./x.js"`` or ``import "./x.js"``.
+STATIC_IMPORT = re.compile(r"""^\s*import\b[^;'"]*?['"]\./([a-z0-9-]+\.js)['"]""", re.MULTILINE)
+
+
+@cache
+def module_imports(name: str) -> tuple[str, ...]:
+    """The modules ``name`` (``"catalogue.js"``) imports statically, directly or not, itself
+    first. Dynamic ``import()`` calls (the pages in main.js, the texts in i18n.js) are not
+    followed: they are loaded when needed."""
+    seen: list[str] = []
+    todo = [name]
+    while todo:
+        current = todo.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        todo += STATIC_IMPORT.findall((MODULES_DIR / current).read_text(encoding="utf-8"))
+    return tuple(seen)
+
+
+def _texts() -> set[str]:
+    return {TEXT_MODULE.format(lang=lang) for lang in ("fr", "en")}
+
+
 @cache
 def module_urls() -> tuple[str, ...]:
     """Every ES module of the app but ``main.js`` and the texts of each language, by its
-    (hashed) static URL.
-
-    The shell names them all in ``<link rel="modulepreload">``: otherwise the browser only finds
-    a module once the one importing it has arrived and been parsed, a chain of round trips (three
-    deep from ``main.js``) that a phone on a slow network pays before the first API call. Read
-    once per process: the files and their hashed names only change with a release."""
-    texts = {TEXT_MODULE.format(lang=lang) for lang in ("fr", "en")}
+    (hashed) static URL: what the guide page's service worker keeps for the day offline."""
     return tuple(
         static(f"frontend/js/{path.name}")
         for path in sorted(MODULES_DIR.glob("*.js"))
-        if path.name != "main.js" and path.name not in texts
+        if path.name != "main.js" and path.name not in _texts()
     )
+
+
+@cache
+def page_module_urls() -> dict[str, str]:
+    """Each page's module by its name (``"bookingpage"``) and hashed URL, the pages being those
+    the routes of frontend/urls.py name: main.js imports the page of the route it opens from
+    this list (the shell's ``va-pages``), so that a reader downloads the pages they open."""
+    from frontend.urls import urlpatterns  # the routes import this module's views
+
+    pages = {
+        str(pattern.default_args["page"])
+        for pattern in urlpatterns
+        if "page" in getattr(pattern, "default_args", {})
+    }
+    return {page: static(f"frontend/js/{page}.js") for page in sorted(pages)}
+
+
+@cache
+def preload_urls(page: str) -> tuple[str, ...]:
+    """What the shell names in ``<link rel="modulepreload">`` for a route: the modules main.js
+    imports and those of the route's page (``page``, without ``.js``), by hashed URL.
+
+    Otherwise the browser only finds a module once the one importing it has arrived and been
+    parsed, a chain of round trips (three deep from ``main.js``) that a phone on a slow network
+    pays before the first API call. The other pages' modules are not named: they are fetched
+    when the reader opens them. Read once per process: the files only change with a release."""
+    names = [*module_imports("main.js")[1:], *module_imports(f"{page}.js")]
+    return tuple(static(f"frontend/js/{name}") for name in dict.fromkeys(names))
 
 
 @cache
@@ -104,7 +151,8 @@ def shell_csp() -> str:
 
 
 @require_GET
-def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
+def shell(request: HttpRequest, page: str = "catalogue", **kwargs: object) -> HttpResponse:
+    """The app's HTML for a client-side route; ``page`` is its page module (frontend/urls.py)."""
     current = terms.current_terms()
     context = {
         "terms_version": current.version,
@@ -113,7 +161,8 @@ def shell(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "open_data_licence": settings.OPEN_DATA_LICENCE_NAME,
         "open_data_licence_url": settings.OPEN_DATA_LICENCE_URL,
-        "module_urls": module_urls(),
+        "module_urls": preload_urls(page),
+        "page_module_urls": page_module_urls(),
         "text_module_urls": text_module_urls(),
         "inline_css": inline_css()[0],
     }

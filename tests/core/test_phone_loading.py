@@ -88,23 +88,48 @@ def test_the_shell_has_no_render_blocking_stylesheet_or_script(client: Client) -
     assert (MODULES_DIR.parent / "app.css").read_text() == css
 
 
+def _preloaded(head: Head) -> set[str]:
+    return {str(link["href"]) for link in head.links if link.get("rel") == "modulepreload"}
+
+
 @pytest.mark.django_db
-def test_the_shell_preloads_every_module(client: Client) -> None:
+def test_the_shell_preloads_the_modules_of_its_route(client: Client) -> None:
+    """The itinerary page's shell names main.js's modules, the itinerary page's own modules
+    and what they import (the booking and quote forms, the route map), and the French texts;
+    not the other pages (the booking page, the guide's, the quote's), loaded when opened."""
     head, _policy = shell(client)
-    preloaded = {str(link["href"]) for link in head.links if link.get("rel") == "modulepreload"}
-    # Every module but main.js (the script itself) and the English texts: French is the
-    # default language; an English reader's texts are imported by i18n.js.
-    wanted = {f"/static/frontend/js/{p.name}" for p in MODULES_DIR.glob("*.js")} - {
-        "/static/frontend/js/main.js",
-        "/static/frontend/js/texts-en.js",
-    }
-    assert preloaded == wanted
+    js = "/static/frontend/js/"
+    preloaded = _preloaded(head)
+    shared = {f"{js}{name}" for name in ("api.js", "dom.js", "i18n.js", "tokens.js")}
+    itinerary = {f"{js}{name}" for name in ("itinerary.js", "bookingform.js", "quoteform.js")}
+    assert shared | itinerary | {f"{js}texts-fr.js", f"{js}map.js", f"{js}format.js"} <= preloaded
+    for other in ("bookingpage.js", "guide.js", "quotepage.js", "catalogue.js", "texts-en.js"):
+        assert f"{js}{other}" not in preloaded
     (texts,) = [m for m in head.metas if m.get("name") == "va-texts"]
-    assert (texts["data-fr"], texts["data-en"]) == (
-        "/static/frontend/js/texts-fr.js",
-        "/static/frontend/js/texts-en.js",
-    )
-    assert [s.get("src") for s in head.scripts] == ["/static/frontend/js/main.js"]
+    assert (texts["data-fr"], texts["data-en"]) == (f"{js}texts-fr.js", f"{js}texts-en.js")
+    # Every page's module is named for main.js to import when its route opens.
+    (pages,) = [m for m in head.metas if m.get("name") == "va-pages"]
+    assert pages["data-bookingpage"] == f"{js}bookingpage.js"
+    assert pages["data-itinerary"] == f"{js}itinerary.js"
+    assert [s.get("src") for s in head.scripts] == [f"{js}main.js"]
+
+
+@pytest.mark.django_db
+def test_each_route_preloads_its_own_page(client: Client) -> None:
+    """The routes are told apart on the server (frontend/urls.py names each one's page): a
+    guide's page does not download the booking form, nor the catalogue the guide's check-in."""
+    js = "/static/frontend/js/"
+    for path, own, foreign in (
+        ("/", "catalogue.js", "bookingform.js"),
+        ("/guide/", "checkin.js", "bookingform.js"),
+        ("/bookings/VA-ABCDEF", "participants.js", "guide.js"),
+        ("/map/", "publicmap.js", "checkin.js"),
+    ):
+        head = Head()
+        head.feed(client.get(path).content.decode())
+        preloaded = _preloaded(head)
+        assert f"{js}{own}" in preloaded, path
+        assert f"{js}{foreign}" not in preloaded, path
 
 
 @pytest.mark.django_db

@@ -1,19 +1,16 @@
 // Client-side routing over the public API; French by default, English by a remembered switch.
 import { ApiError } from "./api.js";
-import { showBooking } from "./bookingpage.js";
-import { showCatalogue } from "./catalogue.js";
-import { showCertificateCheck } from "./certificatecheck.js";
 import { h, render, navigate } from "./dom.js";
-import { showGuide } from "./guide.js";
 import { currentLang, loadTexts, setLang, t } from "./i18n.js";
 import { recallToken } from "./tokens.js";
-import { showItinerary } from "./itinerary.js";
-import { showFind, showVisit } from "./links.js";
-import { showMyBookings, showSignIn } from "./mybookings.js";
 import { showNotFound } from "./notfound.js";
-import { showMap } from "./publicmap.js";
-import { showRegistration } from "./participants.js";
-import { showQuote } from "./quotepage.js";
+
+// Each page is a module of its own, imported when its route opens: the shell names their
+// hashed addresses (va-pages) and preloads the one it serves (frontend/urls.py).
+function page(name) {
+  const url = document.querySelector('meta[name="va-pages"]')?.dataset[name];
+  return import(url || new URL(`./${name}.js`, import.meta.url).href);
+}
 
 function translateShell() {
   document.documentElement.lang = currentLang();
@@ -33,20 +30,20 @@ async function route() {
   const params = new URLSearchParams(location.search);
   try {
     let match;
-    if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await showItinerary(match[1]);
-    else if (/^\/bookings\/find\/?$/.test(path)) showFind();
-    else if (/^\/my-bookings\/sign-in\/?$/.test(path)) showSignIn(params.get("token"));
-    else if (/^\/my-bookings\/?$/.test(path)) await showMyBookings(params);
-    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/register\/?$/))) await showRegistration(match[1], params.get("token"));
-    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/visit\/?$/))) await showVisit(match[1], params.get("token"));
+    if ((match = path.match(/^\/itineraries\/([-a-z0-9]+)\/?$/))) await (await page("itinerary")).showItinerary(match[1]);
+    else if (/^\/bookings\/find\/?$/.test(path)) (await page("links")).showFind();
+    else if (/^\/my-bookings\/sign-in\/?$/.test(path)) (await page("mybookings")).showSignIn(params.get("token"));
+    else if (/^\/my-bookings\/?$/.test(path)) await (await page("mybookings")).showMyBookings(params);
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/register\/?$/))) await (await page("participants")).showRegistration(match[1], params.get("token"));
+    else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/visit\/?$/))) await (await page("links")).showVisit(match[1], params.get("token"));
     else if ((match = path.match(/^\/bookings\/(VA-[A-Z0-9]{6})\/?$/))) {
-      await showBooking(match[1], params.get("token") || recallToken(match[1]));
+      await (await page("bookingpage")).showBooking(match[1], params.get("token") || recallToken(match[1]));
     }
-    else if ((match = path.match(/^\/quotes\/(D[0-9]{4}-[0-9]{6})\/?$/))) await showQuote(match[1], params.get("token"));
-    else if (path.startsWith("/guide")) await showGuide();
-    else if (/^\/map\/?$/.test(path)) await showMap(params);
-    else if ((match = path.match(/^\/certificates(?:\/([A-Za-z0-9-]{1,40}))?\/?$/))) await showCertificateCheck(match[1]);
-    else if (path === "/" || path === "") await showCatalogue();
+    else if ((match = path.match(/^\/quotes\/(D[0-9]{4}-[0-9]{6})\/?$/))) await (await page("quotepage")).showQuote(match[1], params.get("token"));
+    else if (path.startsWith("/guide")) await (await page("guide")).showGuide();
+    else if (/^\/map\/?$/.test(path)) await (await page("publicmap")).showMap(params);
+    else if ((match = path.match(/^\/certificates(?:\/([A-Za-z0-9-]{1,40}))?\/?$/))) await (await page("certificatecheck")).showCertificateCheck(match[1]);
+    else if (path === "/" || path === "") await (await page("catalogue")).showCatalogue();
     else showNotFound();
     const heading = document.querySelector("#main h1");
     if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
