@@ -30,7 +30,7 @@ from core.permissions import admin_permission
 from itineraries.models import Departure
 
 
-class ParticipantInline(admin.TabularInline):  # type: ignore[type-arg]
+class ParticipantInline(admin.TabularInline):
     """The group's named participants and their needs. Staff add, correct and remove them
     here; ``BookingAdmin.save_formset`` writes the whole list through
     ``bookings.participants.participants_replace`` as staff (head count, audit trail, the
@@ -90,7 +90,7 @@ def _participant_entries(formset: Any) -> list[participant_lists.Entry]:
     return entries
 
 
-class BookingEventInline(admin.TabularInline):  # type: ignore[type-arg]
+class BookingEventInline(admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
@@ -206,7 +206,7 @@ def _shown(name: str) -> Any:
     return admin.display(description=FIELD_LABELS.get(name, str(field.verbose_name)))(show)
 
 
-class BookingChangeForm(forms.ModelForm):  # type: ignore[type-arg]
+class BookingChangeForm(forms.ModelForm):
     """What staff may change on a booking (head count, contact, notes), applied through
     ``booking_change``; the rest is read only."""
 
@@ -256,7 +256,7 @@ class BookingMoveForm(forms.Form):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BookingAdmin(admin.ModelAdmin):
     """Bookings are read here and moved only by the actions (the same services as the API)."""
 
     inlines = [ParticipantInline, BookingEventInline]

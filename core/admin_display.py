@@ -101,7 +101,7 @@ def data_list(data: dict[str, Any] | None) -> SafeString:
     return format_html_join(mark_safe("<br>"), "{}\u00a0: {}", rows)
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyModelAdmin(admin.ModelAdmin):
     """A table staff may look at but never write through the admin (written by services only)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

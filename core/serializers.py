@@ -110,7 +110,7 @@ else:
     _SerializerBase = object
 
 
-class ComputedField(drf_fields.Field):  # type: ignore[type-arg]  # DRF's Field is not generic at run time
+class ComputedField(drf_fields.Field):
     """A read-only field whose value ``compute(instance, context)`` gives; documented in the
     API schema as ``schema`` (a typed field or serializer, never used to serialise)."""
 

@@ -151,7 +151,7 @@ def _rejection_reason(delivery: Delivery) -> str:
 
 
 @admin.register(PlatformSettings)
-class PlatformSettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PlatformSettingsAdmin(admin.ModelAdmin):
     """The seller's accredited platform for the reform (one row), with what the reform still
     asks of the operator today."""
 

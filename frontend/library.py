@@ -30,7 +30,7 @@ def library(request: HttpRequest, *, lang: str) -> HttpResponse:
         valid = filters.is_valid()
         resources = list(filters.qs.distinct()) if valid else []
         for resource in resources:
-            resource.download_url = reverse("resource-download", kwargs={"slug": resource.slug})  # type: ignore[attr-defined]
+            resource.download_url = reverse("resource-download", kwargs={"slug": resource.slug})
         context = {
             "lang": lang,
             "title": _("Documents to read before and after a visit"),

@@ -47,7 +47,7 @@ class _ThroughServices(_GuidesAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-class _ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -58,7 +58,7 @@ class _ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class WeeklyAvailabilityInline(admin.TabularInline):  # type: ignore[type-arg]
+class WeeklyAvailabilityInline(admin.TabularInline):
     model = WeeklyAvailability
     extra = 0
 
@@ -74,7 +74,7 @@ class GuideAssignmentInline(_ReadOnlyInline):
 
 
 @admin.register(Guide)
-class GuideAdmin(_GuidesAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+class GuideAdmin(_GuidesAdmin, admin.ModelAdmin):
     """A guide with its weekly hours (written here) and its time off and assignments (shown)."""
 
     inlines = [WeeklyAvailabilityInline, TimeOffInline, GuideAssignmentInline]
@@ -87,7 +87,7 @@ class GuideAdmin(_GuidesAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(_ThroughServices, admin.ModelAdmin):  # type: ignore[type-arg]
+class TimeOffAdmin(_ThroughServices, admin.ModelAdmin):
     list_display = ["guide", "starts_at", "ends_at", "reason"]
     list_filter = ["guide"]
     fields = ["guide", "starts_at", "ends_at", "reason"]
@@ -106,7 +106,7 @@ class TimeOffAdmin(_ThroughServices, admin.ModelAdmin):  # type: ignore[type-arg
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(_ThroughServices, admin.ModelAdmin):  # type: ignore[type-arg]
+class AssignmentAdmin(_ThroughServices, admin.ModelAdmin):
     list_display = ["guide", "departure", "role", "starts_at", "ends_at"]
     list_filter = ["role", "guide"]
     list_select_related = ["guide", "departure__itinerary"]

@@ -138,7 +138,7 @@ def departures_lacking_guides(*, first_day: date, last_day: date) -> list[Covera
                 departure.seats_taken_now,  # type: ignore[attr-defined]
                 departure.itinerary.participants_per_guide,
             ),
-            guides_assigned=departure.guides_assigned,  # type: ignore[attr-defined]
+            guides_assigned=departure.guides_assigned,
         )
         for departure in departures.order_by("starts_at", "pk")
     ]

@@ -33,7 +33,7 @@ from invoicing.models import EcbRate, Invoice, InvoiceKind, InvoiceSequence, Sel
 
 
 @admin.register(SellerProfile)
-class SellerProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SellerProfileAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "siret", "vat_number", "is_demo"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -44,7 +44,7 @@ class SellerProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(EcbRate)
-class EcbRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EcbRateAdmin(admin.ModelAdmin):
     """The ECB main refinancing rate, a row per change: the late-payment interest reads the rate
     in force on the first day of the half-year in which it starts to run. No delete: a rate an
     interest was computed with stays on record (a wrong one is corrected in place)."""
@@ -141,7 +141,7 @@ class CreditNoteForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InvoiceAdmin(admin.ModelAdmin):
     """View only: no add, change or delete permission, whoever asks. The PDF, a credit note
     and the accounting export are links to the same services as the API."""
 

@@ -37,14 +37,14 @@ from itineraries.models import (
 
 
 @admin.register(Theme)
-class ThemeAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+class ThemeAdmin(CatalogueAdminMixin, TranslationAdmin):
     list_display = ["name", "slug", "position"]
     search_fields = ["slug", "name_fr", "name_en"]
     prepopulated_fields = {"slug": ("name_fr",)}
 
 
 @admin.register(Closure)
-class ClosureAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+class ClosureAdmin(CatalogueAdminMixin, TranslationAdmin):
     """Days without visits. Saving one never touches departures already scheduled on those days:
     the admin lists them, for staff to move or cancel with the groups."""
 
@@ -65,7 +65,7 @@ class ClosureAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-
             )
 
 
-class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+class SiteForm(forms.ModelForm):
     # The JSON column holds a list of codes; staff tick boxes instead of typing JSON.
     categories = forms.MultipleChoiceField(
         label=gettext_lazy("what it demonstrates (categories)"),
@@ -101,7 +101,7 @@ class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-class SiteFigureInline(TranslationTabularInline):  # type: ignore[type-arg]
+class SiteFigureInline(TranslationTabularInline):
     """Key figures: each with its year and its public source, or not shown at all."""
 
     model = SiteFigure
@@ -112,7 +112,7 @@ class SiteFigureInline(TranslationTabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Site)
-class SiteAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+class SiteAdmin(CatalogueAdminMixin, TranslationAdmin):
     form = SiteForm
     inlines = [SiteFigureInline]
     list_display = [
@@ -137,7 +137,7 @@ def _has_scheduled_departures(obj: Any) -> bool:
     )
 
 
-class StopInline(TranslationTabularInline):  # type: ignore[type-arg]
+class StopInline(TranslationTabularInline):
     """Stops are frozen while departures are scheduled: moving one would silently change the
     site occupancy and the end time of those departures (the API refuses the same change)."""
 
@@ -156,13 +156,13 @@ class StopInline(TranslationTabularInline):  # type: ignore[type-arg]
         return not _has_scheduled_departures(obj) and super().has_delete_permission(request, obj)
 
 
-class OptionInline(TranslationTabularInline):  # type: ignore[type-arg]
+class OptionInline(TranslationTabularInline):
     model = Option
     extra = 0
 
 
 @admin.register(Itinerary)
-class ItineraryAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+class ItineraryAdmin(CatalogueAdminMixin, TranslationAdmin):
     inlines = [StopInline, OptionInline]
     list_display = [
         "title",
@@ -197,7 +197,7 @@ class ItineraryAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[typ
 
 
 @admin.register(Stop)
-class StopAccessAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[type-arg]
+class StopAccessAdmin(CatalogueAdminMixin, TranslationAdmin):
     """The access facts of each stop (issue 18, item 2): walking distance, climb and the
     alternative offered, editable even while departures are scheduled (they change no time
     nor site). Stops are made, moved and deleted in their itinerary's page only."""
@@ -224,7 +224,7 @@ class StopAccessAdmin(CatalogueAdminMixin, TranslationAdmin):  # type: ignore[ty
         return False
 
 
-class DepartureForm(forms.ModelForm):  # type: ignore[type-arg]
+class DepartureForm(forms.ModelForm):
     class Meta:
         model = Departure
         fields = ["itinerary", "starts_at", "language", "capacity", "kind", "notes"]
@@ -236,7 +236,7 @@ departure_admin_parts = ExtensionPoint[AdminPart]("itineraries.departure_admin_p
 
 
 @admin.register(Departure)
-class DepartureAdmin(CatalogueAdminMixin, ContributedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class DepartureAdmin(CatalogueAdminMixin, ContributedAdminMixin, admin.ModelAdmin):
     """The one admin of departures: scheduled, moved and cancelled through the services."""
 
     admin_points = (departure_admin_parts,)

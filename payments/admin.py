@@ -32,7 +32,7 @@ from payments.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -47,7 +47,7 @@ def _staff(request: HttpRequest) -> services.Actor:
     return services.Actor.staff(request.user)
 
 
-class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
+class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False

@@ -24,7 +24,7 @@ from resources.pictures import picture_store
 
 
 @admin.register(Resource)
-class ResourceAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class ResourceAdmin(TranslationAdmin):
     list_display = ["title", "language", "phase", "is_published", "size_bytes", "download_count"]
     list_filter = ["is_published", "phase", "language", "themes"]
     search_fields = ["slug", "title_fr", "title_en", "summary_fr"]
@@ -33,7 +33,7 @@ class ResourceAdmin(TranslationAdmin):  # type: ignore[type-arg]
     readonly_fields = ["size_bytes", "download_count", "created_at"]
 
 
-class ContributionModerationForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContributionModerationForm(forms.ModelForm):
     """Staff decide on a confirmed contribution here; the decision goes through the service
     (``contribution_moderate``), never by editing the status."""
 
@@ -74,7 +74,7 @@ class ContributionModerationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ContributionAdmin(admin.ModelAdmin):
     form = ContributionModerationForm
     list_display = ["__str__", "status", "year", "created_at", "confirmed_at", "moderated_at"]
     list_filter = ["status", "category"]
@@ -143,7 +143,7 @@ class ContributionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-class PictureForm(forms.ModelForm):  # type: ignore[type-arg]
+class PictureForm(forms.ModelForm):
     """The file goes through ``resources.pictures`` (content sniffed, widths made once)."""
 
     upload = forms.FileField(label=_("picture file"), required=False)
@@ -166,7 +166,7 @@ class PictureForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Picture)
-class PictureAdmin(TranslationAdmin):  # type: ignore[type-arg]
+class PictureAdmin(TranslationAdmin):
     form = PictureForm
     list_display = ["__str__", "site", "itinerary", "width", "height", "position"]
     list_filter = ["site", "itinerary"]

@@ -77,7 +77,7 @@ class ContributionInput:
     power_kw: Decimal | None = None
     surface_m2: Decimal | None = None
     year: int | None = None
-    photo: File | None = None  # type: ignore[type-arg]
+    photo: File | None = None
     photo_alt: str = ""
 
 
@@ -219,7 +219,7 @@ def contribution_withdraw(*, token: str) -> Contribution:
     contribution.withdrawn_at = timezone.now()
     contribution.name = ""
     contribution.email = ""
-    contribution.photo = ""  # type: ignore[assignment]
+    contribution.photo = ""
     contribution.photo_alt = ""
     contribution.confirm_token_hash = ""
     contribution.save(

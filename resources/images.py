@@ -41,7 +41,7 @@ class Picture:
     content_type: str = "image/webp"
 
 
-def open_image(upload: File, *, max_bytes: int) -> Image.Image:  # type: ignore[type-arg]
+def open_image(upload: File, *, max_bytes: int) -> Image.Image:
     """The upload as a Pillow image, fully decoded and upright; ``ValidationError`` otherwise."""
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(

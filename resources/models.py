@@ -19,7 +19,7 @@ PDF_TOO_LARGE = "pdf_too_large"
 MALFORMED_PDF = "malformed_pdf"
 
 
-def validate_pdf(upload: File) -> None:  # type: ignore[type-arg]
+def validate_pdf(upload: File) -> None:
     """A PDF by its content (the name and the browser's type are not trusted), under the size
     cap, that pypdf can open and count the pages of."""
     from pypdf import PdfReader

@@ -29,7 +29,7 @@ def _to_width(image: Image.Image, width: int) -> Image.Image:
     return image.resize((width, height), Image.Resampling.LANCZOS)
 
 
-def picture_variants(upload: File) -> list[dict[str, object]]:  # type: ignore[type-arg]
+def picture_variants(upload: File) -> list[dict[str, object]]:
     """Store the upload's widths in the storage; their descriptions, narrowest first.
     Raises ``InvalidInput`` on the ``image`` field for a file that is not a usable picture."""
     try:
@@ -49,7 +49,7 @@ def picture_variants(upload: File) -> list[dict[str, object]]:  # type: ignore[t
 
 
 @transaction.atomic
-def picture_store(*, picture: Picture, upload: File) -> Picture:  # type: ignore[type-arg]
+def picture_store(*, picture: Picture, upload: File) -> Picture:
     """Save ``picture`` with the widths of ``upload`` (generated once, here)."""
     variants = picture_variants(upload)
     old = list(picture.variants or [])

@@ -24,7 +24,7 @@ from visits.models import Certificate, CertificateSource, CheckIn, MessageRule, 
 
 
 @admin.register(MessageRule)
-class MessageRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MessageRuleAdmin(admin.ModelAdmin):
     """The default set (no itinerary) and each itinerary's own rules, which replace the default
     of their kind. A rule that has sent messages is deactivated rather than deleted."""
 
@@ -39,7 +39,7 @@ class MessageRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(SentMessage)
-class SentMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SentMessageAdmin(admin.ModelAdmin):
     """What went out to whom (the booking), when, in which language; written by the beat task
     only."""
 
@@ -63,7 +63,7 @@ class SentMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CheckInAdmin(admin.ModelAdmin):
     """The guides' ticks, as received (read only): who came is the latest tick per person."""
 
     list_display = ["departure", "booking", "participant", "present", "count", "ticked", "guide"]
@@ -94,7 +94,7 @@ class CertificateIssueForm(forms.Form):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CertificateAdmin(admin.ModelAdmin):
     """Certificates of attendance, read only: staff issue a booking's certificates from the
     "issue" page (``certificates_issue``, the organiser's rule) and download each PDF."""
 

@@ -136,7 +136,7 @@ def groups_told_it_goes_ahead(departure: Departure) -> None:
         enqueue(_task(), booking_id, CONFIRMED)
 
 
-def _task():  # type: ignore[no-untyped-def]
+def _task():
     from visits.tasks import send_go_no_go_email
 
     return send_go_no_go_email

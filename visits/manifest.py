@@ -72,7 +72,7 @@ def manifest_context(departure: Departure) -> dict[str, Any]:
     needs: Counter[str] = Counter()
     for booking in bookings:
         people = []
-        for person in booking.named:  # type: ignore[attr-defined]
+        for person in booking.named:
             labels = need_labels(person)
             for flag in NEED_FLAGS:
                 if getattr(person, f"needs_{flag}"):

@@ -84,7 +84,7 @@ def test_the_catalogues_own_cancel_action_cancels_the_bookings_too(api: Any) -> 
     reference = book(api, departure).json()["reference"]
     request = RequestFactory().post("/admin/itineraries/departure/")
     request.user = UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[assignment]
-    request._messages = CookieStorage(request)  # type: ignore[attr-defined]
+    request._messages = CookieStorage(request)
     catalogue_admin = CatalogueDepartureAdmin(Departure, admin.site)
     with TestCase.captureOnCommitCallbacks(execute=True):
         catalogue_admin.cancel_departures(request, Departure.objects.filter(pk=departure.pk))

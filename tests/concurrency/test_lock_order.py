@@ -69,7 +69,7 @@ def expiry_held_after_its_first_lock() -> Iterator[threading.Event]:
             time.sleep(0.05)
 
     seams._between_row_locks = hold
-    first_lock.expiry_thread = expiry_thread  # type: ignore[attr-defined]
+    first_lock.expiry_thread = expiry_thread
     try:
         yield first_lock
     finally:
@@ -78,7 +78,7 @@ def expiry_held_after_its_first_lock() -> Iterator[threading.Event]:
 
 def _race(first_lock: threading.Event) -> tuple[Booking, list[Any]]:
     booking = _private_request_whose_hold_ran_out()
-    expiry_thread = first_lock.expiry_thread  # type: ignore[attr-defined]
+    expiry_thread = first_lock.expiry_thread
 
     def expire() -> int:
         expiry_thread.is_expiry = True

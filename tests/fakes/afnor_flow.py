@@ -94,7 +94,7 @@ class FakeFlowPlatform:
         )
         parts = {
             part.get_param("name", header="content-disposition"): part
-            for part in message.iter_parts()  # type: ignore[attr-defined]
+            for part in message.iter_parts()
         }
         if "flowInfo" not in parts or "file" not in parts:
             return 400, {"errorCode": "400", "errorMessage": "flowInfo and file are required"}

@@ -24,7 +24,7 @@ def test_the_worker_is_served_from_the_root_with_its_headers() -> None:
 
 def test_the_worker_keeps_the_shell_and_every_module() -> None:
     text = Client().get("/sw.js").content.decode()
-    listed = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", text).group(1))  # type: ignore[union-attr]
+    listed = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", text).group(1))
     texts = [text_module_urls()["fr"], text_module_urls()["en"]]
     assert listed == [static("frontend/js/main.js"), *module_urls(), *texts]
     assert all("texts-" not in url for url in module_urls())

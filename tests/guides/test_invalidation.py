@@ -101,7 +101,7 @@ def test_a_confirmed_group_and_a_status_change_invalidate_the_feeds() -> None:
         with TestCase.captureOnCommitCallbacks(execute=True):
             booking_written(booking)
     finally:
-        cache._incr = real_incr  # type: ignore[assignment]
+        cache._incr = real_incr
     assert FEED_NAMESPACE in bumped
 
 

@@ -107,7 +107,7 @@ def test_a_site_closure_closes_only_the_itineraries_visiting_that_site(staff_api
     day = timezone.localdate() + timedelta(days=20)
     Closure.objects.create(site=elsewhere, starts_on=day, ends_on=day, reason="Travaux")
     assert _post_departure(staff_api, "base-11-19", _at(day)).status_code == 201
-    own_site = Departure.objects.first().itinerary.stops.first().site  # type: ignore[union-attr]
+    own_site = Departure.objects.first().itinerary.stops.first().site
     Closure.objects.create(
         site=own_site,
         starts_on=day + timedelta(days=1),
