@@ -241,6 +241,13 @@ def delivery_platform_send(*, delivery: Delivery, invoice: Invoice, pdf: bytes) 
     try:
         if platform is None:
             raise PlatformError("no accredited platform adapter is configured")
+        # An earlier attempt may have reached the platform and lost its answer (a timeout):
+        # adopt the flow it holds rather than submit the invoice twice.
+        if claimed.attempts > 1 and settings.PA_FLOW_SEARCH:
+            found = platform.find(invoice.number)
+            if found is not None:
+                logger.info("%s was at the platform already: flow adopted", invoice.number)
+                return _platform_sent(claimed, found)
         siret = str(invoice.buyer.get("siret") or "")
         flow_id = platform.send(invoice_number=invoice.number, buyer_siren=siret[:9], pdf=pdf)
     except PlatformRefused as exc:
@@ -254,12 +261,16 @@ def delivery_platform_send(*, delivery: Delivery, invoice: Invoice, pdf: bytes) 
         claimed.save(update_fields=["last_error", "updated_at"])
         logger.warning("Sending %s through the platform failed: %s", invoice.number, exc)
         raise
-    claimed.flux_number = flow_id
-    claimed.last_error = ""
-    claimed.next_check_at = timezone.now()
-    _record(claimed, DeliveryStatus.DEPOSITED)
-    claimed.save()
-    return claimed
+    return _platform_sent(claimed, flow_id)
+
+
+def _platform_sent(delivery: Delivery, flow_id: str) -> Delivery:
+    delivery.flux_number = flow_id
+    delivery.last_error = ""
+    delivery.next_check_at = timezone.now()
+    _record(delivery, DeliveryStatus.DEPOSITED)
+    delivery.save()
+    return delivery
 
 
 # --- Following deposited invoices ------------------------------------------------------------
