@@ -85,3 +85,109 @@ def test_a_first_attempt_does_not_search_and_a_refused_search_submits_nothing(
     assert row.done_at is None and "flow search refused" in row.last_error
     assert flow_platform.submissions == 2  # the two invoices, once each
     assert invoice.number != second.number
+
+
+def _platform_invoice(staff_api: Any, fake: FakeFlowPlatform) -> Invoice:
+    _issues_through()
+    fake.timeline("Ok")
+    return _issue(staff_api)
+
+
+def test_the_lifecycle_at_the_buyers_side_is_read_mapped_and_followed_until_paid(
+    staff_api: Any, flow_platform: FakeFlowPlatform
+) -> None:
+    invoice = _platform_invoice(staff_api, flow_platform)
+    flow_platform.lifecycle(
+        invoice.number,
+        "203",  # made available: no change after the acknowledgement's Ok
+        ("208", "Bon de commande manquant"),
+        "209",
+        "205",
+        "211",
+        "212",
+    )
+    _follow(6)
+    delivery = Delivery.objects.get(invoice=invoice)
+    assert [(row["status"], row["reason"]) for row in delivery.history] == [
+        ("deposited", ""),
+        ("made_available", ""),
+        ("suspended", "Bon de commande manquant"),
+        ("made_available", ""),
+        ("service_certified", ""),
+        ("paid", ""),
+    ]
+    assert delivery.next_check_at is None
+    # Each read starts where the previous one stopped (the platform's own updatedAt).
+    wheres = [search["where"] for search in flow_platform.searches]
+    assert wheres[0] == {"flowType": ["CustomerInvoiceLC"]}
+    assert [w["updatedAfter"] for w in wheres[1:]] == sorted(w["updatedAfter"] for w in wheres[1:])
+    assert PlatformSettings.objects.get(pk=1).lifecycle_mark > wheres[-1]["updatedAfter"]
+
+    # Paid is final: nothing more is asked of the platform, "212" is never read.
+    searches = len(flow_platform.searches)
+    _follow(2)
+    assert len(flow_platform.searches) == searches
+    assert len(Delivery.objects.get(invoice=invoice).history) == len(delivery.history)
+
+
+def test_a_refusal_at_the_buyers_side_is_final_with_its_reason_and_correctable(
+    staff_api: Any, flow_platform: FakeFlowPlatform
+) -> None:
+    invoice = _platform_invoice(staff_api, flow_platform)
+    flow_platform.lifecycle(invoice.number, ("210", "Prestation non commandée"), "205")
+    _follow(3)
+    delivery = Delivery.objects.get(invoice=invoice)
+    assert delivery.status == DeliveryStatus.REJECTED
+    assert delivery.history[-1]["reason"] == "Prestation non commandée"
+    assert delivery.next_check_at is None
+    answer = staff_api.post(
+        f"/api/v1/invoices/{invoice.number}/delivery/correction/",
+        {"reason": "Refusée par l'acheteur"},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+
+
+def test_statuses_of_other_invoices_unknown_codes_and_unreadable_messages_change_nothing(
+    staff_api: Any, flow_platform: FakeFlowPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.fakes.afnor_flow import Flow
+
+    invoice = _platform_invoice(staff_api, flow_platform)
+    flow_platform.lifecycle("F2026-999999", "205")  # not one of ours
+    flow_platform.lifecycle(invoice.number, "299")  # no such status
+    junk = Flow(
+        "junk",
+        {"trackingId": "x", "flowSyntax": "CDAR", "flowType": "CustomerInvoiceLC"},
+        b'<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>',
+        [],
+    )
+    flow_platform.flows["junk"] = junk
+    with caplog.at_level("WARNING"):
+        _follow(2)
+    delivery = Delivery.objects.get(invoice=invoice)
+    assert [row["status"] for row in delivery.history] == ["deposited", "made_available"]
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "'299'" in messages and "junk unreadable" in messages
+
+
+def test_the_platform_down_during_the_lifecycle_read_keeps_the_mark(
+    staff_api: Any, flow_platform: FakeFlowPlatform
+) -> None:
+    invoice = _platform_invoice(staff_api, flow_platform)
+    _follow(1)
+    flow_platform.lifecycle(invoice.number, "205")
+    flow_platform.fail_next(1, 503)  # the search
+    assert services.platform_lifecycle_read(platform=_adapter()) == 0
+    mark = PlatformSettings.objects.get(pk=1).lifecycle_mark
+    assert services.platform_lifecycle_read(platform=_adapter()) == 1
+    assert Delivery.objects.get(invoice=invoice).status == DeliveryStatus.SERVICE_CERTIFIED
+    assert PlatformSettings.objects.get(pk=1).lifecycle_mark > mark
+
+
+def _adapter() -> Any:
+    from einvoicing.platforms import platform_active
+
+    platform = platform_active()
+    assert platform is not None
+    return platform
