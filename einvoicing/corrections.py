@@ -5,7 +5,8 @@ Everything is issued by invoicing's own services (``credit_note_issue``, ``invoi
 one transaction; the deliveries are the outbox rows those services write, carried out after
 commit. Idempotent: the rejected delivery keeps the credit note and the new invoice
 (``Delivery.credit_note``, ``corrected_by``, both one-to-one), and a second request answers
-them without issuing anything.
+them without issuing anything. The new invoice carries what was already received against the
+one it replaces (``paid_cents``, ``paid_at``): a card-paid invoice is replaced by a paid one.
 
 Decision: the credit note is delivered by e-mail to the booking's contact, not deposited in
 Chorus Pro. The portal already tells the buyer that the invoice was rejected (it is void at the
@@ -121,7 +122,17 @@ def delivery_correct(
     credit_note = invoicing_services.credit_note_issue(invoice=invoice, reason=reason)
     # Chosen now, in the transaction, so that the delivery after commit finds it (see above).
     Delivery.objects.create(invoice=credit_note, channel=DeliveryChannel.EMAIL)
-    replacement = invoicing_services.invoice_issue(booking=booking, kind=_kind_to_reissue(invoice))
+    # Money already received against the invoice (a card payment, or one recorded by staff)
+    # is carried to its replacement, paid as the original was: the credit note cancels the
+    # document, not the payment, which must not be asked for again. Read now, under the
+    # booking's lock, after any payment recorded meanwhile.
+    received = Invoice.objects.values_list("paid_cents", "paid_at").get(pk=invoice.pk)
+    replacement = invoicing_services.invoice_issue(
+        booking=booking,
+        kind=_kind_to_reissue(invoice),
+        paid_cents=received[0],
+        paid_at=received[1],
+    )
     locked.credit_note = credit_note
     locked.corrected_by = replacement
     locked.save(update_fields=["credit_note", "corrected_by", "updated_at"])
