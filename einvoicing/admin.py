@@ -201,9 +201,11 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
             if delivery.status != DeliveryStatus.REJECTED or delivery.corrected_by_id:
                 skipped += 1
                 continue
-            reason = _("Rejected by Chorus Pro: %(reason)s") % {
-                "reason": delivery.last_error or _rejection_reason(delivery)
-            }
+            said = delivery.last_error or _rejection_reason(delivery)
+            if delivery.channel == DeliveryChannel.PLATFORM:
+                reason = _("Refused at the buyer's platform: %(reason)s") % {"reason": said}
+            else:
+                reason = _("Rejected by Chorus Pro: %(reason)s") % {"reason": said}
             try:
                 correction = delivery_correct(
                     delivery=delivery, actor=Actor.staff(request.user), reason=str(reason)[:500]

@@ -191,3 +191,30 @@ def _adapter() -> Any:
     platform = platform_active()
     assert platform is not None
     return platform
+
+
+def test_the_admin_corrects_an_invoice_refused_at_the_buyers_platform_naming_the_platform(
+    staff_api: Any, flow_platform: FakeFlowPlatform
+) -> None:
+    """The credit note's reason, printed on it, says who refused: the buyer's platform, not
+    Chorus Pro."""
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    invoice = _platform_invoice(staff_api, flow_platform)
+    flow_platform.lifecycle(invoice.number, ("210", "Prestation non commandée"))
+    _follow(2)
+    delivery = Delivery.objects.get(invoice=invoice)
+    client = Client()
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    client.post(
+        "/admin/einvoicing/delivery/",
+        {"action": "correct", "_selected_action": [delivery.pk]},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    delivery.refresh_from_db()
+    assert delivery.credit_note is not None
+    assert delivery.credit_note.reason == (
+        "Refusée par la plateforme de l'acheteur : Prestation non commandée"
+    )
