@@ -452,6 +452,12 @@ CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS = env.float("CHORUS_PRO_LOOKUP_TIMEOUT_SECONDS
 PA_FLOW_API_URL = env.str("PA_FLOW_API_URL", default="")
 PA_FLOW_API_TOKEN = env.str("PA_FLOW_API_TOKEN", default="")
 PA_FLOW_TIMEOUT_SECONDS = env.float("PA_FLOW_TIMEOUT_SECONDS", default=20.0)
+# Before submitting an invoice again after an attempt whose outcome is unknown (a timeout), look
+# for it at the platform (the Flow Service's search by trackingId) and adopt what it holds. Off
+# only for a platform that does not serve the search: a retry may then submit it twice.
+PA_FLOW_SEARCH = env.bool("PA_FLOW_SEARCH", default=True)
+# The largest file staff may attach when completing a suspended invoice at Chorus Pro.
+EINVOICING_ATTACHMENT_MAX_BYTES = env.int("EINVOICING_ATTACHMENT_MAX_BYTES", default=10_000_000)
 # A deposited invoice whose status has not moved for this many days is logged as stuck.
 EINVOICING_STUCK_DAYS = env.int("EINVOICING_STUCK_DAYS", default=15)
 # What is due when booking by card: the deposit when the visit is further away than this.

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ from core.idempotency import idempotent
 from core.permissions import StaffPermission
 from core.throttling import ClientScopedRateThrottle
 from einvoicing.answers import StaffDeliverySerializer, staff_view
-from einvoicing.corrections import delivery_complete, delivery_correct
+from einvoicing.corrections import Attachment, delivery_complete, delivery_correct
 from einvoicing.lookup import NOT_REGISTERED, REGISTERED, UNKNOWN, public_buyer_lookup
 from einvoicing.models import Delivery
 
@@ -139,11 +140,21 @@ class CompletionInputSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(
         max_length=1000, help_text="What the buyer asked for (e.g. the commitment number)."
     )
+    attachment = serializers.FileField(
+        required=False,
+        help_text=(
+            "A PDF the buyer asked for (multipart/form-data), uploaded to the portal and "
+            "referenced by the completion; at most EINVOICING_ATTACHMENT_MAX_BYTES."
+        ),
+    )
 
 
 class DeliveryCompletionView(APIView):
     """``/invoices/{number}/delivery/completion/``: staff complete an invoice the buyer
-    suspended at Chorus Pro (the portal's ``completer``); it is followed again."""
+    suspended at Chorus Pro (the portal's ``completer``, with a PDF when one is sent as
+    multipart/form-data); it is followed again."""
+
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_permissions(self) -> list[Any]:
         return [StaffPermission("invoicing.issue_invoice")]  # who issues invoices completes them
@@ -157,7 +168,12 @@ class DeliveryCompletionView(APIView):
             )
         serializer = CompletionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data.get("attachment")
         completed = delivery_complete(
-            delivery=delivery, comment=serializer.validated_data["comment"]
+            delivery=delivery,
+            comment=serializer.validated_data["comment"],
+            attachment=Attachment(name=upload.name or "", content=upload.read())
+            if upload is not None
+            else None,
         )
         return Response(StaffDeliverySerializer(staff_view(completed)).data)

@@ -39,6 +39,18 @@ class PlatformStatus:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class LifecycleEvent:
+    """A lifecycle status the buyer's side gave one of the seller's invoices (the reform's
+    CDAR messages): the invoice's number, the status in the platform's words (an XP Z12-012
+    code), its reason, and when the platform recorded it (its own timestamp)."""
+
+    invoice_number: str
+    status: str
+    reason: str
+    at: str
+
+
 class AccreditedPlatform(Protocol):
     """An accredited platform (plateforme agréée) issuing the seller's invoices.
 
@@ -48,12 +60,19 @@ class AccreditedPlatform(Protocol):
     ``einvoicing.platforms.PlatformUnavailable`` (retry later), ``PlatformBadCredentials`` or
     ``PlatformRefused`` (its reason; not retried). ``status`` reads what the platform says of
     it now, in its own words (mapped by the adapter's module); the periodic task calls it.
+    ``find`` answers the platform's identifier of an invoice it already holds (None: it holds
+    none), asked before submitting again after an attempt whose outcome is unknown.
+    ``lifecycle`` answers the lifecycle statuses received since a mark, and the new mark.
     Implementations: ``einvoicing.platforms.ADAPTERS``.
     """
 
     def send(self, *, invoice_number: str, buyer_siren: str, pdf: bytes) -> str: ...
 
     def status(self, platform_id: str) -> PlatformStatus: ...
+
+    def find(self, invoice_number: str) -> str | None: ...
+
+    def lifecycle(self, *, after: str) -> tuple[list[LifecycleEvent], str]: ...
 
 
 class EmailChannel:

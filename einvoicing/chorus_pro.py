@@ -116,6 +116,20 @@ class PortalInvoice:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Complement:
+    """A file uploaded to the portal (``attachment_add``), referenced by a completion."""
+
+    attachment_id: int
+    name: str
+
+
+# The type given to a suspended invoice's complementary attachment. To check in qualification:
+# the portal lists its attachment types with /cpro/transverses/v1/recuperer/typespj
+# (typeObjet FACTURE); "AUTRE" is assumed to be among them.
+COMPLEMENT_TYPE = "AUTRE"
+
+
 # Tokens, per (token endpoint, client id): shared by the clients of one process.
 _TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 _TOKENS_LOCK = threading.Lock()
@@ -346,13 +360,47 @@ class ChorusProClient:
             reason=str(invoice.get("commentaire") or ""),
         )
 
-    def invoice_complete(self, id_cpp: int, comment: str) -> str:
-        """Complete a suspended invoice (``SUSPENDUE``) with a comment (``/cpro/factures/v1/
-        completer``, ``identifiantFactureCPP``, ``commentaire``); the portal's answer."""
+    def attachment_add(self, *, name: str, content: bytes, mime: str, extension: str) -> int:
+        """Upload a file to the portal (``/cpro/transverses/v1/ajouter/fichier``: its base64
+        ``pieceJointeFichier``, ``pieceJointeNom``, ``pieceJointeTypeMime`` and
+        ``pieceJointeExtension``); the portal's ``pieceJointeId``, for a later call to
+        reference it."""
         data = self.call(
-            "/cpro/factures/v1/completer",
-            {"identifiantFactureCPP": id_cpp, "commentaire": comment, "idUtilisateurCourant": 0},
+            "/cpro/transverses/v1/ajouter/fichier",
+            {
+                "idUtilisateurCourant": 0,
+                "pieceJointeFichier": base64.b64encode(content).decode(),
+                "pieceJointeNom": name,
+                "pieceJointeTypeMime": mime,
+                "pieceJointeExtension": extension,
+            },
         )
+        attachment_id = int(data.get("pieceJointeId") or 0)
+        if not attachment_id:
+            raise ChorusProUnavailable("Chorus Pro took the file without an attachment id")
+        return attachment_id
+
+    def invoice_complete(
+        self, id_cpp: int, comment: str, complements: tuple[Complement, ...] = ()
+    ) -> str:
+        """Complete a suspended invoice (``SUSPENDUE``) with a comment and the files uploaded
+        first (``/cpro/factures/v1/completer``: ``identifiantFactureCPP``, ``commentaire``,
+        ``pieceJointeComplementaire``); the portal's answer."""
+        body: dict[str, Any] = {
+            "identifiantFactureCPP": id_cpp,
+            "commentaire": comment,
+            "idUtilisateurCourant": 0,
+        }
+        if complements:
+            body["pieceJointeComplementaire"] = [
+                {
+                    "pieceJointeComplementaireId": c.attachment_id,
+                    "pieceJointeComplementaireDesignation": c.name,
+                    "pieceJointeComplementaireType": COMPLEMENT_TYPE,
+                }
+                for c in complements
+            ]
+        data = self.call("/cpro/factures/v1/completer", body)
         return str(data.get("libelle") or "")
 
 

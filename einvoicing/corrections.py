@@ -5,7 +5,8 @@ Everything is issued by invoicing's own services (``credit_note_issue``, ``invoi
 one transaction; the deliveries are the outbox rows those services write, carried out after
 commit. Idempotent: the rejected delivery keeps the credit note and the new invoice
 (``Delivery.credit_note``, ``corrected_by``, both one-to-one), and a second request answers
-them without issuing anything.
+them without issuing anything. The new invoice carries what was already received against the
+one it replaces (``paid_cents``, ``paid_at``): a card-paid invoice is replaced by a paid one.
 
 Decision: the credit note is delivered by e-mail to the booking's contact, not deposited in
 Chorus Pro. The portal already tells the buyer that the invoice was rejected (it is void at the
@@ -16,8 +17,10 @@ to process a document about nothing they hold.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +37,9 @@ NOT_CORRECTABLE = "delivery_not_correctable"
 NOT_SUSPENDED = "delivery_not_suspended"
 COMPLETION_REFUSED = "completion_refused"
 PORTAL_UNAVAILABLE = "portal_unavailable"
+ATTACHMENT_NOT_PDF = "attachment_not_pdf"
+ATTACHMENT_TOO_LARGE = "attachment_too_large"
+ATTACHMENT_EMPTY = "attachment_empty"
 # A suspended invoice is completed at the portal (``delivery_complete``); when what is missing
 # must be on the invoice itself, it is corrected like a rejected one.
 CORRECTABLE = (DeliveryStatus.REJECTED, DeliveryStatus.SUSPENDED)
@@ -116,25 +122,81 @@ def delivery_correct(
     credit_note = invoicing_services.credit_note_issue(invoice=invoice, reason=reason)
     # Chosen now, in the transaction, so that the delivery after commit finds it (see above).
     Delivery.objects.create(invoice=credit_note, channel=DeliveryChannel.EMAIL)
-    replacement = invoicing_services.invoice_issue(booking=booking, kind=_kind_to_reissue(invoice))
+    # Money already received against the invoice (a card payment, or one recorded by staff)
+    # is carried to its replacement, paid as the original was: the credit note cancels the
+    # document, not the payment, which must not be asked for again. Read now, under the
+    # booking's lock, after any payment recorded meanwhile.
+    received = Invoice.objects.values_list("paid_cents", "paid_at").get(pk=invoice.pk)
+    replacement = invoicing_services.invoice_issue(
+        booking=booking,
+        kind=_kind_to_reissue(invoice),
+        paid_cents=received[0],
+        paid_at=received[1],
+    )
     locked.credit_note = credit_note
     locked.corrected_by = replacement
     locked.save(update_fields=["credit_note", "corrected_by", "updated_at"])
     return _answer(locked, created=True)
 
 
-def delivery_complete(*, delivery: Delivery, comment: str) -> Delivery:
+@dataclass(frozen=True)
+class Attachment:
+    """A file staff add to a completion: its name as uploaded and its bytes."""
+
+    name: str
+    content: bytes
+
+    @property
+    def portal_name(self) -> str:
+        """The name given to the portal: the base name only, at most 100 characters, ending
+        in ``.pdf``."""
+        base = os.path.basename(self.name.replace("\\", "/")).strip() or "piece-jointe"
+        stem = base[:-4] if base.lower().endswith(".pdf") else base
+        return stem[:96] + ".pdf"
+
+
+def attachment_check(attachment: Attachment) -> None:
+    """A complementary attachment is a PDF (sniffed from its first bytes, whatever its name
+    says) of at most ``EINVOICING_ATTACHMENT_MAX_BYTES``; ``InvalidInput`` (field
+    ``attachment``) otherwise."""
+    if not attachment.content:
+        raise InvalidInput(ATTACHMENT_EMPTY, _("The attached file is empty."), field="attachment")
+    limit = settings.EINVOICING_ATTACHMENT_MAX_BYTES
+    if len(attachment.content) > limit:
+        raise InvalidInput(
+            ATTACHMENT_TOO_LARGE,
+            _("The attached file is too large: at most %(size)s MB.")
+            % {"size": f"{limit / 1_000_000:g}"},
+            field="attachment",
+        )
+    if b"%PDF-" not in attachment.content[:1024]:
+        raise InvalidInput(
+            ATTACHMENT_NOT_PDF,
+            _("The attached file is not a PDF; Chorus Pro takes the complement as a PDF."),
+            field="attachment",
+        )
+
+
+def delivery_complete(
+    *, delivery: Delivery, comment: str, attachment: Attachment | None = None
+) -> Delivery:
     """Complete an invoice the buyer suspended at Chorus Pro, as the portal documents it: the
-    supplier adds what the buyer asked for (a comment here) with ``/cpro/factures/v1/
+    supplier adds what the buyer asked for (a comment, and a PDF when given: uploaded first
+    with ``/cpro/transverses/v1/ajouter/fichier``, then referenced) with ``/cpro/factures/v1/
     completer``; the invoice goes back to the buyer (``COMPLETEE``, shown as made available)
     and is followed again.
 
     The portal is called with no transaction open (the delivery's row is locked only to check
-    and to record). ``Conflict`` (409 ``delivery_not_suspended``) unless the delivery is
-    suspended; the portal's refusal is a 409 ``completion_refused`` with its reason; the portal
-    unreachable a 503 ``portal_unavailable``: nothing is recorded then."""
-    from einvoicing.chorus_pro import ChorusProError, ChorusProRefused
+    and to record). ``InvalidInput`` for an attachment that is not a PDF, empty or too large
+    (the portal is not called); ``Conflict`` (409 ``delivery_not_suspended``) unless the
+    delivery is suspended; the portal's refusal is a 409 ``completion_refused`` with its
+    reason; the portal unreachable a 503 ``portal_unavailable``: nothing is recorded then (a
+    file uploaded before the refusal stays at the portal, referenced by nothing)."""
+    from einvoicing.chorus_pro import ChorusProError, ChorusProRefused, Complement
     from einvoicing.services import _client, _record
+
+    if attachment is not None:
+        attachment_check(attachment)
 
     with transaction.atomic():
         locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
@@ -147,7 +209,15 @@ def delivery_complete(*, delivery: Delivery, comment: str) -> Delivery:
             )
         portal_id = int(locked.portal_invoice_id)
     try:
-        _client().invoice_complete(portal_id, comment)
+        client = _client()
+        complements: tuple[Complement, ...] = ()
+        if attachment is not None:
+            name = attachment.portal_name
+            uploaded = client.attachment_add(
+                name=name, content=attachment.content, mime="application/pdf", extension="PDF"
+            )
+            complements = (Complement(attachment_id=uploaded, name=name),)
+        client.invoice_complete(portal_id, comment, complements)
     except ChorusProRefused as exc:
         raise Conflict(
             COMPLETION_REFUSED,
@@ -162,11 +232,13 @@ def delivery_complete(*, delivery: Delivery, comment: str) -> Delivery:
         ) from None
     with transaction.atomic():
         locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
-        _record(
-            locked,
-            DeliveryStatus.MADE_AVAILABLE,
-            _("Completed: %(comment)s") % {"comment": comment},
-        )
+        reason = _("Completed: %(comment)s") % {"comment": comment}
+        if attachment is not None:
+            reason = _("Completed: %(comment)s (attached: %(name)s)") % {
+                "comment": comment,
+                "name": attachment.portal_name,
+            }
+        _record(locked, DeliveryStatus.MADE_AVAILABLE, reason)
         locked.next_check_at = timezone.now()
         locked.last_error = ""
         locked.save()

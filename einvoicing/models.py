@@ -163,6 +163,11 @@ class PlatformSettings(models.Model):
         verbose_name=_("platform's accreditation number"),
         help_text=_("The issuing platform's number in the tax administration's list of PAs."),
     )
+    # How far the lifecycle flows of the seller's invoices have been read: the platform's own
+    # ``updatedAt`` of the last one (einvoicing.services.platform_lifecycle_read); "" at first.
+    lifecycle_mark = models.CharField(
+        max_length=40, blank=True, editable=False, verbose_name=_("lifecycle read until")
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:

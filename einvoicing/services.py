@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import OrganisationType
+from einvoicing.channels import AccreditedPlatform, LifecycleEvent
 from einvoicing.chorus_pro import (
     ChorusProClient,
     ChorusProError,
@@ -29,9 +30,16 @@ from einvoicing.chorus_pro import (
     PortalInvoice,
     client_from_settings,
 )
-from einvoicing.models import FOLLOWED, Delivery, DeliveryChannel, DeliveryStatus
+from einvoicing.models import (
+    FOLLOWED,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    PlatformSettings,
+)
 from einvoicing.platforms import (
     ACK_STATUSES,
+    LIFECYCLE_STATUSES,
     PlatformError,
     PlatformRefused,
     platform_active,
@@ -241,6 +249,13 @@ def delivery_platform_send(*, delivery: Delivery, invoice: Invoice, pdf: bytes) 
     try:
         if platform is None:
             raise PlatformError("no accredited platform adapter is configured")
+        # An earlier attempt may have reached the platform and lost its answer (a timeout):
+        # adopt the flow it holds rather than submit the invoice twice.
+        if claimed.attempts > 1 and settings.PA_FLOW_SEARCH:
+            found = platform.find(invoice.number)
+            if found is not None:
+                logger.info("%s was at the platform already: flow adopted", invoice.number)
+                return _platform_sent(claimed, found)
         siret = str(invoice.buyer.get("siret") or "")
         flow_id = platform.send(invoice_number=invoice.number, buyer_siren=siret[:9], pdf=pdf)
     except PlatformRefused as exc:
@@ -254,12 +269,16 @@ def delivery_platform_send(*, delivery: Delivery, invoice: Invoice, pdf: bytes) 
         claimed.save(update_fields=["last_error", "updated_at"])
         logger.warning("Sending %s through the platform failed: %s", invoice.number, exc)
         raise
-    claimed.flux_number = flow_id
-    claimed.last_error = ""
-    claimed.next_check_at = timezone.now()
-    _record(claimed, DeliveryStatus.DEPOSITED)
-    claimed.save()
-    return claimed
+    return _platform_sent(claimed, flow_id)
+
+
+def _platform_sent(delivery: Delivery, flow_id: str) -> Delivery:
+    delivery.flux_number = flow_id
+    delivery.last_error = ""
+    delivery.next_check_at = timezone.now()
+    _record(delivery, DeliveryStatus.DEPOSITED)
+    delivery.save()
+    return delivery
 
 
 # --- Following deposited invoices ------------------------------------------------------------
@@ -302,9 +321,10 @@ def delivery_follow(*, delivery: Delivery, client: ChorusProClient) -> Delivery:
 
 
 def platform_follow(*, delivery: Delivery) -> Delivery:
-    """Read what the accredited platform says of a sent invoice and record a change; an error
-    puts the next check off, as for Chorus Pro. The Flow Service's acknowledgement ends at
-    ``Ok`` (made available) or ``Error`` (rejected): then it is followed no more."""
+    """Read the accredited platform's acknowledgement of a sent invoice and record a change; an
+    error puts the next check off, as for Chorus Pro. The acknowledgement ends at ``Ok`` (made
+    available) or ``Error`` (rejected): then it is consulted no more (what follows, the
+    buyer's side's lifecycle, is read for every invoice at once: ``platform_lifecycle_read``)."""
     now = timezone.now()
     platform = platform_active()
     try:
@@ -325,18 +345,63 @@ def platform_follow(*, delivery: Delivery) -> Delivery:
             logger.warning("Platform: %s is rejected: %s", delivery.invoice.number, current.reason)
     delivery.check_failures = 0
     delivery.last_error = ""
-    # Made available: the acknowledgement says no more (lifecycle flows are not read).
+    # Made available: the acknowledgement says no more; the lifecycle flows say the rest.
     done = status in (DeliveryStatus.MADE_AVAILABLE, DeliveryStatus.REJECTED)
     delivery.next_check_at = None if done else now + CHECK_EVERY
     delivery.save()
     return delivery
 
 
+def platform_lifecycle_read(*, platform: AccreditedPlatform) -> int:
+    """Read the lifecycle statuses the buyer's side gave the seller's invoices since the last
+    read (one search at the platform, then each CDAR message), record each change on its
+    delivery, and move the mark. A platform error is logged and the mark kept: the same flows
+    are read at the next run. Returns how many deliveries changed."""
+    row, _created = PlatformSettings.objects.get_or_create(pk=1)
+    try:
+        events, mark = platform.lifecycle(after=row.lifecycle_mark)
+    except PlatformError as exc:
+        logger.warning("Lifecycle flows at the platform unread: %s", exc)
+        return 0
+    changed = sum(1 for event in events if _lifecycle_apply(event))
+    PlatformSettings.objects.filter(pk=1).update(lifecycle_mark=mark)
+    return changed
+
+
+@transaction.atomic
+def _lifecycle_apply(event: LifecycleEvent) -> bool:
+    """Record one lifecycle status on its invoice's delivery, under the delivery's row lock.
+    Ignored: an unknown code, an invoice not sent through the platform, a delivery at a final
+    status already (paid, rejected: followed no more) or one the platform never took."""
+    status = LIFECYCLE_STATUSES.get(event.status)
+    if status is None:
+        logger.warning(
+            "Lifecycle status %r of %s is not known here", event.status, event.invoice_number
+        )
+        return False
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("invoice")
+        .filter(channel=DeliveryChannel.PLATFORM, invoice__number=event.invoice_number)
+        .first()
+    )
+    if delivery is None or delivery.status not in FOLLOWED or delivery.status == status:
+        return False
+    _record(delivery, status, event.reason)
+    if status in (DeliveryStatus.REJECTED, DeliveryStatus.SUSPENDED):
+        logger.warning("Platform: %s is %s: %s", event.invoice_number, status, event.reason)
+    if status not in FOLLOWED:  # paid or rejected: final
+        delivery.next_check_at = None
+    delivery.save()
+    return True
+
+
 def deliveries_follow(*, limit: int = 200) -> dict[str, Any]:
     """Follow the deliveries due for a check; log those whose status is stuck."""
     now = timezone.now()
     followed = 0
-    if platform_active() is not None:
+    platform = platform_active()
+    if platform is not None:
         sent = (
             Delivery.objects.select_related("invoice")
             .filter(channel=DeliveryChannel.PLATFORM, status=DeliveryStatus.DEPOSITED)
@@ -346,6 +411,9 @@ def deliveries_follow(*, limit: int = 200) -> dict[str, Any]:
         for delivery in sent:
             platform_follow(delivery=delivery)
             followed += 1
+        # Asked only while some invoice still awaits a final status there.
+        if Delivery.objects.filter(channel=DeliveryChannel.PLATFORM, status__in=FOLLOWED).exists():
+            followed += platform_lifecycle_read(platform=platform)
     client = client_from_settings()
     if client is not None:
         due = (
@@ -391,7 +459,11 @@ def delivery_retry(*, delivery_id: int) -> None:
 
     delivery = Delivery.objects.select_related("invoice").get(pk=delivery_id)
     if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in FOLLOWED:
-        platform_follow(delivery=delivery)
+        platform = platform_active()
+        if delivery.status == DeliveryStatus.DEPOSITED or platform is None:
+            platform_follow(delivery=delivery)  # records "no adapter" when so
+        else:
+            platform_lifecycle_read(platform=platform)
         return
     if delivery.status in FOLLOWED:
         client = client_from_settings()

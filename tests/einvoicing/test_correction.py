@@ -142,3 +142,47 @@ def test_the_admin_action_corrects_the_rejected_deliveries_selected(
         follow=True,
     )
     assert Invoice.objects.count() == 3
+
+
+def test_correcting_a_card_paid_invoice_carries_the_payment_to_the_new_invoice(
+    staff_api: Any, chorus_pro: FakeChorusPro
+) -> None:
+    """The group paid by card: its invoice was issued paid. Rejected, then corrected, the new
+    invoice records the payment already received (paid, nothing left to pay), so that the
+    books balance: the credit note cancels the first invoice, the payment stays received once,
+    and the group is never asked for it again."""
+    from datetime import UTC, datetime
+
+    from django.test import TestCase
+
+    from invoicing.late_payment import left_to_pay_cents
+    from invoicing.retention import invoice_unpaid
+    from invoicing.services import invoice_for_payment
+
+    chorus_pro.add_structure(SIRET, name="Mairie d'Arras")
+    chorus_pro.timeline(("REJETEE", REASON))
+    booking = confirmed_booking()
+    paid_at = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        original = invoice_for_payment(
+            booking=booking, kind="full", amount_cents=booking.total_cents, paid_at=paid_at
+        )
+    assert original.paid and original.paid_cents == original.total_incl_vat_cents == 68040
+    _follow(2)
+    assert Delivery.objects.get(invoice=original).status == DeliveryStatus.REJECTED
+
+    response = _correct(staff_api, original.number, purchase_order="EJ-2026-0099")
+    assert response.status_code == 201, response.content
+    new = Invoice.objects.get(number=response.json()["invoice"])
+    assert (new.paid, new.paid_cents, new.prepaid_cents, new.paid_at) == (
+        True,
+        68040,
+        68040,
+        paid_at,
+    )
+    assert left_to_pay_cents(new) <= 0
+    assert invoice_unpaid(new.booking) is None  # nothing open in the books
+    # The document says so too: prepaid BT-113 the total, nothing due (BT-115).
+    _name, xml = get_facturx_xml_from_pdf(bytes(new.pdf))
+    assert b"<ram:TotalPrepaidAmount>680.40</ram:TotalPrepaidAmount>" in xml
+    assert b"<ram:DuePayableAmount>0.00</ram:DuePayableAmount>" in xml

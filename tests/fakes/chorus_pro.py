@@ -14,7 +14,10 @@ portal does (docs/einvoicing.md lists the sources of the paths and fields):
   answers a ``numeroFluxDepot``; the invoice it carries is then found by its number with
   ``/cpro/factures/v1/rechercher/fournisseur``, and read with
   ``/cpro/factures/v1/consulter/fournisseur``, whose status follows the timeline the test set
-  (``timeline``), one step per consultation, and whose rejection carries a reason.
+  (``timeline``), one step per consultation, and whose rejection carries a reason;
+- ``/cpro/transverses/v1/ajouter/fichier`` (a base64 file, its name, MIME type and extension)
+  answers a ``pieceJointeId``; ``/cpro/factures/v1/completer`` completes a suspended invoice
+  with a comment and the uploaded files it references (``pieceJointeComplementaire``).
 
 Faults the test controls: ``fail_next(count, status)`` answers 500 or 429 to the next requests,
 ``expire_tokens()`` makes every token given so far stale (401), ``down()`` closes nothing but
@@ -71,6 +74,8 @@ class PortalInvoice:
     reason: str = ""
     type_code: str = ""  # the XML's TypeCode (BT-3)
     completions: list[str] = field(default_factory=list)
+    # The attachments each completion referenced: [(name, type, bytes)].
+    complements: list[list[tuple[str, str, bytes]]] = field(default_factory=list)
 
     @property
     def type_facture(self) -> str:
@@ -86,6 +91,7 @@ class FakeChorusPro:
     structures: dict[str, Structure] = field(default_factory=dict)
     invoices: dict[str, PortalInvoice] = field(default_factory=dict)  # by invoice number
     fluxes: list[str] = field(default_factory=list)
+    attachments: dict[int, tuple[str, str, bytes]] = field(default_factory=dict)  # id: name, mime
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     next_timeline: list[tuple[str, str]] = field(default_factory=list)
@@ -158,6 +164,7 @@ class FakeChorusPro:
             "/cpro/factures/v1/rechercher/fournisseur": self._search_invoices,
             "/cpro/factures/v1/consulter/fournisseur": self._invoice,
             "/cpro/factures/v1/completer": self._complete,
+            "/cpro/transverses/v1/ajouter/fichier": self._add_file,
         }.get(path)
         if handler is None:
             return 404, {"codeRetour": 404, "libelle": "Ressource inconnue"}
@@ -265,8 +272,35 @@ class FakeChorusPro:
             "syntaxeFlux": "IN_DP_E2_CII_FACTURX",
         }
 
+    def _add_file(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """A file uploaded for a later call to reference (``pieceJointeId``)."""
+        missing = [
+            key
+            for key in (
+                "pieceJointeFichier",
+                "pieceJointeNom",
+                "pieceJointeTypeMime",
+                "pieceJointeExtension",
+            )
+            if not body.get(key)
+        ]
+        if missing:
+            return 400, {"codeRetour": 20010, "libelle": f"Champ obligatoire : {missing[0]}"}
+        try:
+            content = base64.b64decode(body["pieceJointeFichier"], validate=True)
+        except ValueError:
+            return 400, {"codeRetour": 20011, "libelle": "Fichier mal encodé"}
+        attachment_id = next(self._ids)
+        self.attachments[attachment_id] = (
+            str(body["pieceJointeNom"]),
+            str(body["pieceJointeTypeMime"]),
+            content,
+        )
+        return 200, {"codeRetour": 0, "libelle": "GCU_MSG_01_000", "pieceJointeId": attachment_id}
+
     def _complete(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """A supplier completes a suspended invoice (a comment); it becomes COMPLETEE."""
+        """A supplier completes a suspended invoice (a comment, and attachments uploaded
+        first); it becomes COMPLETEE."""
         found = next(
             (i for i in self.invoices.values() if i.id_cpp == body.get("identifiantFactureCPP")),
             None,
@@ -277,8 +311,21 @@ class FakeChorusPro:
             return 400, {"codeRetour": 20003, "libelle": "La facture n'est pas suspendue"}
         if not str(body.get("commentaire") or "").strip():
             return 400, {"codeRetour": 20004, "libelle": "Commentaire obligatoire"}
+        complements = []
+        for piece in body.get("pieceJointeComplementaire") or []:
+            stored = self.attachments.get(piece.get("pieceJointeComplementaireId"))
+            if stored is None or not piece.get("pieceJointeComplementaireType"):
+                return 400, {"codeRetour": 20005, "libelle": "Pièce jointe inconnue"}
+            complements.append(
+                (
+                    str(piece.get("pieceJointeComplementaireDesignation") or ""),
+                    str(piece["pieceJointeComplementaireType"]),
+                    stored[2],
+                )
+            )
         found.status, found.reason = "COMPLETEE", ""
         found.completions.append(str(body["commentaire"]))
+        found.complements.append(complements)
         return 200, {
             "codeRetour": 0,
             "libelle": "GCU_MSG_01_000",
