@@ -46,6 +46,11 @@ urlpatterns = [
         name="quote-pdf",
     ),
     path(
+        "quotes/<str:number>/training-agreement.pdf",
+        procurement_api.QuoteViewSet.as_view({"get": "training_agreement"}),
+        name="quote-training-agreement",
+    ),
+    path(
         "quotes/<str:number>/documents/<str:sha256>.pdf",
         procurement_api.QuoteViewSet.as_view({"get": "document"}),
         name="quote-document",
