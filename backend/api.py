@@ -116,6 +116,11 @@ urlpatterns = [
         name="booking-certificates",
     ),
     re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/sign-in-sheet\.pdf$",
+        certificates_api.BookingSignInSheetPdfView.as_view(),
+        name="booking-sign-in-sheet-pdf",
+    ),
+    re_path(
         r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates\.pdf$",
         certificates_api.BookingCertificatesPdfView.as_view(),
         name="booking-certificates-pdf",

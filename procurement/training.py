@@ -65,7 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
         "dates": "Date : le %(start)s, fin à %(end)s.",
         "place": "Lieu : %(place)s.",
         "trainers": "Article 5 — Formateurs",
-        "to_be_named": "Guides-formateurs à désigner ; leurs noms sont communiqués avant la visite.",
+        "to_be_named": (
+            "Guides-formateurs à désigner ; leurs noms sont communiqués avant la visite."
+        ),
         "trainees": "Article 6 — Stagiaires",
         "trainees_text": "Nombre de stagiaires : %(count)d (%(detail)s).",
         "follow": "Article 7 — Suivi et appréciation des résultats",
@@ -183,7 +185,7 @@ def programme(version: QuoteVersion, starts_at: Any) -> list[dict[str, str]]:
         begin = timezone.localtime(starts_at + timedelta(minutes=stop.offset_minutes))
         end = begin + timedelta(minutes=stop.duration_minutes)
         rows.append(
-            {"time": f"{begin:%H:%M}–{end:%H:%M}", "title": stop.title, "site": stop.site.name}
+            {"time": f"{begin:%H:%M} - {end:%H:%M}", "title": stop.title, "site": stop.site.name}
         )
     return rows
 

@@ -107,3 +107,50 @@ def test_a_booking_that_is_not_training_loses_its_participants_with_the_contact(
     )
     assert not Participant.objects.filter(booking=booking).exists()
     assert not Certificate.objects.filter(booking=booking).exists()
+
+
+def test_a_training_booking_has_a_sign_in_sheet_with_a_column_per_half_day(
+    api: Any,
+    visit: dict[str, Any],  # noqa: F811
+) -> None:
+    from itineraries.models import Stop
+    from visits.signin_sheet import half_days
+
+    named = visit["named"]
+    booking = Booking.objects.get(reference=named["reference"])
+    url = f"/api/v1/bookings/{named['reference']}/sign-in-sheet.pdf"
+    refused = api.get(url, HTTP_X_BOOKING_TOKEN=named["token"])
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "not_training"
+    assert _list(api, named).json()["sign_in_sheet_url"] is None
+
+    booking = _training(visit)
+    assert _list(api, named).json()["sign_in_sheet_url"] == url
+    # A day visit: the 90-minute stop in the morning, another after lunch.
+    itinerary = booking.departure.itinerary
+    first = Stop.objects.filter(itinerary=itinerary).get()
+    Stop.objects.create(
+        itinerary=itinerary,
+        site=first.site,
+        position=first.position + 1,
+        title="Terril 74",
+        offset_minutes=240,
+        duration_minutes=120,
+    )
+    booking.departure.starts_at = booking.departure.starts_at.replace(hour=8, minute=0)
+    booking.departure.save(update_fields=["starts_at"])
+    booking.refresh_from_db()
+    halves = half_days(booking)
+    assert [h.afternoon for h in halves] == [False, True]
+    response = api.get(url, HTTP_X_BOOKING_TOKEN=named["token"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    (page,) = _pages(response.content)
+    assert "Feuille d'émargement" in page
+    assert "Matin" in page and "Après-midi" in page
+    for name in ("Léa Dupont-Martin", "Hugo Bernard", "Mme Roux"):
+        assert name in page
+    assert "Aïcha Benali" in page  # the guide assigned, as trainer
+    assert "Signature du formateur" in page
+    assert api.get(url).status_code == 404  # no token, not staff

@@ -172,6 +172,7 @@ export default {
   quoteTitle: "Ask for a quote", quoteIntro: "We e-mail you the quote (PDF) with a link to accept it online. The seats are held for your group until it expires.",
   quotePupils: "Pupils or students", quoteAdults: "Adults", quoteStaff: "Accompanying staff",
   quoteFreePlaces: "Free places for accompanying staff (by the number of pupils) are deducted on the quote.",
+  signInSheet: "Sign-in sheet per half-day (PDF, training)",
   quoteTraining: "Professional training: the visit is funded as training (skills development or training plan); the quote also comes as a training agreement", trainingAgreement: "Training agreement (PDF)",
   quoteObjectives: "Learning objectives", quoteCommitmentFollows: "A commitment number (purchase order) will follow",
   quoteInvoiceOnly: "A quote is paid on invoice (bank transfer or administrative mandate).", quoteSubmit: "Get the quote",

@@ -172,6 +172,7 @@ export default {
   quoteTitle: "Demander un devis", quoteIntro: "Nous vous envoyons le devis par e-mail (PDF) avec un lien pour l'accepter en ligne. Les places sont réservées à votre groupe jusqu'à la fin de sa validité.",
   quotePupils: "Élèves ou étudiants", quoteAdults: "Adultes", quoteStaff: "Accompagnateurs",
   quoteFreePlaces: "Les accompagnateurs gratuits (selon le nombre d'élèves) sont déduits sur le devis.",
+  signInSheet: "Feuille d'émargement par demi-journée (PDF, formation)",
   quoteTraining: "Formation professionnelle : la visite est financée au titre de la formation (plan de développement des compétences, plan de formation) ; le devis vaut aussi convention de formation", trainingAgreement: "Convention de formation (PDF)",
   quoteObjectives: "Objectifs pédagogiques", quoteCommitmentFollows: "Un numéro d'engagement (bon de commande) suivra",
   quoteInvoiceOnly: "Un devis se règle sur facture (virement ou mandat administratif).", quoteSubmit: "Recevoir le devis",
