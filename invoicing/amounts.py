@@ -66,15 +66,15 @@ def breakdown(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for (rate, category), base in sorted(
         bases.items(), key=lambda item: (Decimal(item[0][0]), item[0][1]), reverse=True
     ):
-        row: dict[str, Any] = {
+        entry: dict[str, Any] = {
             "vat_rate": rate,
             "vat_category": category,
             "total_excl_vat_cents": base,
             "vat_cents": 0 if category in EXEMPTIONS else vat_on(base, Decimal(rate)),
         }
         if category in EXEMPTIONS:
-            row["exemption_reason"], row["exemption_code"] = EXEMPTIONS[category]
-        table.append(row)
+            entry["exemption_reason"], entry["exemption_code"] = EXEMPTIONS[category]
+        table.append(entry)
     return table
 
 
