@@ -2,7 +2,7 @@
 "professional training" on the quote form, opens its quote's page, reads the training agreement
 (convention de formation) from its link, accepts the quote, and its booking is a training
 booking. Wrong input (the terms not accepted) is shown and changes nothing. French and English,
-at 390 px and 1280 px."""
+at 390 px and 1280 px. Its booking's page links the sign-in sheet."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ from tests.e2e.test_quote_journey import TEXTS, _fits, _shot
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LINK = re.compile(r"https?://\S+/quotes/D\d{4}-\d{6}\?token=[-_A-Za-z0-9]+")
+SHEET = {
+    "fr": ("Feuille d'émargement par demi-journée (PDF, formation)", "Feuille d'émargement"),
+    "en": ("Sign-in sheet per half-day (PDF, training)", "Sign-in sheet"),
+}
 AGREEMENT = {
     "fr": ("Convention de formation (PDF)", "Convention de formation professionnelle"),
     "en": ("Training agreement (PDF)", "Professional training agreement"),
@@ -107,4 +111,16 @@ def test_a_company_asks_for_a_training_quote_and_reads_its_training_agreement(
     expect(page.locator("#q-training")).to_be_visible()
     assert Booking.objects.get().training is True
     _shot(page, f"{name}-accepted")
+
+    # The booking's page links the sign-in sheet (one column per half-day) beside the
+    # certificates, before the visit already.
+    page.locator("#q-booking").click()
+    sheet = page.locator("#sign-in-sheet")
+    expect(sheet).to_have_text(SHEET[lang][0])
+    answer = page.request.get(sheet.get_attribute("href"))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(answer.body())).pages
+    assert SHEET[lang][1] in " ".join(" ".join(p.extract_text() for p in pages).split())
+    _fits(page, width)
+    _shot(page, f"{name}-booking")
     assert unexpected(page.problems) == []
