@@ -27,8 +27,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LINK = re.compile(r"https?://\S+/quotes/D\d{4}-\d{6}\?token=[-_A-Za-z0-9]+")
 SHEET = {
-    "fr": ("Feuille d'émargement par demi-journée (PDF, formation)", "Feuille d'émargement"),
-    "en": ("Sign-in sheet per half-day (PDF, training)", "Sign-in sheet"),
+    "fr": (
+        "Feuille d'émargement par demi-journée (PDF, formation)",
+        "Feuille d'émargement",
+        "Certificats de réalisation (formation)",
+    ),
+    "en": (
+        "Sign-in sheet per half-day (PDF, training)",
+        "Sign-in sheet",
+        "Certificates of completion (training)",
+    ),
 }
 AGREEMENT = {
     "fr": ("Convention de formation (PDF)", "Convention de formation professionnelle"),
@@ -115,6 +123,7 @@ def test_a_company_asks_for_a_training_quote_and_reads_its_training_agreement(
     # The booking's page links the sign-in sheet (one column per half-day) beside the
     # certificates, before the visit already.
     page.locator("#q-booking").click()
+    expect(page.locator("#certificates-title")).to_have_text(SHEET[lang][2])
     sheet = page.locator("#sign-in-sheet")
     expect(sheet).to_have_text(SHEET[lang][0])
     answer = page.request.get(sheet.get_attribute("href"))

@@ -19,7 +19,7 @@ function withToken(url, token) {
 }
 
 async function load(section, booking, token) {
-  const title = h("h2", { id: "certificates-title" }, t("certTitle"));
+  let title = h("h2", { id: "certificates-title" }, t("certTitle"));
   let answer;
   try {
     answer = await api(`bookings/${booking.reference}/certificates/`, { token });
@@ -27,6 +27,8 @@ async function load(section, booking, token) {
     section.replaceChildren(title, h("p", { class: "alert" }, error.message));
     return;
   }
+  // A training booking (it has a sign-in sheet): certificates of completion.
+  if (answer.sign_in_sheet_url) title = h("h2", { id: "certificates-title" }, t("certTitleTraining"));
   // A training booking's sign-in sheet, printed before the visit and signed per half-day.
   const sheet = answer.sign_in_sheet_url
     ? h("p", {}, h("a", { id: "sign-in-sheet", href: withToken(answer.sign_in_sheet_url, token) }, t("signInSheet")))

@@ -217,7 +217,7 @@ export default {
   sc_solar_pv: "Solar photovoltaic", sc_solar_thermal: "Solar thermal", sc_heat_pump: "Heat pump",
   sc_eco_construction: "Eco-construction", sc_energy_renovation: "Energy renovation", sc_biodiversity_water: "Biodiversity and water",
   sc_food_farming: "Food and urban farming", sc_mining_heritage: "Mining heritage", sc_culture: "Culture",
-  certTitle: "Certificates of attendance", certLater: "The certificates of attendance of the participants the guide checks in will be here after the visit (from {when}).",
+  certTitleTraining: "Certificates of completion (training)", certTitle: "Certificates of attendance", certLater: "The certificates of attendance of the participants the guide checks in will be here after the visit (from {when}).",
   certNone: "The guide checked in no named participant: there is no certificate of attendance. Write to us if this is a mistake.",
   certIntro: "{n} certificate(s) of attendance, one per participant the guide checked in.", certAll: "All the certificates (PDF, one page per participant)", certCode: "code {code}",
   ccTitle: "Check a certificate of attendance", ccIntro: "Type the verification code printed at the foot of the certificate to find out whether it is genuine.",

@@ -217,7 +217,7 @@ export default {
   sc_solar_pv: "Solaire photovoltaïque", sc_solar_thermal: "Solaire thermique", sc_heat_pump: "Pompe à chaleur",
   sc_eco_construction: "Écoconstruction", sc_energy_renovation: "Rénovation énergétique", sc_biodiversity_water: "Biodiversité et eau",
   sc_food_farming: "Alimentation et agriculture urbaine", sc_mining_heritage: "Patrimoine minier", sc_culture: "Culture",
-  certTitle: "Attestations de présence", certLater: "Les attestations de présence des participants pointés par le guide seront disponibles ici après la visite (à partir du {when}).",
+  certTitleTraining: "Certificats de réalisation (formation)", certTitle: "Attestations de présence", certLater: "Les attestations de présence des participants pointés par le guide seront disponibles ici après la visite (à partir du {when}).",
   certNone: "Aucun participant nommé n'a été pointé par le guide : il n'y a pas d'attestation de présence. Écrivez-nous si c'est une erreur.",
   certIntro: "{n} attestation(s) de présence, une par participant pointé par le guide.", certAll: "Toutes les attestations (PDF, une page par participant)", certCode: "code {code}",
   ccTitle: "Vérifier une attestation de présence", ccIntro: "Saisissez le code de vérification imprimé au bas de l'attestation pour savoir si elle est authentique.",
