@@ -46,6 +46,11 @@ urlpatterns = [
         name="quote-pdf",
     ),
     path(
+        "quotes/<str:number>/training-agreement.pdf",
+        procurement_api.QuoteViewSet.as_view({"get": "training_agreement"}),
+        name="quote-training-agreement",
+    ),
+    path(
         "quotes/<str:number>/documents/<str:sha256>.pdf",
         procurement_api.QuoteViewSet.as_view({"get": "document"}),
         name="quote-document",
@@ -109,6 +114,11 @@ urlpatterns = [
         r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates/$",
         certificates_api.BookingCertificatesView.as_view(),
         name="booking-certificates",
+    ),
+    re_path(
+        r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/sign-in-sheet\.pdf$",
+        certificates_api.BookingSignInSheetPdfView.as_view(),
+        name="booking-sign-in-sheet-pdf",
     ),
     re_path(
         r"^bookings/(?P<reference>VA-[A-Z0-9]{6})/certificates\.pdf$",

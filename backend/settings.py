@@ -400,6 +400,13 @@ BOOKING_REQUEST_HOLD_DAYS = env.int("BOOKING_REQUEST_HOLD_DAYS", default=7)
 # this many pupils (0: no free place).
 QUOTE_VALIDITY_DAYS = env.int("QUOTE_VALIDITY_DAYS", default=30)
 QUOTE_PUPILS_PER_FREE_PLACE = env.int("QUOTE_PUPILS_PER_FREE_PLACE", default=10)
+# Training (issue 16, item 5; docs/procurement.md, "Training"). The seller's declaration of
+# activity as a training organisation (numéro de déclaration d'activité, Code du travail
+# L6351-1), printed on the training agreements; empty: the agreement says nothing of it.
+SELLER_TRAINING_DECLARATION_NUMBER = env.str("SELLER_TRAINING_DECLARATION_NUMBER", default="")
+# Whether the seller's training actions are exempt from VAT (CGI art. 261-4-4° a: the seller
+# holds the attestation that allows it). Off by default: the administrator confirms it.
+SELLER_TRAINING_VAT_EXEMPT = env.bool("SELLER_TRAINING_VAT_EXEMPT", default=False)
 # Days before an invoice of a quoted booking falls due when its buyer is reminded (procurement).
 INVOICE_REMINDER_DAYS_BEFORE = env.int("INVOICE_REMINDER_DAYS_BEFORE", default=3)
 # The largest signed quote or purchase order a buyer may upload (PDF only), in bytes.
@@ -469,6 +476,11 @@ RETENTION_UNBOOKED_REQUEST_DAYS = env.int("RETENTION_UNBOOKED_REQUEST_DAYS", def
 # A booking: its contact is anonymised this long after the visit (CNIL: three years after the
 # end of the business relationship). Issued invoices keep their own buyer snapshot ten years.
 RETENTION_BOOKING_CONTACT_DAYS = env.int("RETENTION_BOOKING_CONTACT_DAYS", default=3 * 365)
+# A training booking's trainees (names) and their certificates of completion are kept this
+# long after the visit, past the contact's retention: no text sets the duration; the funders'
+# agreements align it on the period in which they may audit a training action, and five years
+# is the common practice (docs/procurement.md, "Training").
+RETENTION_TRAINING_RECORDS_DAYS = env.int("RETENTION_TRAINING_RECORDS_DAYS", default=5 * 365)
 # Participants (bookings/participants.py): the group's list locks this many days before the
 # visit; after that only staff change it.
 PARTICIPANTS_LOCK_DAYS = env.int("PARTICIPANTS_LOCK_DAYS", default=7)

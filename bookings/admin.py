@@ -23,6 +23,7 @@ from bookings import participants as participant_lists
 from bookings import retention, selectors, services
 from bookings.models import NEED_FLAGS, Booking, BookingEvent, Participant
 from bookings.services import move as staff_changes
+from bookings.services.training import booking_set_training
 from core.admin_display import AdminPart, data_list, euros, paris, price_table
 from core.dates import format_datetime
 from core.errors import DomainError
@@ -179,6 +180,7 @@ FIELD_LABELS: dict[str, Any] = {
     "purchase_order": gettext_lazy("Purchase order"),
     "service_code": gettext_lazy("Service code"),
     "notes": gettext_lazy("Notes"),
+    "training": gettext_lazy("Professional training"),
     "payment_method": gettext_lazy("Payment method"),
     "status": gettext_lazy("Status"),
     "hold_expires_at": gettext_lazy("Hold expires at"),
@@ -212,7 +214,14 @@ class BookingChangeForm(forms.ModelForm):
 
     class Meta:
         model = Booking
-        fields = ["participants", "contact_name", "contact_email", "contact_phone", "notes"]
+        fields = [
+            "participants",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "notes",
+            "training",
+        ]
         labels = {name: FIELD_LABELS[name] for name in fields}
 
 
@@ -412,6 +421,14 @@ class BookingAdmin(admin.ModelAdmin):
                 contact=contact or None,
                 notes=notes if notes is not None and notes != stored.notes else None,
             )
+            if "training" in data and data["training"] != stored.training:
+                # Funded as professional training (procurement, visits and invoicing read it).
+                booking_set_training(
+                    booking_id=stored.pk,
+                    training=data["training"],
+                    actor=services.Actor.staff(request.user),
+                    reason="admin",
+                )
         except DomainError as exc:
             request.booking_change_refused = True  # type: ignore[attr-defined]
             self.message_user(request, str(exc.message), level=messages.ERROR)

@@ -216,6 +216,11 @@ class Booking(models.Model):
     # bookings made before the terms were versioned.
     terms_version = models.CharField(_("terms of sale accepted"), max_length=20, blank=True)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    # Funded as professional training (issue 16, item 5): set from the accepted quote
+    # (procurement) or by staff in the admin. The apps above read it here: visits prints the
+    # certificates of completion and the sign-in sheet, invoicing the VAT exemption when the
+    # seller's settings say it applies, retention keeps the trainees' certificates longer.
+    training = models.BooleanField(_("professional training"), default=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -329,6 +329,18 @@ def participants_erase(booking: Booking) -> int:
     return deleted
 
 
+def participants_keep_for_training(booking: Booking) -> int:
+    """A training booking's anonymisation (bookings.retention): the trainees' names stay, for
+    their certificates of completion and the sign-in sheets the training body must be able to
+    show (``RETENTION_TRAINING_RECORDS_DAYS``); their needs, e-mails and self-registration
+    secrets go, with the self-registration link. Returns how many entries were stripped."""
+    RegistrationLink.objects.filter(booking=booking).delete()
+    blank = {f"needs_{flag}": False for flag in NEED_FLAGS}
+    return Participant.objects.filter(booking=booking).update(
+        **blank, needs_details="", email="", secret_hash=""
+    )
+
+
 def participants_personal_data(booking: Booking) -> list[dict[str, Any]]:
     """The booking's participants as the group's download lists them."""
     return [

@@ -189,8 +189,13 @@ def _anonymise(booking: Booking, actor: Actor, reason: str) -> tuple[Booking, bo
         _after_checks()
     # "My bookings" sign-in links and sessions of this address go with it (bookings.signin).
     signin.sign_ins_forget(email=locked.contact_email)
-    # The named participants and their needs go with the contact (bookings.participants).
-    erased = participant_lists.participants_erase(locked)
+    # The named participants and their needs go with the contact (bookings.participants);
+    # a training booking's trainees keep their names until RETENTION_TRAINING_RECORDS_DAYS.
+    if locked.training:
+        participant_lists.participants_keep_for_training(locked)
+        erased = 0
+    else:
+        erased = participant_lists.participants_erase(locked)
     for name in PERSONAL_FIELDS:
         setattr(locked, name, "")
     locked.anonymised_at = timezone.now()
@@ -271,6 +276,33 @@ def bookings_past_retention(now: datetime) -> QuerySet[Booking]:
 class RetentionRun:
     anonymised: int = 0
     deferred: int = 0
+    training_records_erased: int = 0
+
+
+def training_records_erase(*, now: datetime) -> int:
+    """Erase the trainees kept past a training booking's anonymisation (their names, check-ins
+    and certificates go with them) once ``RETENTION_TRAINING_RECORDS_DAYS`` have passed since
+    the visit; returns how many bookings. Each under the booking's lock, as every write."""
+    before = now - timedelta(days=settings.RETENTION_TRAINING_RECORDS_DAYS)
+    rows = (
+        Booking.objects.filter(
+            training=True,
+            anonymised_at__isnull=False,
+            departure__starts_at__lte=before,
+            participant_entries__isnull=False,
+        )
+        .distinct()
+        .values_list("pk", "departure_id")
+    )
+    done = 0
+    for pk, departure_id in list(rows):
+        with transaction.atomic():
+            locked = _lock(Booking(pk=pk, departure_id=departure_id))
+            erased = participant_lists.participants_erase(locked)
+            if erased:
+                _audit(locked, Actor.system(), "training_records_erased", participants=erased)
+                done += 1
+    return done
 
 
 def bookings_apply_retention(*, now: datetime | None = None) -> RetentionRun:
@@ -295,6 +327,7 @@ def bookings_apply_retention(*, now: datetime | None = None) -> RetentionRun:
             run.deferred += 1
         else:
             run.anonymised += done
+    run.training_records_erased = training_records_erase(now=now)
     return run
 
 
@@ -360,6 +393,10 @@ def booking_personal_data(*, booking: Booking) -> dict[str, Any]:
                 "days_after_last_change": settings.RETENTION_UNBOOKED_REQUEST_DAYS
             },
             "contact": {"days_after_visit": settings.RETENTION_BOOKING_CONTACT_DAYS},
+            "training_records": {
+                "days_after_visit": settings.RETENTION_TRAINING_RECORDS_DAYS,
+                "applies": booking.training,
+            },
             "invoices": {"years": 10, "rule": "Code de commerce, art. L123-22"},
         },
     }

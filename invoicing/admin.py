@@ -76,6 +76,17 @@ def late_payment_text(owed: LatePayment | None) -> str:
             "day": owed.rate_reference_date.strftime("%d/%m/%Y"),
             "points": number_format(owed.margin_points, 2),
         }
+    if owed.paid_on is not None:
+        return _(
+            "paid late on %(paid_on)s: %(interest)s, fixed indemnity %(indemnity)s: %(total)s "
+            "owed on %(principal)s paid late"
+        ) % {
+            "paid_on": owed.paid_on.strftime("%d/%m/%Y"),
+            "interest": interest,
+            "indemnity": euros(owed.indemnity_cents),
+            "total": euros(owed.total_cents),
+            "principal": euros(owed.principal_cents),
+        }
     return _("%(interest)s, fixed indemnity %(indemnity)s: %(total)s owed on top of %(left)s") % {
         "interest": interest,
         "indemnity": euros(owed.indemnity_cents),

@@ -21,17 +21,33 @@ from typing import Any
 from core.money import vat_on
 
 VAT_CATEGORY = "S"  # standard-rated (EN 16931 UNTDID 5305)
+EXEMPT_CATEGORY = "E"  # exempt from VAT: a training action (invoicing.training)
+# The exemption's reason in words (BT-120) and as its VATEX code (BT-121), per exempt category.
+EXEMPTIONS: dict[str, tuple[str, str]] = {
+    EXEMPT_CATEGORY: ("Exonération de TVA, article 261-4-4° a du CGI", "VATEX-FR-CGI261-4"),
+}
 
 
-def line(description: str, quantity: int, unit_price_cents: int, vat_rate: str) -> dict[str, Any]:
+def line(
+    description: str,
+    quantity: int,
+    unit_price_cents: int,
+    vat_rate: str,
+    vat_category: str = VAT_CATEGORY,
+) -> dict[str, Any]:
     return {
         "description": description,
         "quantity": quantity,
         "unit_price_cents": unit_price_cents,
         "total_excl_vat_cents": quantity * unit_price_cents,
         "vat_rate": rate_str(vat_rate),
-        "vat_category": VAT_CATEGORY,
+        "vat_category": vat_category,
     }
+
+
+def categories(table: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """The VAT category of each rate of a VAT table (an exempt invoice's 0 % is "E")."""
+    return {row["vat_rate"]: row.get("vat_category", VAT_CATEGORY) for row in table}
 
 
 def rate_str(rate: str | Decimal) -> str:
@@ -39,19 +55,27 @@ def rate_str(rate: str | Decimal) -> str:
 
 
 def breakdown(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The VAT table: one row per rate, VAT rounded on the rate's total, highest rate first."""
-    bases: dict[str, int] = defaultdict(int)
+    """The VAT table: one row per rate and category, VAT rounded on the rate's total, highest
+    rate first; an exempt row carries its reason (BT-120) and code (BT-121)."""
+    bases: dict[tuple[str, str], int] = defaultdict(int)
     for row in lines:
-        bases[row["vat_rate"]] += row["total_excl_vat_cents"]
-    return [
-        {
+        bases[(row["vat_rate"], row.get("vat_category", VAT_CATEGORY))] += row[
+            "total_excl_vat_cents"
+        ]
+    table = []
+    for (rate, category), base in sorted(
+        bases.items(), key=lambda item: (Decimal(item[0][0]), item[0][1]), reverse=True
+    ):
+        entry: dict[str, Any] = {
             "vat_rate": rate,
-            "vat_category": VAT_CATEGORY,
+            "vat_category": category,
             "total_excl_vat_cents": base,
-            "vat_cents": vat_on(base, Decimal(rate)),
+            "vat_cents": 0 if category in EXEMPTIONS else vat_on(base, Decimal(rate)),
         }
-        for rate, base in sorted(bases.items(), key=lambda item: Decimal(item[0]), reverse=True)
-    ]
+        if category in EXEMPTIONS:
+            entry["exemption_reason"], entry["exemption_code"] = EXEMPTIONS[category]
+        table.append(entry)
+    return table
 
 
 def totals(table: list[dict[str, Any]]) -> dict[str, int]:

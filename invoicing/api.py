@@ -68,7 +68,8 @@ invoice_answer_parts = ExtensionPoint[AnswerPart]("invoicing.invoice_answer_part
 
 
 class LatePaymentSerializer(serializers.Serializer[Any]):
-    """What a late invoice owes today on top of what is left to pay (invoicing.late_payment)."""
+    """What a late invoice owes today on top of what is left to pay, or what an invoice paid
+    after its due date owed up to its payment day (invoicing.late_payment)."""
 
     days_late = serializers.IntegerField()
     principal_cents = serializers.IntegerField(help_text="What is left to pay, VAT included.")
@@ -85,6 +86,11 @@ class LatePaymentSerializer(serializers.Serializer[Any]):
     indemnity_cents = serializers.IntegerField(help_text="The fixed 40 EUR recovery indemnity.")
     total_cents = serializers.IntegerField(help_text="Interest (when known) plus indemnity.")
     public_buyer = serializers.BooleanField()
+    paid_on = serializers.DateField(
+        allow_null=True,
+        help_text="Paid after its due date: the day it was paid, up to which the interest "
+        "ran (principal: what was to be paid after issue); null while unpaid.",
+    )
 
 
 class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invoice]):
@@ -137,10 +143,15 @@ class InvoiceSerializer(ContributedFieldsMixin, serializers.ModelSerializer[Invo
 
     @extend_schema_field(LatePaymentSerializer(allow_null=True))
     def get_late_payment(self, obj: Invoice) -> dict[str, Any] | None:
-        """Null unless the invoice is past its due date with something left to pay."""
+        """Null unless the invoice is past its due date with something left to pay, or was
+        paid after its due date (then what it owed up to its payment day)."""
         context: dict[str, Any] = self.context  # type: ignore[assignment]  # the root's
         rates = context.get("ecb_rates")
-        if rates is None and not obj.paid and obj.due_date < timezone.localdate():
+        paid_late = (
+            obj.paid and obj.paid_at is not None and timezone.localdate(obj.paid_at) > obj.due_date
+        )
+        late = obj.due_date < timezone.localdate() and (not obj.paid or paid_late)
+        if rates is None and late:
             rates = context["ecb_rates"] = late_payment.ecb_rates()  # once per answer
         if rates is None:
             return None

@@ -129,8 +129,12 @@ def _settlement(transaction: Any, invoice: Invoice) -> None:
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:CalculatedAmount", money(row["vat_cents"]))
         _el(tax, "ram:TypeCode", "VAT")
+        if row.get("exemption_reason"):
+            _el(tax, "ram:ExemptionReason", row["exemption_reason"])  # BT-120
         _el(tax, "ram:BasisAmount", money(row["total_excl_vat_cents"]))
         _el(tax, "ram:CategoryCode", row["vat_category"])
+        if row.get("exemption_code"):
+            _el(tax, "ram:ExemptionReasonCode", row["exemption_code"])  # BT-121
         if seller.get("vat_on_debits"):
             _el(tax, "ram:DueDateTypeCode", VAT_POINT_INVOICE_DATE)  # BT-8
         _el(tax, "ram:RateApplicablePercent", row["vat_rate"])
@@ -174,7 +178,11 @@ def invoice_xml(invoice: Invoice) -> bytes:
     _el(document, "ram:TypeCode", TYPE_CODES[InvoiceKind(invoice.kind)])
     _date(document, "ram:IssueDateTime", invoice.issue_date)
     note = _el(document, "ram:IncludedNote")
-    _el(note, "ram:Content", invoice.seller["vat_regime_mention"])
+    exemptions = [
+        row["exemption_reason"] for row in invoice.vat_breakdown if row.get("exemption_reason")
+    ]
+    # An exempt training invoice states its exemption instead of the seller's VAT regime.
+    _el(note, "ram:Content", exemptions[0] if exemptions else invoice.seller["vat_regime_mention"])
     if invoice.reason:
         _el(_el(document, "ram:IncludedNote"), "ram:Content", invoice.reason)
     _el(_el(document, "ram:IncludedNote"), "ram:Content", OPERATION_CATEGORY)

@@ -17,6 +17,7 @@ from core.pdf import PDF_A3B, render_pdf
 from invoicing.cii import invoice_xml
 from invoicing.late_payment import late_payment_mention
 from invoicing.models import Invoice, InvoiceKind
+from invoicing.training import EXEMPTION_MENTION_EN
 
 KIND_TITLES = {
     InvoiceKind.INVOICE: "Facture",
@@ -70,6 +71,12 @@ def invoice_html(invoice: Invoice) -> str:
         "paid_at_issue": invoice.prepaid_cents >= invoice.total_incl_vat_cents,
         "credited": credited,
         "late_payment_mention": late_payment_mention(invoice),
+        # An exempt training action's mention (invoicing.training), with its English beside.
+        "exemptions": [
+            {"fr": row["exemption_reason"], "en": EXEMPTION_MENTION_EN}
+            for row in invoice.vat_breakdown
+            if row.get("exemption_reason")
+        ],
     }
     return render_to_string("invoicing/invoice.html", context)
 

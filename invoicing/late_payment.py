@@ -18,6 +18,9 @@ payment"):
   leap year), rounded half-up to the cent once, on the result (``core.money``'s rule).
 - The principal is what is left to pay on the invoice, VAT included (its total minus its credit
   notes, what was paid at issue and what was paid since).
+- An invoice paid after its due date owes the same, computed by the same function with the
+  day it was paid as ``today`` (``invoice_paid_late``): shown to staff (answer, admin) after
+  the payment, until the buyer pays it or staff waive it (nothing records that yet).
 - The fixed indemnity for recovery costs is 40 EUR per invoice paid late, for every
   professional or public buyer (Code de commerce L441-10 and D441-5; for public buyers the Code
   de la commande publique sets it too).
@@ -29,7 +32,7 @@ answer says so rather than guess; the indemnity is owed all the same.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -65,6 +68,9 @@ class LatePayment:
     public_buyer: bool
     interest_cents: int | None  # None when the ECB rate is not recorded
     indemnity_cents: int
+    # Paid after its due date: the day it was paid, up to which the interest ran; None while
+    # it is still unpaid (the interest runs to ``today``).
+    paid_on: date | None = None
 
     @property
     def rate(self) -> Decimal | None:
@@ -176,10 +182,13 @@ def invoice_late_payment(
     invoice: Invoice, *, today: date | None = None, rates: Rates | None = None
 ) -> LatePayment | None:
     """What ``invoice`` owes for being late on ``today`` (Europe/Paris), or None: a credit
-    note, a paid invoice or one not yet due owes nothing. ``rates``: ``ecb_rates()`` read once
-    for a list (read here when absent and needed)."""
-    if invoice.kind == InvoiceKind.CREDIT_NOTE or invoice.paid:
+    note, an invoice paid by its due date or one not yet due owes nothing. An invoice paid
+    after its due date owes the interest up to the day it was paid (``invoice_paid_late``).
+    ``rates``: ``ecb_rates()`` read once for a list (read here when absent and needed)."""
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
         return None
+    if invoice.paid:
+        return invoice_paid_late(invoice, rates=rates)
     today = today or timezone.localdate()
     if today <= invoice.due_date:
         return None
@@ -194,6 +203,33 @@ def invoice_late_payment(
         margin_points=_margin(invoice),
         ecb_rates=ecb_rates() if rates is None else rates,
     )
+
+
+def invoice_paid_late(invoice: Invoice, *, rates: Rates | None = None) -> LatePayment | None:
+    """What a paid invoice owes for having been paid after its due date: the same function
+    (``late_payment``) with ``today`` the day it was paid (``paid_at``, Europe/Paris), on the
+    amount that was to be paid after issue (its total minus its credit notes and what was paid
+    at issue). The payments are not kept one by one (``paid_at`` is the last one's time): a part
+    paid by the due date is counted late too, so this is the most that can be owed; staff lower
+    it when the buyer shows an earlier part payment. None when paid by the due date."""
+    if not invoice.paid or invoice.paid_at is None:
+        return None
+    paid_on = timezone.localdate(invoice.paid_at)
+    if paid_on <= invoice.due_date:
+        return None
+    credited = getattr(invoice, "credited_total_cents", None)
+    if credited is None:
+        credited = sum(note.total_incl_vat_cents for note in invoice.credit_notes.all())
+    principal = invoice.total_incl_vat_cents - int(credited) - invoice.prepaid_cents
+    owed = late_payment(
+        principal_cents=principal,
+        due_date=invoice.due_date,
+        today=paid_on,
+        public_buyer=is_public_buyer(invoice.buyer),
+        margin_points=_margin(invoice),
+        ecb_rates=ecb_rates() if rates is None else rates,
+    )
+    return None if owed is None else replace(owed, paid_on=paid_on)
 
 
 def as_answer(owed: LatePayment | None) -> dict[str, Any] | None:
@@ -212,6 +248,7 @@ def as_answer(owed: LatePayment | None) -> dict[str, Any] | None:
         "indemnity_cents": owed.indemnity_cents,
         "total_cents": owed.total_cents,
         "public_buyer": owed.public_buyer,
+        "paid_on": None if owed.paid_on is None else owed.paid_on.isoformat(),
     }
 
 

@@ -35,6 +35,7 @@ from core.money import percent_of, vat_on
 from core.numbering import take_next
 from invoicing import amounts, errors
 from invoicing.models import Invoice, InvoiceKind, InvoiceSequence, InvoiceSeries, SellerProfile
+from invoicing.training import exempt_price, training_vat_exempt
 
 logger = logging.getLogger(__name__)
 
@@ -223,11 +224,24 @@ def _service_date(booking: Booking) -> date:
     return timezone.localtime(booking.departure.starts_at).date()
 
 
+def _price(booking: Booking) -> dict[str, Any]:
+    """The booking's price as invoiced: without VAT for an exempt training booking."""
+    return exempt_price(booking.price) if training_vat_exempt(booking) else booking.price
+
+
+def _category(booking: Booking) -> str:
+    return amounts.EXEMPT_CATEGORY if training_vat_exempt(booking) else amounts.VAT_CATEGORY
+
+
 def _deposit_lines(booking: Booking) -> list[dict[str, Any]]:
     """One line per VAT rate: the deposit split over the rates in proportion to their totals."""
-    price = booking.price
+    price = _price(booking)
     amount = _deposit(booking)
     deposit = amount.cents
+    if price is not booking.price and not booking.price.get("vat_exempt"):
+        # Set as training after it was priced with VAT: the same share of the exempt total.
+        whole = int(booking.price.get("total_cents") or 0)
+        deposit = deposit * int(price["total_cents"]) // whole if whole else 0
     table = [
         {**row, "vat_rate": amounts.rate_str(row["vat_rate"])} for row in price["vat_breakdown"]
     ]
@@ -247,6 +261,7 @@ def _deposit_lines(booking: Booking) -> list[dict[str, Any]]:
             1,
             base,
             rate,
+            _category(booking),
         )
         for rate, base in bases.items()
     ]
@@ -265,9 +280,12 @@ def _deposit(booking: Booking) -> DepositAmount:
 
 
 def _price_lines(booking: Booking) -> list[dict[str, Any]]:
+    category = _category(booking)
     return [
-        amounts.line(row["label"], row["quantity"], row["unit_price_cents"], row["vat_rate"])
-        for row in booking.price["lines"]
+        amounts.line(
+            row["label"], row["quantity"], row["unit_price_cents"], row["vat_rate"], category
+        )
+        for row in _price(booking)["lines"]
     ]
 
 
@@ -276,12 +294,15 @@ def _deduction_lines(deposits: list[Invoice]) -> list[dict[str, Any]]:
     forbids a negative unit price), so the final invoice's VAT is what remains due."""
     lines = []
     for deposit in deposits:
+        category = amounts.categories(deposit.vat_breakdown)
         for rate, base in _remaining_bases(deposit).items():
             description = (
                 f"Acompte déduit : facture {deposit.number} du {_fr_date(deposit.issue_date)} "
                 f"(TVA {_fr_rate(rate)} %)"
             )
-            lines.append(amounts.line(description, -1, base, rate))
+            lines.append(
+                amounts.line(description, -1, base, rate, category.get(rate, amounts.VAT_CATEGORY))
+            )
     return lines
 
 
@@ -482,9 +503,14 @@ def _credit_lines(original: Invoice, amount: int, remaining: int) -> list[dict[s
         weights = {rate: base + vat_on(base, Decimal(rate)) for rate, base in bases.items()}
         bases = amounts.split_incl_vat(amount, weights)
     label = "Avoir sur la facture %s du %s (TVA %s %%)"
+    category = amounts.categories(original.vat_breakdown)
     return [
         amounts.line(
-            label % (original.number, _fr_date(original.issue_date), _fr_rate(rate)), 1, base, rate
+            label % (original.number, _fr_date(original.issue_date), _fr_rate(rate)),
+            1,
+            base,
+            rate,
+            category.get(rate, amounts.VAT_CATEGORY),
         )
         for rate, base in bases.items()
     ]

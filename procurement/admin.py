@@ -1,7 +1,8 @@
 """Admin: quotes by status and expiry, read-only, with their versions, acceptance and events.
 
 Quotes are written by ``procurement.services`` only (the API's staff actions revise, extend and
-decline them); the admin shows them.
+decline them); the admin shows them, converts one to a booking (``procurement.convert_admin``)
+and records its delivery (``procurement.delivery_admin``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import ngettext
 from core.admin_display import ReadOnlyModelAdmin, euros, paris, price_table, rows_table
 from core.errors import DomainError
 from procurement import services
+from procurement.convert_admin import QuoteConvertAdminMixin
 from procurement.delivery_admin import QuoteDeliveryAdminMixin
 from procurement.models import PaymentTerms, Quote, QuoteSequence, QuoteStatus
 
@@ -75,7 +77,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Quote)
-class QuoteAdmin(QuoteDeliveryAdminMixin, ReadOnlyModelAdmin):
+class QuoteAdmin(QuoteConvertAdminMixin, QuoteDeliveryAdminMixin, ReadOnlyModelAdmin):
     list_display = [
         "number",
         "organisation_name",
@@ -96,6 +98,7 @@ class QuoteAdmin(QuoteDeliveryAdminMixin, ReadOnlyModelAdmin):
         "buyer",
         "booking",
         "seats_held",
+        "convert_box",
         "order_table",
         "service_done",
         "delivery_box",
@@ -105,7 +108,7 @@ class QuoteAdmin(QuoteDeliveryAdminMixin, ReadOnlyModelAdmin):
         "events_table",
     )
     readonly_fields = fields
-    actions = ["certify_service"]
+    actions = ["convert", "certify_service"]
 
     @admin.action(
         description=_("Certify that the service was delivered (service fait)"),

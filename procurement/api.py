@@ -62,6 +62,11 @@ class QuoteInputSerializer(BookingInputSerializer):
     )
     categories = CategoriesSerializer()
     objectives = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    training = serializers.BooleanField(
+        default=False,
+        help_text="Funded as professional training: the quote is also a training agreement "
+        "(convention de formation) and the booking carries it.",
+    )
     commitment_number_follows = serializers.BooleanField(default=False)
 
     def validate_payment_method(self, value: str) -> str:
@@ -228,6 +233,7 @@ class VersionSerializer(serializers.ModelSerializer[QuoteVersion]):
             "free_places",
             "options",
             "objectives",
+            "training",
             "price",
             "payment_schedule",
             "valid_until",
@@ -313,7 +319,17 @@ class QuoteSerializer(serializers.ModelSerializer[Quote]):
                 if getattr(obj, "delivery", None) is not None
                 else {}
             ),
+            **(
+                {"training_agreement": f"/api/v1/quotes/{obj.number}/training-agreement.pdf"}
+                if getattr(_current(obj), "training", False)
+                else {}
+            ),
         }
+
+
+def _current(quote: Quote) -> QuoteVersion | None:
+    """The current version among the prefetched ones."""
+    return next((v for v in quote.versions.all() if v.version == quote.current_version), None)
 
 
 class CreatedQuoteSerializer(QuoteSerializer):
@@ -445,6 +461,35 @@ class QuoteViewSet(viewsets.GenericViewSet[Quote]):
             )
         response = HttpResponse(bytes(row.pdf), content_type="application/pdf")
         filename = f"{quote.number}-v{row.version}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(
+        parameters=[
+            *TOKEN_PARAMETERS,
+            OpenApiParameter("version", int, description="A version; the current one if absent."),
+        ],
+        responses={(200, "application/pdf"): bytes},
+    )
+    def training_agreement(self, request: Request, number: str) -> HttpResponse:
+        """The training agreement (convention de formation) of a training quote's version, in
+        the quote's language, for the quote's token holder and for staff (routed in
+        backend/api.py as ``training-agreement.pdf``); 404 ``quote_not_training`` otherwise."""
+        from procurement.training import render_training_agreement_pdf
+
+        quote = self._quote()
+        wanted = request.query_params.get("version") or str(quote.current_version)
+        row = next((v for v in quote.versions.all() if str(v.version) == wanted), None)
+        if row is None or not row.training:
+            raise DomainError(
+                errors.QUOTE_NOT_TRAINING,
+                _("This quote is not for a professional training."),
+                status=404,
+            )
+        pdf = render_training_agreement_pdf(quote, row)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = f"{quote.number}-v{row.version}-convention.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "private, no-store"
         return response

@@ -22,6 +22,7 @@ from core.money import format_money
 from core.pdf import render_pdf
 from invoicing.models import SellerProfile
 from invoicing.services import seller_profile_get
+from invoicing.training import EXEMPTION_MENTION, EXEMPTION_MENTION_EN
 from procurement.models import Quote, QuoteVersion
 from procurement.terms import payment_schedule
 
@@ -293,9 +294,17 @@ def quote_html(quote: Quote, version: QuoteVersion) -> str:
         "total_incl": money(price["total_cents"]),
         "payment": payment,
         "participants": participants_text(version, language),
-        "mentions": seller_mentions(
-            seller, language, public_buyer=quote.organisation_type in PUBLIC_TYPES
-        ),
+        "mentions": {
+            **seller_mentions(
+                seller, language, public_buyer=quote.organisation_type in PUBLIC_TYPES
+            ),
+            # A training quote without VAT (invoicing.training) says why instead.
+            **(
+                {"vat_regime": EXEMPTION_MENTION_EN if language == "en" else EXEMPTION_MENTION}
+                if price.get("vat_exempt")
+                else {}
+            ),
+        },
         "schedule": due,
         "cancellation": _cancellation(version.itinerary.cancellation_policy, labels),
     }

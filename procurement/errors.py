@@ -23,3 +23,4 @@ ATTENDANCE_EMPTY = "attendance_empty"  # nobody came: not a delivered service
 NOT_DELIVERED = "not_delivered"  # no certificate before the delivery is recorded
 COMMITMENT_NUMBER_MISSING = "commitment_number_missing"  # the invoice waits for it
 INVOICE_PERMISSION_REQUIRED = "invoice_permission_required"  # delivered; accounting invoices
+QUOTE_NOT_TRAINING = "quote_not_training"  # no training agreement: not a training quote

@@ -147,6 +147,9 @@ class QuoteVersion(models.Model):
     free_places = models.PositiveIntegerField(default=0, verbose_name=_("free places"))
     options = models.JSONField(default=list, blank=True)  # option codes
     objectives = models.TextField(blank=True, verbose_name=_("learning objectives"))
+    # Funded as professional training: the quote is also a training agreement (convention de
+    # formation, procurement.training), and acceptance marks the booking ``training``.
+    training = models.BooleanField(default=False, verbose_name=_("professional training"))
     # The booking body acceptance will send to bookings.services (JSON-safe, dates ISO).
     request = models.JSONField()
     # The bookings.pricing snapshot, frozen: acceptance books at this price.

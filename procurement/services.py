@@ -36,16 +36,19 @@ from bookings.models import ACTIVE_STATUSES, PaymentMethod
 from bookings.placement import placement_checks_run
 from bookings.pricing import price_booking
 from bookings.services import (
+    Actor,
     booking_create_quoted,
     booking_set_purchase_order,
     seat_hold_extend,
     seat_hold_place,
     seat_hold_release,
 )
+from bookings.services.training import booking_set_training
 from core.errors import Conflict, InvalidInput
 from core.numbering import take_next
 from core.tasks import enqueue
 from core.tokens import hash_token, new_token, token_matches
+from invoicing.training import exempt_price, training_vat_exempt_applies
 from itineraries.models import Departure, DepartureKind, DepartureStatus, Itinerary
 from procurement import errors
 from procurement.models import (
@@ -205,6 +208,10 @@ def _write_version(
         options=options,
         language=data["language"],
     )
+    training = bool(data.get("training", False))
+    if training and training_vat_exempt_applies():
+        # Quoted without VAT, as it will be invoiced (invoicing.training: the net stays).
+        price = exempt_price(price)
     schedule = payment_schedule(
         organisation_type=data["organisation"]["type"],
         price=price,
@@ -223,6 +230,7 @@ def _write_version(
         free_places=free,
         options=[option.code for option in options],
         objectives=data.get("objectives", ""),
+        training=training,
         request=_booking_request(data, participants),
         price=price,
         total_cents=price["total_cents"],
@@ -429,6 +437,7 @@ def _extended_version(quote: Quote, previous: QuoteVersion, user: Any) -> QuoteV
         free_places=previous.free_places,
         options=previous.options,
         objectives=previous.objectives,
+        training=previous.training,
         request=previous.request,
         price=previous.price,
         total_cents=previous.total_cents,
@@ -570,6 +579,13 @@ def quote_accept(
         quote_number=locked.number,
         hold_id=locked.seat_hold_id,
     )
+    if row.training:
+        booking = booking_set_training(
+            booking_id=booking.pk,
+            training=True,
+            actor=Actor.staff(user) if user is not None else Actor.group(),
+            reason=f"quote {locked.number}",
+        )
     now = timezone.now()
     QuoteAcceptance.objects.create(
         quote=locked,

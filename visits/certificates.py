@@ -109,6 +109,13 @@ def certificates_issue(
             _("Certificates of attendance are available once the visit has taken place."),
             field="booking",
         )
+    if _kept_for_training(booking):
+        # Anonymised: nothing new is issued; the trainees' certificates stay readable.
+        return list(
+            Certificate.objects.filter(booking=booking)
+            .select_related("participant")
+            .order_by("participant__name", "pk")
+        )
     if booking.status not in ACTIVE_STATUSES or booking.anonymised_at is not None:
         raise Conflict(
             CERTIFICATES_BOOKING_CLOSED,
@@ -138,6 +145,12 @@ def certificates_issue(
     return [by_participant[p.pk] for p in people if p.pk in by_participant]
 
 
+def _kept_for_training(booking: Booking) -> bool:
+    """A training booking anonymised by the retention: its trainees' certificates of
+    completion are kept (``RETENTION_TRAINING_RECORDS_DAYS``, bookings.retention)."""
+    return booking.training and booking.anonymised_at is not None
+
+
 def certificates_state(
     *, booking: Booking, by: str, now: datetime | None = None
 ) -> CertificateState:
@@ -157,7 +170,9 @@ def certificate_verify(code: str) -> Certificate | None:
         .filter(code=normalise_code(code))
         .first()
     )
-    if found is None or found.booking.anonymised_at is not None:
+    if found is None:
+        return None
+    if found.booking.anonymised_at is not None and not found.booking.training:
         return None
     if found.participant_id not in {p.pk for p in attended_participants(found.booking)}:
         return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -27,7 +28,7 @@ from rest_framework.views import APIView
 from bookings.api.views import TOKEN_PARAMETER, BookingAccessMixin
 from bookings.models import Booking
 from core.throttling import ClientScopedRateThrottle
-from visits import certificates
+from visits import certificates, signin_sheet
 from visits.models import Certificate, CertificateSource
 
 _CERTIFICATE = inline_serializer(
@@ -81,6 +82,11 @@ class BookingCertificatesView(_CertificatesAccess):
                     "available": serializers.BooleanField(),
                     "available_from": serializers.DateTimeField(),
                     "pdf_url": serializers.CharField(allow_null=True),
+                    "sign_in_sheet_url": serializers.CharField(
+                        allow_null=True,
+                        help_text="A training booking's sign-in sheet (one column per "
+                        "half-day), else null.",
+                    ),
                     "certificates": serializers.ListField(child=_CERTIFICATE),
                 },
             )
@@ -96,6 +102,11 @@ class BookingCertificatesView(_CertificatesAccess):
                 "available": state.available,
                 "available_from": date_field.to_representation(state.available_from),
                 "pdf_url": f"{base}.pdf" if state.certificates else None,
+                "sign_in_sheet_url": (
+                    f"/api/v1/bookings/{booking.reference}/sign-in-sheet.pdf"
+                    if booking.training
+                    else None
+                ),
                 "certificates": [
                     {
                         "participant": c.participant_id,
@@ -124,6 +135,34 @@ class BookingCertificatesPdfView(_CertificatesAccess):
         if not issued:
             raise NotFound(code="no_certificates")
         return _pdf(booking, issued)
+
+
+class BookingSignInSheetPdfView(_CertificatesAccess):
+    """A training booking's sign-in sheet (feuille d'émargement), one signature column per
+    half-day (visits/signin_sheet.py), for the organiser's token and staff; 404
+    ``not_training`` for another booking."""
+
+    @extend_schema(
+        operation_id="v1_bookings_sign_in_sheet_pdf",
+        parameters=[TOKEN_PARAMETER],
+        responses={(200, "application/pdf"): bytes},
+    )
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        booking = self._booking()
+        if not booking.training:
+            raise NotFound(
+                _("This booking is not a professional training: it has no sign-in sheet."),
+                code="not_training",
+            )
+        response = HttpResponse(
+            signin_sheet.sign_in_sheet_pdf(booking), content_type="application/pdf"
+        )
+        filename = signin_sheet.sign_in_sheet_filename(booking)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
 
 
 class BookingCertificatePdfView(_CertificatesAccess):

@@ -132,6 +132,7 @@ def test_a_late_invoice_shows_what_is_owed_in_the_staff_answer_on_what_is_left_t
         "indemnity_cents": 4000,
         "total_cents": 4789,
         "public_buyer": True,
+        "paid_on": None,
     }
     assert staff_api.get(f"/api/v1/invoices/{number}/").json()["late_payment"] == owed
 
@@ -193,3 +194,59 @@ def test_the_admin_shows_what_a_late_invoice_owes(admin_client: Any, staff_api: 
     # 68 040 x 10 % x 10 / 365 = 186.41 -> 186
     assert ("1,86" in body or "€1.86" in body) and ("41,86" in body or "€41.86" in body)
     assert admin_client.get("/admin/invoicing/ecbrate/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_invoice_paid_after_its_due_date_owes_the_interest_up_to_its_payment_day(
+    staff_api: Any, admin_client: Any
+) -> None:
+    from invoicing.services import invoice_mark_paid
+
+    booking = confirmed_booking()  # a public body: 680.40 incl. VAT
+    number = issue(staff_api, booking, "full").json()["number"]
+    invoice = Invoice.objects.get(number=number)
+    today = timezone.localdate()
+    due = today - timedelta(days=40)
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=due)
+    EcbRate.objects.create(in_force_from=half_year_start(due + timedelta(days=1)), rate="4.00")
+    # Paid 25 days after its due date, 15 days ago: the interest stopped running then.
+    paid_at = timezone.now() - timedelta(days=15)
+    invoice_mark_paid(invoice=invoice, amount_cents=68040, paid_at=paid_at)
+    invoice.refresh_from_db()
+    owed = invoice_late_payment(invoice, today=today)
+    assert owed is not None
+    assert owed.paid_on == timezone.localdate(paid_at)
+    assert owed.days_late == (owed.paid_on - due).days == 25
+    # The same function as for an unpaid invoice, with the payment day as "today".
+    same = late_payment(
+        principal_cents=68040,
+        due_date=due,
+        today=owed.paid_on,
+        public_buyer=True,
+        margin_points=Decimal("10"),
+        ecb_rates=[(half_year_start(due + timedelta(days=1)), Decimal("4.00"))],
+    )
+    assert same is not None and owed.interest_cents == same.interest_cents
+    # 68 040 x 12 % x 25 / 365 = 559.23 -> 559
+    assert owed.interest_cents == 559 and owed.total_cents == 4559
+    answer = staff_api.get(f"/api/v1/invoices/{number}/").json()["late_payment"]
+    assert answer["paid_on"] == owed.paid_on.isoformat()
+    assert answer["interest_cents"] == 559 and answer["principal_cents"] == 68040
+    page = admin_client.get(f"/admin/invoicing/invoice/{invoice.pk}/change/")
+    body = " ".join(page.content.decode().split())
+    assert owed.paid_on.strftime("%d/%m/%Y") in body
+    assert "5,59" in body or "€5.59" in body
+
+
+@pytest.mark.django_db
+def test_an_invoice_paid_on_its_due_date_owes_nothing(staff_api: Any) -> None:
+    from invoicing.services import invoice_mark_paid
+
+    booking = confirmed_booking()
+    number = issue(staff_api, booking, "full").json()["number"]
+    invoice = Invoice.objects.get(number=number)
+    paid_at = timezone.now() - timedelta(days=2)
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate(paid_at))
+    invoice_mark_paid(invoice=invoice, amount_cents=68040, paid_at=paid_at)
+    invoice.refresh_from_db()
+    assert invoice_late_payment(invoice, rates=RATES) is None

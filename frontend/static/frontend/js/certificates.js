@@ -19,7 +19,7 @@ function withToken(url, token) {
 }
 
 async function load(section, booking, token) {
-  const title = h("h2", { id: "certificates-title" }, t("certTitle"));
+  let title = h("h2", { id: "certificates-title" }, t("certTitle"));
   let answer;
   try {
     answer = await api(`bookings/${booking.reference}/certificates/`, { token });
@@ -27,15 +27,21 @@ async function load(section, booking, token) {
     section.replaceChildren(title, h("p", { class: "alert" }, error.message));
     return;
   }
+  // A training booking (it has a sign-in sheet): certificates of completion.
+  if (answer.sign_in_sheet_url) title = h("h2", { id: "certificates-title" }, t("certTitleTraining"));
+  // A training booking's sign-in sheet, printed before the visit and signed per half-day.
+  const sheet = answer.sign_in_sheet_url
+    ? h("p", {}, h("a", { id: "sign-in-sheet", href: withToken(answer.sign_in_sheet_url, token) }, t("signInSheet")))
+    : null;
   if (!answer.available) {
-    section.replaceChildren(title, h("p", { id: "certificates-later" }, t("certLater", { when: dateTime(answer.available_from) })));
+    section.replaceChildren(title, h("p", { id: "certificates-later" }, t("certLater", { when: dateTime(answer.available_from) })), sheet);
     return;
   }
   if (!answer.certificates.length) {
-    section.replaceChildren(title, h("p", { id: "certificates-none" }, t("certNone")));
+    section.replaceChildren(title, h("p", { id: "certificates-none" }, t("certNone")), sheet);
     return;
   }
-  section.replaceChildren(title,
+  section.replaceChildren(title, sheet,
     h("p", {}, t("certIntro", { n: answer.certificates.length })),
     h("p", {}, h("a", { class: "button", id: "certificates-all", href: withToken(answer.pdf_url, token) }, t("certAll"))),
     h("ul", { class: "links", id: "certificates-list" }, answer.certificates.map((c) =>

@@ -60,6 +60,7 @@ export async function showQuote(number, given) {
         quote.documents.map((d) => h("li", {},
           h("a", { href: `/api/v1/quotes/${number}/documents/${d.sha256}.pdf?token=${encodeURIComponent(token)}`, download: `${number}-${d.kind}.pdf` }, t(`quoteDoc_${d.kind}`)),
           " — ", dateTime(d.uploaded_at))),
+        quote.links.training_agreement ? h("li", {}, h("a", { id: "q-training", href: `${quote.links.training_agreement}?token=${encodeURIComponent(token)}`, download: `${number}-convention.pdf` }, t("trainingAgreement"))) : null,
         quote.links.delivery_certificate ? h("li", {}, h("a", { id: "q-delivery", href: `${quote.links.delivery_certificate}?token=${encodeURIComponent(token)}` }, t("deliveryCertificate"))) : null)),
     quote.status === "sent" ? acceptSection(quote, token) : null,
     quote.status === "accepted" ? orderSection(quote, token) : null);
