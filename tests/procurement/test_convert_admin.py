@@ -72,7 +72,7 @@ def test_the_action_opens_the_form_and_the_form_converts_the_quote(api: APIClien
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.ACCEPTED
     assert quote.commitment_number == "EJ-2026-9" and quote.purchase_order_number == "BC-77"
-    booking = Booking.objects.get(reference=quote.booking.reference)  # type: ignore[union-attr]
+    booking = Booking.objects.get(reference=quote.booking.reference)
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.total_cents == quote.versions.get().total_cents
     acceptance = QuoteAcceptance.objects.get(quote=quote)
