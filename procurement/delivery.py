@@ -3,7 +3,10 @@
 After the visit, staff record who actually came, by category (pupils or students, adults,
 accompanying staff: the quote's categories). When the guide checked the group in
 (``visits.checkins.attendance``), those figures are the default: the named participants present
-by their category, or a group's count when it equals the booked head count (split as booked).
+by their category, or a group's count when it equals the booked head count (split as booked),
+plus the walk-ins the guide added (people who came without being on the list), counted as adults
+(their category is not known; staff correct it before recording). The walk-ins may take the
+attendance past the booked head count, up to that head count plus the walk-ins.
 Recording the delivery:
 
 - writes one ``Delivery`` row per booking (``already_delivered`` for other figures; the same
@@ -75,15 +78,17 @@ class CheckInFigures:
     present: int
     absent: int
     counted: int | None
-    by_category: Attendance | None  # None when counted without names
+    by_category: Attendance | None  # None when counted without names (walk-ins included)
+    walk_ins: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "attended": self.present if self.counted is None else self.counted,
+            "attended": (self.present if self.counted is None else self.counted) + self.walk_ins,
             "named_present": self.present,
             "named_absent": self.absent,
             "counted": self.counted,
             "by_category": self.by_category.as_dict() if self.by_category else None,
+            "walk_ins": self.walk_ins,
         }
 
 
@@ -116,14 +121,16 @@ def check_in_figures(booking: Booking) -> CheckInFigures | None:
     group = attendance(booking.departure).get(booking.reference)
     if group is None:
         return None
+    walk_ins = group["walk_ins"]
     if group["counted"] is not None:
         return CheckInFigures(
             present=len(group["present"]),
             absent=len(group["absent"]),
             counted=group["counted"],
             by_category=None,
+            walk_ins=walk_ins,
         )
-    counts = {"pupils": 0, "adults": 0, "staff": 0}
+    counts = {"pupils": 0, "adults": walk_ins, "staff": 0}
     categories = Participant.objects.filter(pk__in=group["present"]).values_list(
         "category", flat=True
     )
@@ -134,6 +141,7 @@ def check_in_figures(booking: Booking) -> CheckInFigures | None:
         absent=len(group["absent"]),
         counted=None,
         by_category=Attendance(**counts),
+        walk_ins=walk_ins,
     )
 
 
@@ -142,24 +150,28 @@ def default_attendance(
 ) -> Attendance | None:
     """The figures the check-in gives, if it gives them by category; else None (staff type
     them). A count without names gives them only when it is the booked head count (split as
-    booked), or for a booking without categories (all counted as adults)."""
+    booked), or for a booking without categories (all counted as adults); walk-ins are added
+    as adults."""
     if figures is None:
         return None
     if figures.by_category is not None:
         return figures.by_category if figures.by_category.total > 0 else None
     if not figures.counted:
-        return None
+        return Attendance(adults=figures.walk_ins) if figures.walk_ins else None
     if booked is None:
-        return Attendance(adults=figures.counted)
-    return booked if booked.total == figures.counted else None
+        return Attendance(adults=figures.counted + figures.walk_ins)
+    if booked.total != figures.counted:
+        return None
+    return Attendance(booked.pupils, booked.adults + figures.walk_ins, booked.staff)
 
 
 def _check(booking: Booking, given: Attendance) -> None:
-    if given.total > booking.participants:
+    figures = check_in_figures(booking)
+    most = booking.participants + (figures.walk_ins if figures else 0)
+    if given.total > most:
         raise InvalidInput(
             errors.ATTENDANCE_OVER_HEAD_COUNT,
-            _("The group was booked for %(n)d people: record at most that many.")
-            % {"n": booking.participants},
+            _("The group was booked for %(n)d people: record at most that many.") % {"n": most},
             field="attendance",
         )
     if given.total == 0:

@@ -79,6 +79,7 @@ def _manifest(assignment: Assignment) -> dict[str, Any]:
         "head_count": sum(group["head_count"] for group in groups),
         "groups": groups,
         "attendance": checkins.attendance(departure),
+        "seats_left": checkins.walk_ins_room(departure),
     }
 
 
@@ -104,7 +105,10 @@ _ATTENDANCE = serializers.DictField(
             "present": serializers.ListField(child=serializers.IntegerField()),
             "absent": serializers.ListField(child=serializers.IntegerField()),
             "counted": serializers.IntegerField(allow_null=True),
-            "attended": serializers.IntegerField(),
+            "walk_ins": serializers.IntegerField(
+                help_text="People who came with the group without being on its list."
+            ),
+            "attended": serializers.IntegerField(help_text="Walk-ins included."),
         },
     ),
     help_text="Who came, per group reference (the latest tick per person or count).",
@@ -139,6 +143,9 @@ _MANIFEST = inline_serializer(
             )
         ),
         "attendance": _ATTENDANCE,
+        "seats_left": serializers.IntegerField(
+            help_text="Seats left on the departure: the most walk-ins all its groups may have."
+        ),
     },
 )
 
@@ -196,14 +203,25 @@ class TickSerializer(serializers.Serializer[Any]):
     participant = serializers.IntegerField(required=False, min_value=1)
     booking = serializers.CharField(required=False, max_length=12)
     count = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    walk_ins = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1000,
+        help_text="With booking: how many came with the group without being on its list.",
+    )
     present = serializers.BooleanField(default=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        named = "participant" in attrs
-        counted = "booking" in attrs and "count" in attrs
-        if named == counted or (named and ("booking" in attrs or "count" in attrs)):
+        forms = [
+            set(attrs) & {"participant", "booking", "count", "walk_ins"} == form
+            for form in ({"participant"}, {"booking", "count"}, {"booking", "walk_ins"})
+        ]
+        if sum(forms) != 1:
             raise serializers.ValidationError(
-                _("Send either a participant, or a group's booking and its count."),
+                _(
+                    "Send either a participant, or a group's booking and its count, or a "
+                    "group's booking and its walk-ins."
+                ),
                 code="participant_or_count",
             )
         return attrs
@@ -250,6 +268,7 @@ class MyCheckInsView(APIView):
                 participant_id=row.get("participant"),
                 booking_reference=row.get("booking"),
                 count=row.get("count"),
+                walk_ins=row.get("walk_ins"),
                 present=row["present"],
             )
             for row in body.validated_data["check_ins"]

@@ -8,6 +8,12 @@ once, a ``client_id`` reused for another content is refused. Who came is read fr
 per named participant, or per group counted without names, the tick with the latest ``at``
 wins, whatever order they arrived in. The whole list is checked first and written in one
 transaction: one bad tick, nothing is written.
+
+Walk-ins are people who came with a group without being on its list (or beyond its head
+count): the guide records, per group, how many (the latest tick wins, as for a count). All the
+groups' walk-ins together fit in the departure's seats left (its capacity less the seats the
+bookings and holds take); the check reads them with the departure row locked, so two phones
+adding walk-ins at once cannot both take the last seat.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, Participant, seats_taking_q
+from bookings.selectors import seats_taken
 from core.errors import Conflict, InvalidInput
 from guides.models import Assignment, Guide
 from itineraries.models import Departure, DepartureStatus
@@ -33,6 +40,7 @@ CHECK_IN_OUT_OF_WINDOW = "check_in_out_of_window"
 CHECK_IN_TOO_LATE = "check_in_too_late"
 CHECK_IN_CLIENT_ID_REUSED = "check_in_client_id_reused"
 CHECK_IN_DEPARTURE_CANCELLED = "check_in_departure_cancelled"
+CHECK_IN_WALK_INS_OVER_CAPACITY = "check_in_walk_ins_over_capacity"
 
 # A tick is taken from a little before the start (groups arrive early) to the evening after
 # the end; a phone's clock may run a few minutes ahead; the ticks of a day offline are still
@@ -51,6 +59,7 @@ class Tick:
     booking_reference: str | None = None
     count: int | None = None
     present: bool = True
+    walk_ins: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,9 @@ def _resolve(
         if booking is None:
             _refuse(CHECK_IN_NOT_ON_VISIT, _("This group is not on this visit."), index, "booking")
         assert booking is not None
+        if tick.walk_ins is not None:
+            resolved.append((tick, booking, None))
+            continue
         if (tick.count or 0) > booking.participants:
             _refuse(
                 CHECK_IN_COUNT_OVER_GROUP,
@@ -143,9 +155,45 @@ def _same(row: CheckIn, tick: Tick, booking: Booking) -> bool:
         row.booking_id == booking.pk
         and row.participant_id == tick.participant_id
         and row.count == tick.count
+        and row.walk_ins == tick.walk_ins
         and row.present == tick.present
         and row.at == tick.at
     )
+
+
+def walk_ins_room(departure: Departure) -> int:
+    """Seats left on the departure now: how many walk-ins all its groups may have together."""
+    return max(departure.capacity - seats_taken(departure_id=departure.pk), 0)
+
+
+def _check_walk_ins(
+    departure: Departure, resolved: Sequence[tuple[Tick, Booking, Participant | None]]
+) -> None:
+    """Refuse the walk-ins that would take more than the seats left. Locks the departure row
+    (the walk-ins of two phones are then counted one after the other)."""
+    Departure.objects.select_for_update().filter(pk=departure.pk).first()
+    latest: dict[int, tuple[datetime, int]] = {}
+    for row in CheckIn.objects.filter(departure=departure, walk_ins__isnull=False).order_by(
+        "at", "pk"
+    ):
+        latest[row.booking_id] = (row.at, row.walk_ins or 0)
+    blamed = 0
+    for index, (tick, booking, _participant) in enumerate(resolved):
+        if tick.walk_ins is None:
+            continue
+        known = latest.get(booking.pk)
+        if known is None or tick.at >= known[0]:
+            latest[booking.pk] = (tick.at, tick.walk_ins)
+            blamed = index
+    room = walk_ins_room(departure)
+    if sum(value for _at, value in latest.values()) > room:
+        _refuse(
+            CHECK_IN_WALK_INS_OVER_CAPACITY,
+            _("Only %(n)d seats are left on this visit: at most %(n)d walk-ins in all.")
+            % {"n": room},
+            blamed,
+            "walk_ins",
+        )
 
 
 @transaction.atomic
@@ -165,6 +213,8 @@ def check_ins_record(
             CHECK_IN_DEPARTURE_CANCELLED, _("This visit is cancelled."), field="departure"
         )
     resolved = _resolve(departure, ticks, now)
+    if any(tick.walk_ins is not None for tick in ticks):
+        _check_walk_ins(departure, resolved)
     existing = {
         row.client_id: row
         for row in CheckIn.objects.filter(client_id__in=[t.client_id for t in ticks])
@@ -181,6 +231,7 @@ def check_ins_record(
                         participant=participant,
                         present=tick.present,
                         count=tick.count,
+                        walk_ins=tick.walk_ins,
                         at=tick.at,
                         client_id=tick.client_id,
                         guide=guide,
@@ -204,14 +255,19 @@ def check_ins_record(
 
 def attendance(departure: Departure) -> dict[str, dict[str, Any]]:
     """Who came, per group (by reference): the latest tick per participant, or the latest
-    count for a group counted without names; ``attended`` is the number of people."""
-    latest: dict[tuple[int, int | None], CheckIn] = {}
+    count for a group counted without names, and the latest number of walk-ins; ``attended``
+    is the number of people, walk-ins included."""
+    latest: dict[tuple[int, int | None, bool], CheckIn] = {}
     for row in CheckIn.objects.filter(departure=departure).order_by("at", "pk"):
-        latest[(row.booking_id, row.participant_id)] = row
+        latest[(row.booking_id, row.participant_id, row.walk_ins is not None)] = row
     groups: dict[int, dict[str, Any]] = {}
-    for (booking_id, participant_id), row in latest.items():
-        group = groups.setdefault(booking_id, {"present": [], "absent": [], "counted": None})
-        if participant_id is None:
+    for (booking_id, participant_id, walk_in), row in latest.items():
+        group = groups.setdefault(
+            booking_id, {"present": [], "absent": [], "counted": None, "walk_ins": 0}
+        )
+        if walk_in:
+            group["walk_ins"] = row.walk_ins
+        elif participant_id is None:
             group["counted"] = row.count
         else:
             group["present" if row.present else "absent"].append(participant_id)
@@ -221,6 +277,8 @@ def attendance(departure: Departure) -> dict[str, dict[str, Any]]:
         named = len(group["present"])
         group["present"].sort()
         group["absent"].sort()
-        group["attended"] = group["counted"] if group["counted"] is not None else named
+        group["attended"] = (group["counted"] if group["counted"] is not None else named) + group[
+            "walk_ins"
+        ]
         answer[references[booking_id]] = group
     return answer

@@ -25,6 +25,7 @@ from core.pdf import render_pdf
 from guides.models import Assignment
 from itineraries.models import Departure
 from visits.certificates import VISIT_TIMEZONE
+from visits.checkins import attendance
 from visits.emails import map_link
 
 MANIFEST_LANGUAGES = ("fr", "en")
@@ -70,6 +71,7 @@ def manifest_context(departure: Departure) -> dict[str, Any]:
     )
     groups: list[dict[str, Any]] = []
     needs: Counter[str] = Counter()
+    came = attendance(departure)
     for booking in bookings:
         people = []
         for person in booking.named:
@@ -91,6 +93,7 @@ def manifest_context(departure: Departure) -> dict[str, Any]:
                 "contact_phone": booking.contact_phone,
                 "people": people,
                 "unnamed": max(booking.participants - len(people), 0),
+                "walk_ins": came.get(booking.reference, {}).get("walk_ins", 0),
             }
         )
     stops = []
@@ -130,6 +133,7 @@ def manifest_context(departure: Departure) -> dict[str, Any]:
         "groups": groups,
         "head_count": sum(group["head_count"] for group in groups),
         "named_count": sum(len(group["people"]) for group in groups),
+        "walk_ins": sum(group["walk_ins"] for group in groups),
         "needs": [(need_label(flag), needs[flag]) for flag in NEED_FLAGS if needs[flag]],
         "printed_at": date_format(local(timezone.now()), "j F Y H:i"),
     }

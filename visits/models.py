@@ -151,10 +151,12 @@ class CheckIn(models.Model):
     """One tick of the guide's check-in on the day (issue 18, item 5), append-only.
 
     Either a named participant marked present or absent, or, for a group without names, how
-    many of its people came. The guide's phone sends each tick with its own ``client_id``
-    (unique): a tick sent twice, or sent again after the signal came back, is recorded once.
-    Who came is read from the ticks: per participant (or per group's count) the latest ``at``
-    wins, whatever order they arrive in (``visits.checkins.attendance``).
+    many of its people came, or how many came with a group without being on its list
+    (walk-ins, up to the departure's seats left). The guide's phone sends each tick with its own
+    ``client_id`` (unique): a tick sent twice, or sent again after the signal came back, is
+    recorded once. Who came is read from the ticks: per participant (or per group's count, or
+    walk-ins) the latest ``at`` wins, whatever order they arrive in
+    (``visits.checkins.attendance``).
     """
 
     departure = models.ForeignKey(
@@ -177,6 +179,8 @@ class CheckIn(models.Model):
     )
     present = models.BooleanField(_("present"), default=True)
     count = models.PositiveSmallIntegerField(_("people counted"), null=True, blank=True)
+    # People who came with the group without being on its list (or beyond its head count).
+    walk_ins = models.PositiveSmallIntegerField(_("walk-ins"), null=True, blank=True)
     at = models.DateTimeField(_("ticked at"))
     client_id = models.CharField(_("client id"), max_length=64, unique=True)
     guide = models.ForeignKey(
@@ -192,10 +196,13 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         constraints = [
-            # A tick names a participant or counts a group, never both.
+            # A tick names a participant, counts a group or counts its walk-ins: one of them.
             models.CheckConstraint(
-                condition=(Q(participant__isnull=False) & Q(count__isnull=True))
-                | (Q(participant__isnull=True) & Q(count__isnull=False)),
+                condition=(
+                    Q(participant__isnull=False) & Q(count__isnull=True) & Q(walk_ins__isnull=True)
+                )
+                | (Q(participant__isnull=True) & Q(count__isnull=False) & Q(walk_ins__isnull=True))
+                | (Q(participant__isnull=True) & Q(count__isnull=True) & Q(walk_ins__isnull=False)),
                 name="check_in_participant_or_count",
             ),
         ]

@@ -118,3 +118,56 @@ def test_the_check_in_speaks_english(page: Any, today: dict[str, Any]) -> None:
     expect(panel.locator(".checkin-status")).to_have_text("Check-in saved.")
     expect(panel.locator(".checkin-total")).to_have_text("1 present of 15")
     expect(panel.get_by_label("how many came", exact=False)).to_be_visible()
+
+
+@pytest.mark.parametrize(("lang", "width"), [("fr", 390), ("en", 390), ("fr", 1280)])
+def test_the_guide_adds_walk_ins_up_to_the_seats_left(
+    page: Any, today: dict[str, Any], lang: str, width: int
+) -> None:
+    """Capacity 30, 15 booked: 15 seats left for the walk-ins of both groups together."""
+    page.set_viewport_size({"width": width, "height": 900})
+    _sign_in(page, lang)
+    panel = page.locator(".checkin")
+    fr = lang == "fr"
+    label = "sans inscription (venus sans être sur la liste)" if fr else "walk-ins (came without"
+    counted, named = panel.get_by_label(label, exact=False).all()[::-1]
+    room = panel.locator(".checkin-room")
+    expect(room).to_have_text(
+        "Places restantes pour les sans inscription : 15" if fr else "Seats left for walk-ins: 15"
+    )
+    named.fill("16")  # wrong: one more than the seats left
+    named.dispatch_event("change")
+    expect(panel.locator(".checkin-status")).to_contain_text(
+        "entre 0 et 15 : la visite a 15 places" if fr else "from 0 to 15: the visit has 15 seats"
+    )
+    named.fill("2")
+    named.dispatch_event("change")
+    expect(room).to_have_text(
+        "Places restantes pour les sans inscription : 13" if fr else "Seats left for walk-ins: 13"
+    )
+    expect(panel.locator(".checkin-status")).to_have_text(
+        "Pointage enregistré." if fr else "Check-in saved."
+    )
+    expect(panel.locator(".checkin-total")).to_have_text(
+        "2 présents sur 15" if fr else "2 present of 15"
+    )
+    counted.fill("14")  # 2 already with the other group: 13 at most
+    counted.dispatch_event("change")
+    expect(panel.locator(".checkin-status")).to_contain_text("0" + (" et 13" if fr else " to 13"))
+    page.screenshot(path=str(SCREENSHOTS / f"guide-walk-ins-{lang}-{width}.png"), full_page=True)
+    assert CheckIn.objects.filter(walk_ins__isnull=False).count() == 1
+
+    # Staff lower the capacity meanwhile: the page still offers 13, the server refuses.
+    Departure.objects.filter(pk=today["departure"].pk).update(capacity=20)
+    counted.fill("10")
+    counted.dispatch_event("change")
+    expect(panel.locator(".checkin-status")).to_contain_text(
+        "Pointage refusé : Il ne reste que 5 places" if fr else "Check-in refused: Only 5 seats"
+    )
+    seen = attendance(today["departure"])
+    assert sum(group["walk_ins"] for group in seen.values()) == 2
+    # The page opened again shows the walk-ins the server holds.
+    page.reload()
+    page.locator(".checkin").wait_for()
+    expect(page.locator(".checkin").get_by_label(label, exact=False).first).to_have_value("2")
+    assert [p for p in page.problems if "status of 400" not in p] == []  # the refusal above

@@ -3,6 +3,8 @@
 // the queue is sent at once and, when the signal drops (on the slag heap), kept and sent again
 // when the browser is back online. The server counts a tick sent twice once and keeps, per
 // person, the latest tick (visits/checkins.py), so sending the whole queue again is safe.
+// Walk-ins (people who came with a group without being on its list) are a number per group; all
+// groups' walk-ins together fit in the departure's seats left (checked here and on the server).
 import { api, ApiError } from "./api.js";
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -82,7 +84,41 @@ export function checkInPanel(manifest) {
   // (made offline, perhaps before the page was opened again from the phone's copy).
   const waiting = readQueue(departure);
   const latestTick = (match) => waiting.filter(match).at(-1);
-  const groups = manifest.groups.map((group) => {
+  const walkIns = {};
+  const room = h("p", { class: "checkin-room" });
+  const showRoom = () => {
+    const taken = Object.values(walkIns).reduce((sum, n) => sum + n, 0);
+    room.textContent = t("checkinSeatsLeft", { n: Math.max(manifest.seats_left - taken, 0) });
+  };
+  const walkInField = (group) => {
+    const ref = group.reference;
+    walkIns[ref] = latestTick((tick) => tick.booking === ref && "walk_ins" in tick)?.walk_ins
+      ?? attendance[ref]?.walk_ins ?? 0;
+    const id = `walkins-${ref}`;
+    const input = h("input", { id, type: "number", min: 0, inputmode: "numeric", value: walkIns[ref] });
+    input.addEventListener("change", () => {
+      const n = Number(input.value);
+      const others = Object.entries(walkIns).reduce((sum, [key, v]) => sum + (key === ref ? 0 : v), 0);
+      const max = Math.max(manifest.seats_left - others, 0);
+      if (input.value === "" || !Number.isInteger(n) || n < 0 || n > max) {
+        status.textContent = t("checkinWalkInsInvalid", { max, left: manifest.seats_left });
+        return;
+      }
+      if (n === walkIns[ref]) return; // the same number again (a second change event): no tick
+      walkIns[ref] = n;
+      showRoom();
+      tick({ booking: ref, walk_ins: n });
+    });
+    return h("div", { class: "field checkin-walkins" }, h("label", { for: id }, t("checkinWalkIns", { group: group.organisation })), input);
+  };
+  const groups = manifest.groups.map((group) => [groupField(group), walkInField(group)]);
+  showRoom();
+  showTotal();
+  flush();
+  return h("section", { class: "checkin", "aria-label": t("checkinTitle") },
+    h("h4", {}, t("checkinTitle")), attended, groups, room, status);
+
+  function groupField(group) {
     const done = attendance[group.reference] || { present: [], counted: null };
     if (group.participants.length) {
       return h("fieldset", { class: "checkin-group" }, h("legend", {}, `${group.organisation} (${group.reference})`),
@@ -93,7 +129,7 @@ export function checkInPanel(manifest) {
     }
     const id = `count-${group.reference}`;
     const input = h("input", { id, type: "number", min: 0, max: group.head_count, inputmode: "numeric",
-      value: latestTick((tick) => tick.booking === group.reference)?.count ?? done.counted ?? "" });
+      value: latestTick((tick) => tick.booking === group.reference && "count" in tick)?.count ?? done.counted ?? "" });
     input.addEventListener("change", () => {
       const n = Number(input.value);
       if (!Number.isInteger(n) || n < 0 || n > group.head_count) {
@@ -104,9 +140,5 @@ export function checkInPanel(manifest) {
     });
     return h("div", { class: "field checkin-group" },
       h("label", { for: id }, t("checkinCount", { group: group.organisation, n: group.head_count })), input);
-  });
-  showTotal();
-  flush();
-  return h("section", { class: "checkin", "aria-label": t("checkinTitle") },
-    h("h4", {}, t("checkinTitle")), attended, groups, status);
+  }
 }

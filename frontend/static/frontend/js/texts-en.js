@@ -82,6 +82,8 @@ export default {
   checkinSending: "Sending {n} tick(s)…", checkinOffline: "Offline: {n} tick(s) waiting, sent when the network is back.",
   checkinRefused: "Check-in refused: {msg}", checkinCount: "{group} ({n} booked): how many came?",
   checkinCountInvalid: "Enter a number from 0 to {max}.",
+  checkinWalkIns: "{group}: walk-ins (came without being on the list)", checkinSeatsLeft: "Seats left for walk-ins: {n}",
+  checkinWalkInsInvalid: "Enter a number of walk-ins from 0 to {max}: the visit has {left} seats left in all.",
   upcoming: "Next visits", noVisits: "No visit planned.", headcount: "{n} participants",
   feedTitle: "Calendar subscription", feedIntro: "Subscribe once: your visits, their changes and cancellations then appear in your calendar by themselves.",
   feedGet: "Show my subscription link", feedRotate: "Change the link (the old one stops working)", copy: "Copy the link", copied: "Link copied.",

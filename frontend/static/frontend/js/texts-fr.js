@@ -82,6 +82,8 @@ export default {
   checkinSending: "Envoi de {n} pointage(s)…", checkinOffline: "Hors ligne : {n} pointage(s) en attente, envoyés au retour du réseau.",
   checkinRefused: "Pointage refusé : {msg}", checkinCount: "{group} ({n} inscrits) : combien sont venus ?",
   checkinCountInvalid: "Indiquez un nombre entre 0 et {max}.",
+  checkinWalkIns: "{group} : sans inscription (venus sans être sur la liste)", checkinSeatsLeft: "Places restantes pour les sans inscription : {n}",
+  checkinWalkInsInvalid: "Indiquez un nombre de sans inscription entre 0 et {max} : la visite a {left} places restantes en tout.",
   upcoming: "Prochaines visites", noVisits: "Aucune visite prévue.", headcount: "{n} participants",
   feedTitle: "Abonnement agenda", feedIntro: "Abonnez-vous une fois : vos visites, leurs changements et annulations apparaîtront d'elles-mêmes dans votre agenda.",
   feedGet: "Afficher mon lien d'abonnement", feedRotate: "Changer de lien (l'ancien cessera de fonctionner)", copy: "Copier le lien", copied: "Lien copié.",
