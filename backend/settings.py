@@ -496,6 +496,10 @@ MY_BOOKINGS_SESSION_DAYS = env.int("MY_BOOKINGS_SESSION_DAYS", default=30)
 OFFICE_NAME = env.str("OFFICE_NAME", default="Voyages apprenants de Loos-en-Gohelle")
 OFFICE_PHONE = env.str("OFFICE_PHONE", default="+33 1 99 00 00 00")  # fiction range
 OFFICE_EMAIL = env.str("OFFICE_EMAIL", default="visites@voyages-apprenants.example")
+# Who receives the accessibility alert (visits/access_alerts.py): a group's list now has more
+# people needing step-free access on an itinerary with a site lacking it. Empty: staff get none
+# (the departure's guides still do).
+ACCESS_ALERT_EMAIL = env.str("ACCESS_ALERT_EMAIL", default=OFFICE_EMAIL)
 # Who receives the morning summary of invoice deliveries needing attention (einvoicing).
 EINVOICING_SUMMARY_EMAIL = env.str("EINVOICING_SUMMARY_EMAIL", default=OFFICE_EMAIL)
 # The public map (docs/map.md). Tiles come from this URL template ({z}/{x}/{y}, optional {s});

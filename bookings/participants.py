@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from bookings.models import (
     RegistrationLink,
 )
 from bookings.services import Actor, lock_booking
+from bookings.signals import accessibility_warning_raised
 from core.errors import Conflict, InvalidInput
 from core.tokens import hash_token, new_token
 from itineraries.models import Site
@@ -182,7 +184,7 @@ def _written(booking: Booking, actor: Actor, before: list[Participant], action: 
     )
     warnings = accessibility_warnings(booking, after)
     if warnings and _mobility_count(after) > _mobility_count(before):
-        BookingEvent.objects.create(
+        event = BookingEvent.objects.create(
             booking=booking,
             actor_kind=actor.kind,
             actor=user,
@@ -192,6 +194,15 @@ def _written(booking: Booking, actor: Actor, before: list[Participant], action: 
                 "reduced_mobility": _mobility_count(after),
                 "sites": warnings[0].sites,
             },
+        )
+        # Staff and the guides are told by e-mail (visits.access_alerts), after commit.
+        transaction.on_commit(
+            partial(
+                accessibility_warning_raised.send,
+                sender=Booking,
+                booking=booking,
+                event_id=event.pk,
+            )
         )
     booking_written(booking)
 

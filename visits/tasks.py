@@ -31,3 +31,14 @@ def send_go_no_go_email(booking_id: int, outcome: str) -> None:
     if not booking.contact_email:
         return  # anonymised: nobody left to write to
     go_no_go_email(booking, outcome).send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_access_alert(event_id: int, recipient: int) -> None:
+    """Tell staff (recipient 0) or a guide that a group needs step-free access where a site
+    lacks it (visits.access_alerts)."""
+    from visits.access_alerts import access_alert_email
+
+    message = access_alert_email(event_id=event_id, recipient=recipient)
+    if message is not None:
+        message.send()
