@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-scheduled-messages": {"task": "visits.tasks.send_scheduled_messages", "schedule": 900.0},
     # Go/no-go of public departures at their decision time (visits/go_no_go.py).
     "decide-departures": {"task": "visits.tasks.decide_departures", "schedule": 900.0},
+    # Certificates of attendance issued after the visit, the organiser told once.
+    "send-certificate-notices": {
+        "task": "visits.tasks.send_certificate_notices",
+        "schedule": 900.0,
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------

@@ -20,7 +20,14 @@ from bookings.models import Booking
 from core.admin_display import paris
 from core.errors import DomainError
 from visits import certificates
-from visits.models import Certificate, CertificateSource, CheckIn, MessageRule, SentMessage
+from visits.models import (
+    Certificate,
+    CertificateNotice,
+    CertificateSource,
+    CheckIn,
+    MessageRule,
+    SentMessage,
+)
 
 
 @admin.register(MessageRule)
@@ -62,11 +69,43 @@ class SentMessageAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(CertificateNotice)
+class CertificateNoticeAdmin(admin.ModelAdmin):
+    """The certificates-ready e-mails, one per booking (read only; written by the beat)."""
+
+    list_display = ["booking", "status", "language", "sent", "attempts", "last_error"]
+    list_filter = ["status", "language"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference"]
+
+    @admin.display(description=gettext_lazy("sent at"), ordering="sent_at")
+    def sent(self, obj: CertificateNotice) -> str:
+        return paris(obj.sent_at) if obj.sent_at else "-"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(CheckIn)
 class CheckInAdmin(admin.ModelAdmin):
     """The guides' ticks, as received (read only): who came is the latest tick per person."""
 
-    list_display = ["departure", "booking", "participant", "present", "count", "ticked", "guide"]
+    list_display = [
+        "departure",
+        "booking",
+        "participant",
+        "present",
+        "count",
+        "walk_ins",
+        "ticked",
+        "guide",
+    ]
     list_filter = ["present"]
     list_select_related = ["departure__itinerary", "booking", "participant", "guide"]
     search_fields = ["booking__reference", "client_id"]

@@ -126,3 +126,28 @@ def go_no_go_email(booking: Booking, outcome: str) -> EmailMessage:
     return EmailMessage(
         subject=subject.strip(), body=body.strip() + "\n", to=[booking.contact_email]
     )
+
+
+def certificates_ready_email(booking: Booking, count: int) -> EmailMessage:
+    """The organiser's certificates are ready: how many, and a fresh link to the booking page
+    (issued now, hash only: never in the queue) where they are."""
+    lang = booking.correspondence_language
+    departure = booking.departure
+    token = links.organiser_link_issue(booking=booking, reason="certificates")
+    with translation.override(lang):
+        context: dict[str, Any] = {
+            "booking": booking,
+            "itinerary": departure.itinerary,
+            "starts_at": format_datetime(departure.starts_at, lang),
+            "count": count,
+            "training": booking.training,
+            "page_url": links.organiser_url(booking, token),
+            "office_name": settings.OFFICE_NAME,
+            "office_phone": settings.OFFICE_PHONE,
+            "office_email": settings.OFFICE_EMAIL,
+        }
+        text = render_plain_text(f"visits/email/certificates_ready_{lang}.txt", context).strip()
+    subject, _sep, body = text.partition("\n")
+    return EmailMessage(
+        subject=subject.strip(), body=body.strip() + "\n", to=[booking.contact_email]
+    )

@@ -215,6 +215,7 @@ class CheckIn(models.Model):
 class CertificateSource(models.TextChoices):
     ORGANISER = "organiser", _("The organiser, from the booking's link")
     STAFF = "staff", _("Staff, from the admin")
+    TASK = "task", _("After the visit, with the e-mail to the organiser")
 
 
 class Certificate(models.Model):
@@ -257,6 +258,48 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class CertificateNotice(models.Model):
+    """The e-mail telling a group's organiser that its certificates are ready, once per
+    booking (``visits.certificate_notices``).
+
+    The row is the claim, as for the scheduled messages (``SentMessage``): a worker inserts it
+    before sending; the one-to-one key on the booking makes a second worker, or a retry, stand
+    back. No address and no text are kept.
+    """
+
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.CASCADE,
+        related_name="certificate_notice",
+        verbose_name=_("booking"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices)
+    language = models.CharField(_("language"), max_length=2)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("certificates-ready e-mail")
+        verbose_name_plural = _("certificates-ready e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in MessageStatus]),
+                name="certificate_notice_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MessageStatus.SENT) | Q(sent_at__isnull=False),
+                name="certificate_notice_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.status}"
 
 
 class Rebooking(models.Model):

@@ -42,3 +42,12 @@ def send_access_alert(event_id: int, recipient: int) -> None:
     message = access_alert_email(event_id=event_id, recipient=recipient)
     if message is not None:
         message.send()
+
+
+@shared_task
+def send_certificate_notices() -> dict[str, int]:
+    """Beat: issue the certificates of the visits just over and tell each organiser once
+    (visits.certificate_notices)."""
+    from visits.certificate_notices import certificate_notices_send
+
+    return certificate_notices_send()
