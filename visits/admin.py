@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Booking
-from core.admin_display import paris
+from core.admin_display import AdminPart, paris
 from core.errors import DomainError
+from itineraries.models import Departure
 from visits import certificates
 from visits.models import (
     Certificate,
@@ -230,3 +231,15 @@ class CertificateAdmin(admin.ModelAdmin):
         filename = certificates.certificates_filename(found.booking, found.code)
         response["Content-Disposition"] = f'inline; filename="{filename}"'
         return response
+
+
+@admin.display(description=gettext_lazy("Manifest"))
+def manifest_link(departure: Departure) -> str:
+    """The printable manifest of the departure (names and needs: the PDF answers staff with
+    ``bookings.view_booking`` and the departure's guides, else 404)."""
+    url = reverse("departure-manifest-pdf", args=[departure.pk])
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("PDF"))
+
+
+# A column of the departures' admin list (itineraries.departure_admin_parts).
+DEPARTURE_MANIFEST = AdminPart(columns=[manifest_link])

@@ -12,7 +12,13 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings.api.answers import booking_answer_parts
+        from bookings.retention import personal_data_sections
+        from itineraries.admin import departure_admin_parts
         from visits import receivers  # noqa: F401  (connects the signal receivers)
+        from visits.admin import DEPARTURE_MANIFEST
         from visits.answers import BOOKING_GO_NO_GO
+        from visits.certificates import certificates_personal_data
 
         booking_answer_parts.register(BOOKING_GO_NO_GO)
+        personal_data_sections.register(certificates_personal_data)
+        departure_admin_parts.register(DEPARTURE_MANIFEST)

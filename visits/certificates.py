@@ -264,3 +264,38 @@ def certificates_pdf(booking: Booking, certificates: Sequence[Certificate]) -> b
 def certificates_filename(booking: Booking, code: str | None = None) -> str:
     suffix = f"-{code}" if code else ""
     return f"{booking.reference}-attendance{suffix}.pdf"
+
+
+def certificates_personal_data(booking: Booking) -> dict[str, Any]:
+    """The group's download (``bookings.personal_data_sections``): the certificates issued,
+    with their codes, and how long they are kept: a training booking's until
+    ``RETENTION_TRAINING_RECORDS_DAYS`` after the visit; the others go with the participant
+    list when the contact is erased (``RETENTION_BOOKING_CONTACT_DAYS`` after the visit)."""
+    rows = Certificate.objects.filter(booking=booking).select_related("participant")
+    starts = booking.departure.starts_at
+    if booking.training:
+        days = settings.RETENTION_TRAINING_RECORDS_DAYS
+        rule = "training records, kept for the funders' audits, then erased"
+    else:
+        days = settings.RETENTION_BOOKING_CONTACT_DAYS
+        rule = "erased with the participant list and the contact"
+    return {
+        "certificates": {
+            "kind": "completion" if booking.training else "attendance",
+            "issued": [
+                {
+                    "code": row.code,
+                    "participant": row.participant.name,
+                    "issued_at": row.issued_at.isoformat(),
+                }
+                for row in rows.order_by("participant__name", "pk")
+            ],
+            "retention": {
+                "days_after_visit": days,
+                "kept_until": timezone.localtime(starts + timedelta(days=days)).date().isoformat()
+                if booking.training
+                else None,
+                "rule": rule,
+            },
+        }
+    }

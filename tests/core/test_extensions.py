@@ -42,9 +42,12 @@ def test_the_higher_apps_fill_the_points_of_bookings() -> None:
     assert selectors.refunds_in_flight.contributions() == (refunds_in_flight_cents,)
     # payments comes before invoicing in INSTALLED_APPS, hence in the download and the checks.
     assert retention.erasure_checks.contributions() == (money_open, invoice_unpaid)
+    from visits.certificates import certificates_personal_data
+
     assert retention.personal_data_sections.contributions() == (
         payments_personal_data,
         invoices_personal_data,
+        certificates_personal_data,
     )
 
 
@@ -66,6 +69,7 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     from itineraries import api as catalogue_api
     from payments import api as payments_api
     from payments import services as payments_services
+    from visits.admin import DEPARTURE_MANIFEST
     from visits.answers import BOOKING_GO_NO_GO
 
     assert bookings_api.booking_answer_parts.contributions() == (
@@ -101,6 +105,7 @@ def test_each_resource_has_one_owner_and_the_apps_above_contribute_by_name() -> 
     assert catalogue_admin.departure_admin_parts.contributions() == (
         DEPARTURE_SEATS_COLUMN,
         DEPARTURE_GUIDES,
+        DEPARTURE_MANIFEST,
     )
     # One admin per model, one view per route: nobody replaces another app's.
     from django.contrib import admin
